@@ -1,0 +1,117 @@
+"""modelwire: fast, honest model-provider clients.
+
+``import modelwire`` stays light: the canonical types and exceptions load at once; clients, config and
+everything that needs httpx or pydantic load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from modelwire._backend import BACKEND
+from modelwire.exceptions import (
+    AdmissionTimeoutError,
+    AllModelsExhaustedError,
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AttemptRecord,
+    AuthenticationError,
+    BadRequestError,
+    ContentPolicyError,
+    ContextWindowExceededError,
+    ErrorKind,
+    InternalServerError,
+    ModelRefusalError,
+    ModelwireError,
+    NotFoundError,
+    OverloadedError,
+    PermissionDeniedError,
+    PoolTimeoutError,
+    ProviderError,
+    QuotaExceededError,
+    RateLimitError,
+    ResponseParseError,
+    StreamInterruptedError,
+    ToolArgumentsError,
+    UnprocessableEntityError,
+    UnsupportedCapabilityError,
+    UnsupportedParamsError,
+)
+from modelwire.types import (
+    AssistantMessage,
+    ChatCompletionChoice,
+    ChatCompletionRequest,
+    ChatCompletionResponse,
+    EmbeddingRequest,
+    EmbeddingResponse,
+    ImageGenerationRequest,
+    ImageGenerationResponse,
+    ImagePayload,
+    ThinkingBlock,
+    ToolCall,
+    Usage,
+)
+
+__version__ = "0.1.0"
+
+# name -> module that defines it; imported on first attribute access (PEP 562).
+_LAZY: dict[str, str] = {}
+
+__all__ = [
+    "BACKEND",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AdmissionTimeoutError",
+    "AllModelsExhaustedError",
+    "AssistantMessage",
+    "AttemptRecord",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChatCompletionChoice",
+    "ChatCompletionRequest",
+    "ChatCompletionResponse",
+    "ContentPolicyError",
+    "ContextWindowExceededError",
+    "EmbeddingRequest",
+    "EmbeddingResponse",
+    "ErrorKind",
+    "ImageGenerationRequest",
+    "ImageGenerationResponse",
+    "ImagePayload",
+    "InternalServerError",
+    "ModelRefusalError",
+    "ModelwireError",
+    "NotFoundError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "PoolTimeoutError",
+    "ProviderError",
+    "QuotaExceededError",
+    "RateLimitError",
+    "ResponseParseError",
+    "StreamInterruptedError",
+    "ThinkingBlock",
+    "ToolArgumentsError",
+    "ToolCall",
+    "UnprocessableEntityError",
+    "UnsupportedCapabilityError",
+    "UnsupportedParamsError",
+    "Usage",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'modelwire' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

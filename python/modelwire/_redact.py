@@ -1,0 +1,72 @@
+"""Masks secrets in any text modelwire shows: error messages, body excerpts, reprs, log lines.
+
+Two nets: patterns for the key formats providers issue (and echo back, e.g. OpenAI's "Incorrect API key
+provided: sk-..."), plus the exact values of keys this process was configured with, registered by the
+layers that receive them, so a key in an unusual format is masked too.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+__all__ = ["MASK", "redact", "register_secret", "truncate"]
+
+MASK = "[REDACTED]"
+
+# Key shapes: OpenAI (sk-, sk-proj-, sk-svcacct-), Anthropic (sk-ant-), OpenRouter (sk-or-v1-), Google
+# (AIza), Groq (gsk_), xAI (xai-), Hugging Face (hf_), NVIDIA (nvapi-), Perplexity (pplx-), Cerebras
+# (csk-), Replicate (r8_), AWS access key ids. The character class admits '*' because providers echo keys
+# half-masked ("sk-proj-****abcd") and the visible tail is still part of a key.
+_KEY = (
+    r"(?:sk|gsk|xai|hf|nvapi|pplx|csk|r8)[-_][A-Za-z0-9_\-*]{6,}"
+    r"|AIza[0-9A-Za-z_\-]{20,}"
+    r"|(?:AKIA|ASIA)[A-Z0-9]{16}"
+)
+_BEARER = r"(?P<bearer>(?i:bearer)\s+)[A-Za-z0-9._~+/\-]+=*"
+# Credentials in URLs (Gemini's ?key=, signed AWS URLs) and in header- or JSON-like "name: value" text.
+# The named groups are the part kept: the reader still sees what was there, never its value.
+_PARAM = (
+    r"(?P<param>(?<=[?&])(?i:key|api[-_]?key|access[-_]?token|token|sig|signature|"
+    r"x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&\s\"'<>]+"
+)
+_FIELD = (
+    r"(?P<field>(?i:(?:x-)?api[-_]?key|x-goog-api-key|authorization|aws_secret_access_key|"
+    r"aws_session_token)[\"']?\s*[:=]\s*[\"']?(?:(?i:bearer|basic)\s+)?)[^\s\"',;}]+"
+)
+_PATTERN = re.compile(f"{_BEARER}|{_PARAM}|{_FIELD}|\\b(?:{_KEY})")
+
+_lock = threading.Lock()
+_secrets: frozenset[str] = frozenset()
+_secrets_re: re.Pattern[str] | None = None
+
+
+def register_secret(value: str | None) -> None:
+    """Mask this exact value wherever it appears from now on (values under 8 characters are ignored)."""
+    global _secrets, _secrets_re
+    if not value or len(value) < 8 or value in _secrets:
+        return
+    with _lock:
+        _secrets = _secrets | {value}
+        # Longest first so a key that contains another is masked whole.
+        alternatives = sorted(_secrets, key=len, reverse=True)
+        _secrets_re = re.compile("|".join(re.escape(s) for s in alternatives))
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    return (match["bearer"] or match["param"] or match["field"] or "") + MASK
+
+
+def redact(text: str) -> str:
+    """``text`` with every key-shaped string and every registered secret masked."""
+    pattern = _secrets_re
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
+    return _PATTERN.sub(_mask_match, text)
+
+
+def truncate(text: str, limit: int = 240) -> str:
+    """Shorten ``text`` to ``limit`` characters, saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [{len(text) - limit} more chars]"

@@ -1,0 +1,1 @@
+"""The modelwire command line."""

@@ -1,0 +1,1 @@
+"""Classification: HTTP error responses and transport failures to exceptions; Retry-After parsing."""

@@ -1,0 +1,453 @@
+"""Every exception modelwire raises, in one tree.
+
+``ProviderError`` carries a ``kind`` (a superset of Data Designer's ``ProviderErrorKind``) and there is one
+subclass per kind, so ``except modelwire.RateLimitError`` works. Classification of HTTP responses and
+transport failures into these classes lives in :mod:`modelwire.errors`; this module only defines them,
+so that every layer (parsing included) can raise them without reaching up the data flow.
+
+Messages and body excerpts are passed through :func:`modelwire._redact.redact` when the exception is
+built, whoever builds it: no message, repr or excerpt can carry a key.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+from modelwire._redact import redact, truncate
+
+if TYPE_CHECKING:
+    from modelwire.types.chat import ChatCompletionResponse
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AdmissionTimeoutError",
+    "AllModelsExhaustedError",
+    "AttemptRecord",
+    "AuthenticationError",
+    "BadRequestError",
+    "ContentPolicyError",
+    "ContextWindowExceededError",
+    "ErrorKind",
+    "InternalServerError",
+    "ModelRefusalError",
+    "ModelwireError",
+    "NotFoundError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "PoolTimeoutError",
+    "ProviderError",
+    "QuotaExceededError",
+    "RateLimitError",
+    "ResponseParseError",
+    "StreamInterruptedError",
+    "ToolArgumentsError",
+    "UnprocessableEntityError",
+    "UnsupportedCapabilityError",
+    "UnsupportedParamsError",
+    "error_class_for",
+]
+
+EXCERPT_LIMIT: Final = 240
+
+
+class ErrorKind(StrEnum):
+    """What went wrong, independent of provider. The first 15 are Data Designer's ``ProviderErrorKind``."""
+
+    API_ERROR = "api_error"
+    API_CONNECTION = "api_connection"
+    AUTHENTICATION = "authentication"
+    CONTEXT_WINDOW_EXCEEDED = "context_window_exceeded"
+    QUOTA_EXCEEDED = "quota_exceeded"
+    UNSUPPORTED_PARAMS = "unsupported_params"
+    BAD_REQUEST = "bad_request"
+    INTERNAL_SERVER = "internal_server"
+    NOT_FOUND = "not_found"
+    PERMISSION_DENIED = "permission_denied"
+    RATE_LIMIT = "rate_limit"
+    REQUEST_ADMISSION_TIMEOUT = "request_admission_timeout"
+    TIMEOUT = "timeout"
+    UNPROCESSABLE_ENTITY = "unprocessable_entity"
+    UNSUPPORTED_CAPABILITY = "unsupported_capability"
+    # modelwire's additions
+    OVERLOADED = "overloaded"
+    CONTENT_POLICY = "content_policy"
+    POOL_TIMEOUT = "pool_timeout"
+    INVALID_RESPONSE = "invalid_response"
+    STREAM_INTERRUPTED = "stream_interrupted"
+    REFUSAL = "refusal"
+
+    @property
+    def retryable(self) -> bool:
+        """Whether the same request to the same model may succeed if sent again later."""
+        return self in _RETRYABLE
+
+
+_RETRYABLE: Final = frozenset(
+    {
+        ErrorKind.API_CONNECTION,  # includes a connection dropped mid-request
+        ErrorKind.INTERNAL_SERVER,
+        ErrorKind.RATE_LIMIT,
+        ErrorKind.TIMEOUT,
+        ErrorKind.OVERLOADED,
+        ErrorKind.POOL_TIMEOUT,  # our own pool was full; a later attempt may find a free connection
+        ErrorKind.INVALID_RESPONSE,  # a truncated or garbled body is usually a transient fault
+    }
+)
+
+
+class ModelwireError(Exception):
+    """Base of every exception raised by modelwire."""
+
+
+class ProviderError(ModelwireError):
+    """A model call failed. Subclasses fix ``kind``; the base class may carry any kind."""
+
+    default_kind: ClassVar[ErrorKind] = ErrorKind.API_ERROR
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: ErrorKind | None = None,
+        status_code: int | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        retry_after: float | None = None,
+        request_id: str | None = None,
+        provider_code: str | None = None,
+        body_excerpt: str | None = None,
+        should_retry: bool | None = None,
+    ) -> None:
+        self.message = redact(message)
+        super().__init__(self.message)
+        self.kind = ErrorKind(kind) if kind is not None else self.default_kind
+        self.status_code = status_code
+        self.provider = provider
+        self.model = model
+        self.retry_after = retry_after
+        self.request_id = request_id
+        self.provider_code = provider_code
+        self.body_excerpt = None if body_excerpt is None else truncate(redact(body_excerpt), EXCERPT_LIMIT)
+        # The provider's explicit verdict (x-should-retry), when it gave one.
+        self.should_retry = should_retry
+
+    @property
+    def retryable(self) -> bool:
+        return self.should_retry if self.should_retry is not None else self.kind.retryable
+
+    # Compat with Data Designer's ProviderError field names.
+    @property
+    def provider_name(self) -> str | None:
+        return self.provider
+
+    @property
+    def model_name(self) -> str | None:
+        return self.model
+
+    def _details(self) -> list[str]:
+        details = []
+        if self.status_code is not None:
+            details.append(f"status {self.status_code}")
+        if self.provider_code:
+            details.append(f"code {self.provider_code}")
+        if self.retry_after is not None:
+            details.append(f"retry after {self.retry_after:g}s")
+        if self.request_id:
+            details.append(f"request {self.request_id}")
+        return details
+
+    def __str__(self) -> str:
+        where = "/".join(part for part in (self.provider, self.model) if part)
+        details = self._details()
+        text = f"[{where}] {self.message}" if where else self.message
+        return f"{text} ({', '.join(details)})" if details else text
+
+    def __repr__(self) -> str:
+        fields = [f"kind={self.kind.value!r}"]
+        for name in ("status_code", "provider", "model", "retry_after", "provider_code"):
+            value = getattr(self, name)
+            if value is not None:
+                fields.append(f"{name}={value!r}")
+        fields.append(f"message={self.message!r}")
+        return f"{type(self).__name__}({', '.join(fields)})"
+
+    def _state(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("message", None)
+        return state
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors do not survive the default exception pickling; workers in other
+        # processes (multiprocessing, Ray) must get the same error back.
+        return (_rebuild, (type(self), self.message, self._state()))
+
+
+def _rebuild(cls: type[ProviderError], message: str, state: dict[str, Any]) -> ProviderError:
+    error = cls.__new__(cls)
+    ModelwireError.__init__(error, message)
+    error.__dict__.update(state)
+    error.message = message
+    return error
+
+
+class APIError(ProviderError):
+    """An error the provider reported that fits no more specific kind."""
+
+
+class APIConnectionError(ProviderError):
+    default_kind = ErrorKind.API_CONNECTION
+
+
+class AuthenticationError(ProviderError):
+    default_kind = ErrorKind.AUTHENTICATION
+
+
+class PermissionDeniedError(ProviderError):
+    default_kind = ErrorKind.PERMISSION_DENIED
+
+
+class NotFoundError(ProviderError):
+    default_kind = ErrorKind.NOT_FOUND
+
+
+class BadRequestError(ProviderError):
+    default_kind = ErrorKind.BAD_REQUEST
+
+
+class ContextWindowExceededError(BadRequestError):
+    default_kind = ErrorKind.CONTEXT_WINDOW_EXCEEDED
+
+
+class ContentPolicyError(BadRequestError):
+    default_kind = ErrorKind.CONTENT_POLICY
+
+
+class UnsupportedParamsError(BadRequestError):
+    """The model cannot take these parameters; ``params`` names them."""
+
+    default_kind = ErrorKind.UNSUPPORTED_PARAMS
+
+    def __init__(self, message: str, *, params: tuple[str, ...] = (), **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.params = tuple(params)
+
+
+class UnsupportedCapabilityError(ProviderError):
+    """The adapter or model does not offer this operation at all (e.g. embeddings on a chat-only API)."""
+
+    default_kind = ErrorKind.UNSUPPORTED_CAPABILITY
+
+
+class UnprocessableEntityError(ProviderError):
+    default_kind = ErrorKind.UNPROCESSABLE_ENTITY
+
+
+class RateLimitError(ProviderError):
+    default_kind = ErrorKind.RATE_LIMIT
+
+
+class QuotaExceededError(ProviderError):
+    """Out of credits or over a hard quota: waiting will not help (unlike a rate limit)."""
+
+    default_kind = ErrorKind.QUOTA_EXCEEDED
+
+
+class OverloadedError(ProviderError):
+    default_kind = ErrorKind.OVERLOADED
+
+
+class InternalServerError(ProviderError):
+    default_kind = ErrorKind.INTERNAL_SERVER
+
+
+class APITimeoutError(ProviderError, TimeoutError):
+    """The provider did not answer in time (connect, read or write timeout)."""
+
+    default_kind = ErrorKind.TIMEOUT
+
+
+class PoolTimeoutError(ProviderError, TimeoutError):
+    """No connection of our own pool became free in time; the provider was never asked."""
+
+    default_kind = ErrorKind.POOL_TIMEOUT
+
+
+class AdmissionTimeoutError(ProviderError, TimeoutError):
+    """A concurrency or rate-limit slot did not become free before the caller's deadline."""
+
+    default_kind = ErrorKind.REQUEST_ADMISSION_TIMEOUT
+
+
+class ResponseParseError(ProviderError):
+    """A provider's response could not be read: not JSON, truncated, or a field of the wrong type.
+
+    ``path`` names the field (``choices[0].message.tool_calls[1].function.name``) and ``offset`` the byte
+    position in the body, when known; ``body_excerpt`` is a short, redacted snippet around the fault.
+    """
+
+    default_kind = ErrorKind.INVALID_RESPONSE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        offset: int | None = None,
+        snippet: str | None = None,
+        **fields: Any,
+    ) -> None:
+        fields.setdefault("body_excerpt", snippet)
+        super().__init__(message, **fields)
+        self.path = path
+        self.offset = offset
+
+    def _details(self) -> list[str]:
+        details = super()._details()
+        if self.path:
+            details.append(f"at {self.path}")
+        if self.offset is not None:
+            details.append(f"byte {self.offset}")
+        return details
+
+
+class StreamInterruptedError(ProviderError):
+    """A stream failed after events had been delivered; ``partial`` holds everything folded so far.
+
+    Never retried silently: the caller has already seen part of the answer.
+    """
+
+    default_kind = ErrorKind.STREAM_INTERRUPTED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        partial: ChatCompletionResponse | None = None,
+        events_received: int = 0,
+        **fields: Any,
+    ) -> None:
+        super().__init__(message, **fields)
+        self.partial = partial
+        self.events_received = events_received
+
+
+class ModelRefusalError(ProviderError):
+    """The model refused to answer; ``response`` is the refusal it returned."""
+
+    default_kind = ErrorKind.REFUSAL
+
+    def __init__(
+        self, message: str, *, response: ChatCompletionResponse | None = None, **fields: Any
+    ) -> None:
+        super().__init__(message, **fields)
+        self.response = response
+
+
+class ToolArgumentsError(ModelwireError, ValueError):
+    """A tool call's ``arguments_json`` is not a JSON object. Raised when ``ToolCall.arguments`` is read."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tool_name: str | None = None,
+        call_id: str | None = None,
+        offset: int | None = None,
+        snippet: str | None = None,
+    ) -> None:
+        self.message = redact(message)
+        super().__init__(self.message)
+        self.tool_name = tool_name
+        self.call_id = call_id
+        self.offset = offset
+        self.snippet = None if snippet is None else truncate(redact(snippet), EXCERPT_LIMIT)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {"tool_name": self.tool_name, "call_id": self.call_id, "offset": self.offset}
+        return (_rebuild_tool_error, (self.message, self.snippet, state))
+
+
+def _rebuild_tool_error(message: str, snippet: str | None, state: dict[str, Any]) -> ToolArgumentsError:
+    return ToolArgumentsError(message, snippet=snippet, **state)
+
+
+class AttemptRecord:
+    """One attempt inside a retry/fallback chain, as kept by :class:`AllModelsExhaustedError`."""
+
+    __slots__ = ("attempt", "elapsed", "exception", "kind", "model", "retry_after", "status_code")
+
+    def __init__(
+        self,
+        model: str,
+        attempt: int,
+        exception: BaseException,
+        elapsed: float,
+        kind: ErrorKind | None = None,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.model = model
+        self.attempt = attempt
+        self.exception = exception
+        self.elapsed = elapsed
+        self.kind = kind
+        self.status_code = status_code
+        self.retry_after = retry_after
+
+    def __repr__(self) -> str:
+        kind = self.kind.value if self.kind is not None else type(self.exception).__name__
+        status = f" {self.status_code}" if self.status_code is not None else ""
+        return f"<attempt {self.attempt} {self.model}: {kind}{status} after {self.elapsed:.2f}s>"
+
+
+class AllModelsExhaustedError(ModelwireError):
+    """Every model of a chain failed. ``attempts`` holds one record per attempt, in order."""
+
+    def __init__(self, message: str, attempts: list[AttemptRecord]) -> None:
+        self.message = redact(message)
+        super().__init__(self.message)
+        self.attempts = attempts
+
+    @property
+    def last(self) -> BaseException | None:
+        return self.attempts[-1].exception if self.attempts else None
+
+    def __str__(self) -> str:
+        lines = [self.message, *(f"  {record!r}" for record in self.attempts)]
+        return "\n".join(lines)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message, self.attempts))
+
+
+_CLASS_FOR_KIND: Final[dict[ErrorKind, type[ProviderError]]] = {
+    ErrorKind.API_ERROR: APIError,
+    ErrorKind.API_CONNECTION: APIConnectionError,
+    ErrorKind.AUTHENTICATION: AuthenticationError,
+    ErrorKind.CONTEXT_WINDOW_EXCEEDED: ContextWindowExceededError,
+    ErrorKind.QUOTA_EXCEEDED: QuotaExceededError,
+    ErrorKind.UNSUPPORTED_PARAMS: UnsupportedParamsError,
+    ErrorKind.BAD_REQUEST: BadRequestError,
+    ErrorKind.INTERNAL_SERVER: InternalServerError,
+    ErrorKind.NOT_FOUND: NotFoundError,
+    ErrorKind.PERMISSION_DENIED: PermissionDeniedError,
+    ErrorKind.RATE_LIMIT: RateLimitError,
+    ErrorKind.REQUEST_ADMISSION_TIMEOUT: AdmissionTimeoutError,
+    ErrorKind.TIMEOUT: APITimeoutError,
+    ErrorKind.UNPROCESSABLE_ENTITY: UnprocessableEntityError,
+    ErrorKind.UNSUPPORTED_CAPABILITY: UnsupportedCapabilityError,
+    ErrorKind.OVERLOADED: OverloadedError,
+    ErrorKind.CONTENT_POLICY: ContentPolicyError,
+    ErrorKind.POOL_TIMEOUT: PoolTimeoutError,
+    ErrorKind.INVALID_RESPONSE: ResponseParseError,
+    ErrorKind.STREAM_INTERRUPTED: StreamInterruptedError,
+    ErrorKind.REFUSAL: ModelRefusalError,
+}
+
+
+def error_class_for(kind: ErrorKind) -> type[ProviderError]:
+    """The exception class that stands for ``kind``."""
+    return _CLASS_FOR_KIND[kind]

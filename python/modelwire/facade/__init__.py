@@ -1,0 +1,1 @@
+"""The high-level Client and AsyncClient, and the registry of named models."""

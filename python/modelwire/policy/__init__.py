@@ -1,0 +1,1 @@
+"""Reliability: one retry layer, fallback chains, adaptive concurrency, rate limits (local and Redis)."""

@@ -1,0 +1,1 @@
+"""Provider adapters (ModelClient): OpenAI-compatible, Anthropic, ... built from the layers below."""

@@ -1,0 +1,1 @@
+"""Request building: canonical requests to provider bodies (TransportKwargs, per-provider translation)."""

@@ -1,0 +1,36 @@
+"""Canonical types: one shape for every provider, shared by the Rust parser and its pure-Python twin."""
+
+from modelwire.types.chat import (
+    FINISH_REASONS,
+    GENERATED_ID_PREFIX,
+    AssistantMessage,
+    ChatCompletionChoice,
+    ChatCompletionResponse,
+    FinishReason,
+    ThinkingBlock,
+    ToolCall,
+    new_tool_call_id,
+)
+from modelwire.types.embeddings import EmbeddingResponse
+from modelwire.types.images import ImageGenerationResponse, ImagePayload
+from modelwire.types.requests import ChatCompletionRequest, EmbeddingRequest, ImageGenerationRequest
+from modelwire.types.usage import Usage
+
+__all__ = [
+    "FINISH_REASONS",
+    "GENERATED_ID_PREFIX",
+    "AssistantMessage",
+    "ChatCompletionChoice",
+    "ChatCompletionRequest",
+    "ChatCompletionResponse",
+    "EmbeddingRequest",
+    "EmbeddingResponse",
+    "FinishReason",
+    "ImageGenerationRequest",
+    "ImageGenerationResponse",
+    "ImagePayload",
+    "ThinkingBlock",
+    "ToolCall",
+    "Usage",
+    "new_tool_call_id",
+]

@@ -1,0 +1,270 @@
+"""Chat completion results: tool calls, assistant messages, choices, the response."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Final, Literal
+
+import orjson
+
+from modelwire.exceptions import ToolArgumentsError
+from modelwire.types._record import Record
+from modelwire.types.images import ImagePayload
+from modelwire.types.usage import Usage
+
+__all__ = [
+    "FINISH_REASONS",
+    "GENERATED_ID_PREFIX",
+    "AssistantMessage",
+    "ChatCompletionChoice",
+    "ChatCompletionResponse",
+    "FinishReason",
+    "ThinkingBlock",
+    "ToolCall",
+    "new_tool_call_id",
+]
+
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "refusal", "pause", "error", "other"]
+"""Why generation ended, normalised across providers; the provider's own value is kept beside it."""
+FINISH_REASONS: Final[tuple[FinishReason, ...]] = (
+    "stop", "length", "tool_calls", "content_filter", "refusal", "pause", "error", "other",
+)  # fmt: skip
+
+GENERATED_ID_PREFIX: Final = "call_mw_"
+"""Tool-call ids that modelwire made up (the provider sent none) start with this."""
+
+_UNSET: Any = object()  # "not computed yet" for lazily derived fields
+
+
+def new_tool_call_id() -> str:
+    """A unique id for a tool call the provider sent without one (96 random bits)."""
+    return GENERATED_ID_PREFIX + os.urandom(12).hex()
+
+
+class ToolCall(Record):
+    """One function call requested by the model.
+
+    ``arguments_json`` is exactly the string the provider sent. ``arguments`` is its parsed form, built on
+    first access (or handed over already parsed by the Rust parser); invalid JSON, or JSON that is not an
+    object, raises :class:`~modelwire.ToolArgumentsError` there, never a silent ``{}``. An empty or
+    all-whitespace string is how providers encode "no arguments" and parses to ``{}``.
+    """
+
+    __slots__ = ("id", "name", "arguments_json", "_arguments")
+    _fields = ("id", "name", "arguments_json")
+
+    def __init__(self, id: str, name: str, arguments_json: str, arguments: Any = _UNSET) -> None:
+        self.id = id
+        self.name = name
+        self.arguments_json = arguments_json
+        self._arguments = arguments
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        if self._arguments is _UNSET:
+            self._arguments = self._parse_arguments()
+        return self._arguments  # type: ignore[no-any-return]
+
+    def _parse_arguments(self) -> dict[str, Any]:
+        text = self.arguments_json
+        if not text.strip():
+            return {}
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise ToolArgumentsError(
+                f"arguments of tool call {self.name!r} are not valid JSON: {exc.msg}",
+                tool_name=self.name,
+                call_id=self.id,
+                offset=exc.pos,
+                snippet=text,
+            ) from None
+        if not isinstance(value, dict):
+            raise ToolArgumentsError(
+                f"arguments of tool call {self.name!r} are a JSON {_json_type(value)}, not an object",
+                tool_name=self.name,
+                call_id=self.id,
+                snippet=text,
+            )
+        return value
+
+    def to_dict(self) -> dict[str, Any]:
+        """The OpenAI wire shape of this call, for sending it back in a conversation."""
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments_json},
+        }
+
+
+class ThinkingBlock(Record):
+    """A reasoning block that must be sent back verbatim in later turns (Anthropic, Bedrock, Gemini).
+
+    A visible block has ``thinking`` text and usually a ``signature``; a redacted block has only the
+    provider's encrypted ``redacted_data``.
+    """
+
+    __slots__ = ("thinking", "signature", "redacted_data")
+    _fields = __slots__
+
+    def __init__(
+        self,
+        thinking: str | None = None,
+        signature: str | None = None,
+        redacted_data: str | None = None,
+    ) -> None:
+        self.thinking = thinking
+        self.signature = signature
+        self.redacted_data = redacted_data
+
+    @property
+    def redacted(self) -> bool:
+        return self.redacted_data is not None
+
+
+class AssistantMessage(Record):
+    """What the model said: text, reasoning, a refusal, tool calls and images."""
+
+    __slots__ = (
+        "content",
+        "reasoning_content",
+        "tool_calls",
+        "images",
+        "refusal",
+        "thinking_blocks",
+    )
+    _fields = __slots__
+
+    def __init__(
+        self,
+        content: str | None = None,
+        reasoning_content: str | None = None,
+        tool_calls: list[ToolCall] | None = None,
+        images: list[ImagePayload] | None = None,
+        refusal: str | None = None,
+        thinking_blocks: list[ThinkingBlock] | None = None,
+    ) -> None:
+        self.content = content
+        self.reasoning_content = reasoning_content
+        self.tool_calls = [] if tool_calls is None else tool_calls
+        self.images = [] if images is None else images
+        self.refusal = refusal
+        self.thinking_blocks = [] if thinking_blocks is None else thinking_blocks
+
+    def to_message(self) -> dict[str, Any]:
+        """This message as a chat-history entry (OpenAI shape) to send back in the next request.
+
+        Thinking blocks ride along under ``thinking_blocks`` so adapters whose provider needs them
+        (Anthropic, Bedrock) can send them back with their signatures; other adapters drop that key.
+        """
+        message: dict[str, Any] = {"role": "assistant", "content": self.content}
+        if self.tool_calls:
+            message["tool_calls"] = [call.to_dict() for call in self.tool_calls]
+        if self.refusal is not None:
+            message["refusal"] = self.refusal
+        if self.thinking_blocks:
+            message["thinking_blocks"] = [block.to_dict() for block in self.thinking_blocks]
+        return message
+
+
+class ChatCompletionChoice(Record):
+    """One generated alternative. ``finish_reason`` is normalised; ``native_finish_reason`` is as sent."""
+
+    __slots__ = ("index", "message", "finish_reason", "native_finish_reason", "logprobs")
+    _fields = __slots__
+
+    def __init__(
+        self,
+        index: int,
+        message: AssistantMessage,
+        finish_reason: FinishReason | None = None,
+        native_finish_reason: str | None = None,
+        logprobs: Any = None,
+    ) -> None:
+        self.index = index
+        self.message = message
+        self.finish_reason = finish_reason
+        self.native_finish_reason = native_finish_reason
+        self.logprobs = logprobs
+
+
+class ChatCompletionResponse(Record):
+    """A chat completion from any provider.
+
+    ``body`` keeps the response bytes as received; ``raw`` (the provider's JSON as Python objects) is
+    decoded from them only when someone asks, so parsing never pays for it.
+    """
+
+    __slots__ = (
+        "id",
+        "model",
+        "created",
+        "choices",
+        "usage",
+        "provider",
+        "system_fingerprint",
+        "service_tier",
+        "body",
+        "_raw",
+    )
+    _fields = (
+        "id",
+        "model",
+        "created",
+        "choices",
+        "usage",
+        "provider",
+        "system_fingerprint",
+        "service_tier",
+    )
+
+    def __init__(
+        self,
+        id: str | None = None,
+        model: str | None = None,
+        created: int | None = None,
+        choices: list[ChatCompletionChoice] | None = None,
+        usage: Usage | None = None,
+        provider: str | None = None,
+        system_fingerprint: str | None = None,
+        service_tier: str | None = None,
+        body: bytes = b"",
+        raw: Any = _UNSET,
+    ) -> None:
+        self.id = id
+        self.model = model
+        self.created = created
+        self.choices = [] if choices is None else choices
+        self.usage = usage
+        self.provider = provider
+        self.system_fingerprint = system_fingerprint
+        self.service_tier = service_tier
+        self.body = body
+        self._raw = raw
+
+    @property
+    def message(self) -> AssistantMessage:
+        """The first choice's message (an empty message when the provider returned no choice)."""
+        return self.choices[0].message if self.choices else AssistantMessage()
+
+    @property
+    def finish_reason(self) -> FinishReason | None:
+        return self.choices[0].finish_reason if self.choices else None
+
+    @property
+    def raw(self) -> Any:
+        if self._raw is _UNSET:
+            self._raw = orjson.loads(self.body) if self.body else None
+        return self._raw
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else type(value).__name__

@@ -1,0 +1,5 @@
+//! modelwire-core: the parts of modelwire that run per request and per stream event, in plain Rust.
+//!
+//! Nothing here knows about Python: the binding crate (`modelwire-py`) turns these results into the
+//! canonical Python types. Every function takes untrusted bytes from the network and returns a
+//! `Result`; none of them panics on any input.

@@ -1,0 +1,9 @@
+//! The `modelwire._core` extension module: a thin PyO3 layer over `modelwire-core`.
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
