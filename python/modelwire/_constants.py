@@ -1,0 +1,41 @@
+"""Defaults for timeouts, retries, pools and concurrency, in one place.
+
+Every layer takes these as its defaults, so a number in the docs and the number the code uses cannot
+drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Timeouts, seconds. The overall default is LMI's (60 s); connecting gets less because a host that has
+# not accepted a connection in 10 s is down, not busy.
+DEFAULT_TIMEOUT: Final = 60.0
+DEFAULT_CONNECT_TIMEOUT: Final = 10.0
+DEFAULT_POOL_TIMEOUT: Final = 30.0
+
+# Connection pool. Without a configured concurrency the pool allows this many connections; with one,
+# the pool is sized to the concurrency so requests never queue invisibly inside httpx.
+DEFAULT_MAX_CONNECTIONS: Final = 100
+DEFAULT_KEEPALIVE_EXPIRY: Final = 30.0
+
+# Retries: attempts per model = max_retries + 1. Backoff is full jitter: the sleep before retry k is
+# uniform in [0, min(MAX_RETRY_DELAY, INITIAL_RETRY_DELAY * 2**(k-1))], and never shorter than a
+# Retry-After the provider gave. A Retry-After longer than MAX_RETRY_AFTER is not waited for: the error is
+# raised at once (or the chain moves on) with its retry_after.
+DEFAULT_MAX_RETRIES: Final = 3
+INITIAL_RETRY_DELAY: Final = 0.5
+MAX_RETRY_DELAY: Final = 30.0
+MAX_RETRY_AFTER: Final = 60.0
+
+# Adaptive concurrency (AIMD), per (provider, model): multiply the limit by DECREASE_FACTOR on a
+# 429/503/529 (once per burst), add 1 after INCREASE_AFTER successes in a row, and admit nothing new for
+# COOLDOWN seconds after a cut unless the provider's Retry-After says longer.
+AIMD_DECREASE_FACTOR: Final = 0.75
+AIMD_INCREASE_AFTER: Final = 25
+AIMD_COOLDOWN: Final = 2.0
+AIMD_MIN_LIMIT: Final = 1
+
+# Anthropic requires max_tokens on every request; this is sent when the caller gives none.
+ANTHROPIC_DEFAULT_MAX_TOKENS: Final = 4096
+ANTHROPIC_API_VERSION: Final = "2023-06-01"
