@@ -34,6 +34,7 @@ __all__ = [
     "InternalServerError",
     "ModelRefusalError",
     "ModelwireError",
+    "ModelwireWarning",
     "NotFoundError",
     "OverloadedError",
     "PermissionDeniedError",
@@ -100,6 +101,10 @@ _RETRYABLE: Final = frozenset(
 
 class ModelwireError(Exception):
     """Base of every exception raised by modelwire."""
+
+
+class ModelwireWarning(UserWarning):
+    """A configuration modelwire can run with but that will not do what its user probably meant."""
 
 
 class ProviderError(ModelwireError):

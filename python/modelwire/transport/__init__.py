@@ -1,1 +1,6 @@
 """HTTP transport over httpx (or a user's httpx/httpx2 client): timeouts, pool limits, sending."""
+
+from modelwire.transport.http import AsyncTransport, SyncTransport
+from modelwire.transport.timeouts import Timeouts, TimeoutSpec
+
+__all__ = ["AsyncTransport", "SyncTransport", "TimeoutSpec", "Timeouts"]

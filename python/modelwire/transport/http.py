@@ -1,0 +1,273 @@
+"""Sync and async HTTP transports: a client whose pool really follows the configured concurrency.
+
+httpx ignores ``limits=`` when it is given a ``transport=``; Data Designer's users lost their pool size that
+way. Here the limit is enforced twice: the pool we build is sized to it, and every request first takes a
+slot from a semaphore of that size, so no more requests are in flight than configured whoever built the
+pool. A user's pool smaller than the limit would make requests queue inside httpx and fail with pool
+timeouts, so it is reported with a warning.
+
+A client the user passes in stays theirs: ``close()`` does not close it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import warnings
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from types import ModuleType
+from typing import Any
+
+import httpx
+
+from modelwire._constants import DEFAULT_KEEPALIVE_EXPIRY, DEFAULT_MAX_CONNECTIONS
+from modelwire.exceptions import ModelwireWarning
+from modelwire.transport._library import library_of, pool_size
+from modelwire.transport.timeouts import Timeouts, TimeoutSpec
+
+__all__ = ["AsyncTransport", "SyncTransport"]
+
+
+class _TransportBase:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: TimeoutSpec,
+        max_connections: int | None,
+        headers: Mapping[str, str] | None,
+    ) -> None:
+        if max_connections is not None and max_connections < 1:
+            raise ValueError(f"max_connections must be at least 1, got {max_connections}")
+        self.base_url = base_url.rstrip("/")
+        self.timeouts = Timeouts() if timeout is ... else Timeouts.of(timeout)
+        self.max_connections = max_connections or DEFAULT_MAX_CONNECTIONS
+        self.headers = dict(headers or {})
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def _request_headers(self, headers: Mapping[str, str] | None) -> dict[str, str]:
+        return {**self.headers, **headers} if headers else self.headers
+
+    def _limits(self, library: ModuleType) -> Any:
+        n = self.max_connections
+        return library.Limits(
+            max_connections=n, max_keepalive_connections=n, keepalive_expiry=DEFAULT_KEEPALIVE_EXPIRY
+        )
+
+    def _check_pool(self, client: Any) -> None:
+        size = pool_size(client)
+        if size is not None and size < self.max_connections:
+            warnings.warn(
+                f"the HTTP client's connection pool allows {size} connections but modelwire is configured "
+                f"for {self.max_connections} concurrent requests; requests beyond {size} will wait for a "
+                "connection and may fail with a pool timeout",
+                ModelwireWarning,
+                stacklevel=4,
+            )
+
+    def _pool_timeout(self, library: ModuleType, waited: float | None) -> Exception:
+        error: Exception = library.PoolTimeout(
+            f"no connection slot became free within {waited}s "
+            f"({self.max_connections} requests already in flight)"
+        )
+        return error
+
+
+class SyncTransport(_TransportBase):
+    """Blocking transport. Pass ``client`` (an ``httpx.Client`` or ``httpx2.Client``) or ``transport``
+    (an httpx/httpx2 transport) to use your own; otherwise one is built with a pool of
+    ``max_connections``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: TimeoutSpec = ...,
+        max_connections: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        client: Any | None = None,
+        transport: Any | None = None,
+    ) -> None:
+        super().__init__(base_url, timeout=timeout, max_connections=max_connections, headers=headers)
+        if client is not None and transport is not None:
+            raise ValueError("pass either client or transport, not both")
+        self._owns_client = client is None
+        if client is None:
+            library = library_of(transport) if transport is not None else httpx
+            if transport is None:
+                transport = library.HTTPTransport(limits=self._limits(library))
+            client = library.Client(transport=transport, timeout=self.timeouts.for_library(library))
+        self.library = library_of(client)
+        self._check_pool(client)
+        self.client = client
+        self._slots = threading.BoundedSemaphore(self.max_connections)
+
+    def _acquire(self, timeouts: Timeouts) -> None:
+        if not self._slots.acquire(timeout=timeouts.pool):
+            raise self._pool_timeout(self.library, timeouts.pool)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Send a request and read the whole response (an httpx/httpx2 ``Response``)."""
+        timeouts = self.timeouts.with_total(timeout)
+        self._acquire(timeouts)
+        try:
+            return self.client.request(
+                method,
+                self.url(path),
+                content=content,
+                headers=self._request_headers(headers),
+                params=params,
+                timeout=timeouts.for_library(self.library),
+            )
+        finally:
+            self._slots.release()
+
+    @contextmanager
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[Any]:
+        """Send a request and yield the response before its body is read; leaving closes it."""
+        timeouts = self.timeouts.with_total(timeout)
+        self._acquire(timeouts)
+        try:
+            with self.client.stream(
+                method,
+                self.url(path),
+                content=content,
+                headers=self._request_headers(headers),
+                params=params,
+                timeout=timeouts.for_library(self.library),
+            ) as response:
+                yield response
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        if self._owns_client:
+            self.client.close()
+
+    def __enter__(self) -> SyncTransport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncTransport(_TransportBase):
+    """The asyncio twin of :class:`SyncTransport` (``httpx.AsyncClient`` / ``httpx2.AsyncClient``)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: TimeoutSpec = ...,
+        max_connections: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        client: Any | None = None,
+        transport: Any | None = None,
+    ) -> None:
+        super().__init__(base_url, timeout=timeout, max_connections=max_connections, headers=headers)
+        if client is not None and transport is not None:
+            raise ValueError("pass either client or transport, not both")
+        self._owns_client = client is None
+        if client is None:
+            library = library_of(transport) if transport is not None else httpx
+            if transport is None:
+                transport = library.AsyncHTTPTransport(limits=self._limits(library))
+            client = library.AsyncClient(transport=transport, timeout=self.timeouts.for_library(library))
+        self.library = library_of(client)
+        self._check_pool(client)
+        self.client = client
+        # asyncio primitives bind to the running loop on first use, so building this outside a loop is fine.
+        self._slots = asyncio.Semaphore(self.max_connections)
+
+    async def _acquire(self, timeouts: Timeouts) -> None:
+        if not self._slots.locked():
+            await self._slots.acquire()  # free slot: returns at once, no timer needed
+            return
+        try:
+            async with asyncio.timeout(timeouts.pool):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise self._pool_timeout(self.library, timeouts.pool) from None
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        timeouts = self.timeouts.with_total(timeout)
+        await self._acquire(timeouts)
+        try:
+            return await self.client.request(
+                method,
+                self.url(path),
+                content=content,
+                headers=self._request_headers(headers),
+                params=params,
+                timeout=timeouts.for_library(self.library),
+            )
+        finally:
+            self._slots.release()
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[Any]:
+        timeouts = self.timeouts.with_total(timeout)
+        await self._acquire(timeouts)
+        try:
+            async with self.client.stream(
+                method,
+                self.url(path),
+                content=content,
+                headers=self._request_headers(headers),
+                params=params,
+                timeout=timeouts.for_library(self.library),
+            ) as response:
+                yield response
+        finally:
+            self._slots.release()
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self.client.aclose()
+
+    async def __aenter__(self) -> AsyncTransport:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
