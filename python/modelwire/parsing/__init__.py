@@ -1,1 +1,31 @@
-"""Provider responses to canonical types: the pure-Python twin and dispatch to the Rust extension."""
+"""Provider responses to canonical types: the Rust parser when it is loaded, else the pure-Python twin.
+
+The functions below *are* the chosen implementation (bound once at import, no per-call dispatch); both
+follow docs/parsing-rules.md and raise :class:`~modelwire.ResponseParseError` on bad input.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Protocol, TypeVar
+
+from modelwire._backend import core
+from modelwire.parsing import pure
+from modelwire.types import ChatCompletionResponse, EmbeddingResponse, ImageGenerationResponse
+
+__all__ = ["parse_chat_completion", "parse_embeddings", "parse_image_generation"]
+
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class _Parser(Protocol[_T_co]):
+    def __call__(self, body: bytes, provider: str = "openai") -> _T_co: ...
+
+
+# The Rust functions land in a later commit; until the extension has them, the twin serves.
+parse_chat_completion: Final[_Parser[ChatCompletionResponse]] = getattr(
+    core, "parse_chat_completion", pure.parse_chat_completion
+)
+parse_embeddings: Final[_Parser[EmbeddingResponse]] = getattr(core, "parse_embeddings", pure.parse_embeddings)
+parse_image_generation: Final[_Parser[ImageGenerationResponse]] = getattr(
+    core, "parse_image_generation", pure.parse_image_generation
+)

@@ -1,0 +1,143 @@
+"""Reading a response body with orjson and checking field types, with the error texts both parsers share.
+
+Shape faults are raised as :class:`Fault` (a private control-flow exception carrying the message and the
+field path) and turned into :class:`~modelwire.ResponseParseError` once, at the entry point, where the
+provider label is known. The wording here is the contract: the Rust parser produces the same texts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final, NoReturn, TypeVar
+
+import orjson
+
+from modelwire.exceptions import ResponseParseError
+
+__all__ = [
+    "SNIPPET_RADIUS",
+    "Fault",
+    "at",
+    "check_missing_array",
+    "expected",
+    "json_type",
+    "load_object",
+    "opt_dict",
+    "opt_int",
+    "opt_list",
+    "opt_str",
+    "run",
+    "snippet_at",
+]
+
+SNIPPET_RADIUS: Final = 40
+_T = TypeVar("_T")
+
+
+class Fault(Exception):
+    """A field of the wrong shape; becomes a ResponseParseError at the entry point."""
+
+    def __init__(self, message: str, path: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+
+def run(parse: Callable[[dict[str, Any], bytes, str], _T], body: bytes, provider: str) -> _T:
+    """Load ``body`` as a JSON object and hand it to ``parse``, converting shape faults to errors."""
+    data = load_object(body, provider)
+    try:
+        return parse(data, body, provider)
+    except Fault as fault:
+        raise ResponseParseError(fault.message, provider=provider, path=fault.path) from None
+
+
+def load_object(body: bytes, provider: str) -> dict[str, Any]:
+    if not isinstance(body, bytes):
+        raise TypeError(f"body must be bytes, not {type(body).__name__}")
+    if not body:
+        raise ResponseParseError("empty response body", provider=provider, offset=0)
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        # orjson counts characters of the decoded text; errors name byte offsets.
+        offset = len(exc.doc[: exc.pos].encode("utf-8", "surrogatepass")) if exc.doc else 0
+        raise ResponseParseError(
+            f"response body is not valid JSON: {exc.msg}",
+            provider=provider,
+            offset=offset,
+            snippet=snippet_at(body, offset),
+        ) from None
+    if type(data) is not dict:
+        raise ResponseParseError(f"expected a JSON object, got {json_type(data)}", provider=provider)
+    return data
+
+
+def snippet_at(body: bytes, offset: int) -> str:
+    start = max(0, offset - SNIPPET_RADIUS)
+    return body[start : offset + SNIPPET_RADIUS].decode("utf-8", "replace")
+
+
+def json_type(value: object) -> str:
+    kind = type(value)
+    if kind is str:
+        return "string"
+    if kind is int:
+        return "integer"
+    if kind is float:
+        return "number"
+    if kind is bool:
+        return "boolean"
+    if kind is dict:
+        return "object"
+    if kind is list:
+        return "array"
+    return "null"
+
+
+def at(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def expected(what: str, value: object, path: str) -> Fault:
+    return Fault(f"expected {what}, got {json_type(value)}", path)
+
+
+def opt_str(obj: dict[str, Any], key: str, path: str) -> str | None:
+    value = obj.get(key)
+    if value is None or type(value) is str:
+        return value
+    raise expected("a string", value, at(path, key))
+
+
+def opt_int(obj: dict[str, Any], key: str, path: str) -> int | None:
+    value = obj.get(key)
+    if value is None or type(value) is int:
+        return value
+    raise expected("an integer", value, at(path, key))
+
+
+def opt_dict(obj: dict[str, Any], key: str, path: str) -> dict[str, Any] | None:
+    value = obj.get(key)
+    if value is None or type(value) is dict:
+        return value
+    raise expected("an object", value, at(path, key))
+
+
+def opt_list(obj: dict[str, Any], key: str, path: str) -> list[Any] | None:
+    value = obj.get(key)
+    if value is None or type(value) is list:
+        return value
+    raise expected("an array", value, at(path, key))
+
+
+def check_missing_array(data: dict[str, Any], key: str) -> NoReturn:
+    """``key`` (a required array) is absent or null: explain, preferring the provider's own error."""
+    error = data.get("error")
+    if error is not None:
+        detail = error.get("message") if type(error) is dict else error
+        text = detail if type(detail) is str else ""
+        raise Fault(f"the response holds an error instead of a result: {text}", "error")
+    if key not in data:
+        raise Fault("missing required field", key)
+    raise expected("an array", None, key)

@@ -1,0 +1,249 @@
+"""OpenAI-format chat completions (docs/parsing-rules.md, sections 3 and 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from modelwire.parsing.pure._media import image_from_url
+from modelwire.parsing.pure._read import (
+    Fault,
+    at,
+    check_missing_array,
+    expected,
+    opt_dict,
+    opt_int,
+    opt_list,
+    opt_str,
+    run,
+)
+from modelwire.parsing.pure.finish import normalise_finish_reason
+from modelwire.parsing.pure.usage import parse_usage
+from modelwire.types import (
+    AssistantMessage,
+    ChatCompletionChoice,
+    ChatCompletionResponse,
+    ImagePayload,
+    ToolCall,
+    new_tool_call_id,
+)
+
+__all__ = ["parse_chat_completion", "parse_chat_object"]
+
+_TEXT_BLOCKS = frozenset({None, "text", "output_text"})
+_REASONING_BLOCKS = frozenset({"thinking", "reasoning"})
+
+
+def parse_chat_completion(body: bytes, provider: str = "openai") -> ChatCompletionResponse:
+    return run(parse_chat_object, body, provider)
+
+
+def parse_chat_object(data: dict[str, Any], body: bytes, provider: str) -> ChatCompletionResponse:
+    raw_choices = data.get("choices")
+    if raw_choices is None:
+        check_missing_array(data, "choices")
+    if type(raw_choices) is not list:
+        raise expected("an array", raw_choices, "choices")
+    choices = [_choice(item, i) for i, item in enumerate(raw_choices)]
+    images = sum(len(choice.message.images) for choice in choices)
+    return ChatCompletionResponse(
+        id=opt_str(data, "id", ""),
+        model=opt_str(data, "model", ""),
+        created=opt_int(data, "created", ""),
+        choices=choices,
+        usage=parse_usage(data.get("usage"), "usage", images or None),
+        provider=provider,
+        system_fingerprint=opt_str(data, "system_fingerprint", ""),
+        service_tier=opt_str(data, "service_tier", ""),
+        body=body,
+    )
+
+
+def _choice(item: Any, position: int) -> ChatCompletionChoice:
+    path = f"choices[{position}]"
+    if type(item) is not dict:
+        raise expected("an object", item, path)
+    index = opt_int(item, "index", path)
+    raw_message = opt_dict(item, "message", path)
+    message = AssistantMessage() if raw_message is None else _message(raw_message, at(path, "message"))
+    native = opt_str(item, "finish_reason", path) or None
+    return ChatCompletionChoice(
+        position if index is None else index,
+        message,
+        normalise_finish_reason(native),
+        native,
+        item.get("logprobs"),
+    )
+
+
+def _message(msg: dict[str, Any], path: str) -> AssistantMessage:
+    thinking: list[str] = []
+    block_images: list[ImagePayload] = []
+    content = msg.get("content")
+    if type(content) is list:
+        content = _content_blocks(content, at(path, "content"), thinking, block_images)
+    elif content is not None and type(content) is not str:
+        raise expected("a string or an array", content, at(path, "content"))
+
+    # The first non-empty source wins, but every source is checked.
+    reasoning = opt_str(msg, "reasoning", path)
+    reasoning_content = opt_str(msg, "reasoning_content", path)
+    details = _reasoning_details(msg, path)
+    reasoning = reasoning or reasoning_content or "\n".join(thinking) or details or None
+
+    images = [*_images(msg, path), *block_images]
+    tool_calls = [
+        _tool_call(call, f"{path}.tool_calls[{j}]")
+        for j, call in enumerate(opt_list(msg, "tool_calls", path) or ())
+    ]
+    legacy = opt_dict(msg, "function_call", path)
+    if legacy is not None:
+        legacy_path = at(path, "function_call")
+        name = opt_str(legacy, "name", legacy_path)
+        arguments_json, arguments = _arguments(legacy, legacy_path)
+        if not tool_calls and name:
+            tool_calls.append(_make_call(new_tool_call_id(), name, arguments_json, arguments))
+    return AssistantMessage(
+        content,
+        reasoning,
+        tool_calls,
+        images,
+        opt_str(msg, "refusal", path) or None,
+    )
+
+
+def _content_blocks(
+    blocks: list[Any], path: str, thinking: list[str], images: list[ImagePayload]
+) -> str | None:
+    texts: list[str] = []
+    for j, block in enumerate(blocks):
+        block_path = f"{path}[{j}]"
+        if type(block) is not dict:
+            raise expected("an object", block, block_path)
+        kind = opt_str(block, "type", block_path)
+        if kind in _TEXT_BLOCKS:
+            text = opt_str(block, "text", block_path)
+            if text is not None:
+                texts.append(text)
+        elif kind in _REASONING_BLOCKS:
+            thinking.extend(_thinking_texts(block, block_path))
+        elif kind == "image_url":
+            image = _image(block, block_path)
+            if image is not None:
+                images.append(image)
+    return "\n".join(texts) if texts else None
+
+
+def _thinking_texts(block: dict[str, Any], path: str) -> list[str]:
+    value = block.get("thinking")
+    text = opt_str(block, "text", path)
+    if value is None:
+        return [] if text is None else [text]
+    if type(value) is str:
+        return [value]
+    if type(value) is not list:
+        raise expected("a string or an array", value, at(path, "thinking"))
+    texts = []
+    for k, item in enumerate(value):
+        item_path = f"{path}.thinking[{k}]"
+        if type(item) is not dict:
+            raise expected("an object", item, item_path)
+        piece = opt_str(item, "text", item_path)
+        if piece is not None:
+            texts.append(piece)
+    return texts
+
+
+def _reasoning_details(msg: dict[str, Any], path: str) -> str:
+    texts = []
+    for j, detail in enumerate(opt_list(msg, "reasoning_details", path) or ()):
+        detail_path = f"{path}.reasoning_details[{j}]"
+        if type(detail) is not dict:
+            raise expected("an object", detail, detail_path)
+        kind = opt_str(detail, "type", detail_path)
+        if kind == "reasoning.text":
+            text = opt_str(detail, "text", detail_path)
+        elif kind == "reasoning.summary":
+            text = opt_str(detail, "summary", detail_path)
+        else:
+            continue
+        if text is not None:
+            texts.append(text)
+    return "\n".join(texts)
+
+
+def _images(msg: dict[str, Any], path: str) -> list[ImagePayload]:
+    images = []
+    for j, entry in enumerate(opt_list(msg, "images", path) or ()):
+        entry_path = f"{path}.images[{j}]"
+        if type(entry) is not dict:
+            raise expected("an object", entry, entry_path)
+        image = _image(entry, entry_path)
+        if image is not None:
+            images.append(image)
+    return images
+
+
+def _image(entry: dict[str, Any], path: str) -> ImagePayload | None:
+    ref = entry.get("image_url")
+    url = opt_str(entry, "url", path)
+    if type(ref) is dict:
+        ref = opt_str(ref, "url", at(path, "image_url"))
+    elif ref is None:
+        ref = url
+    elif type(ref) is not str:
+        raise expected("a string or an object", ref, at(path, "image_url"))
+    return None if ref is None else image_from_url(ref)
+
+
+def _tool_call(call: Any, path: str) -> ToolCall:
+    if type(call) is not dict:
+        raise expected("an object", call, path)
+    call_id = opt_str(call, "id", path) or new_tool_call_id()
+    if opt_str(call, "type", path) == "custom":
+        custom = _required(call, "custom", path)
+        custom_path = at(path, "custom")
+        name = _required_str(custom, "name", custom_path)
+        return ToolCall(call_id, name, opt_str(custom, "input", custom_path) or "")
+    function = _required(call, "function", path)
+    function_path = at(path, "function")
+    name = _required_str(function, "name", function_path)
+    arguments_json, arguments = _arguments(function, function_path)
+    return _make_call(call_id, name, arguments_json, arguments)
+
+
+def _arguments(function: dict[str, Any], path: str) -> tuple[str, dict[str, Any] | None]:
+    """The argument string as sent, and the parsed object when the provider sent an object."""
+    value = function.get("arguments")
+    if value is None:
+        return "{}", None
+    if type(value) is str:
+        return value, None
+    if type(value) is dict:
+        return orjson.dumps(value).decode(), value
+    raise expected("a string or an object", value, at(path, "arguments"))
+
+
+def _make_call(call_id: str, name: str, arguments_json: str, arguments: dict[str, Any] | None) -> ToolCall:
+    if arguments is None:
+        return ToolCall(call_id, name, arguments_json)
+    return ToolCall(call_id, name, arguments_json, arguments)
+
+
+def _required(obj: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+    value = obj.get(key)
+    if type(value) is dict:
+        return value
+    if key not in obj:
+        raise Fault("missing required field", at(path, key))
+    raise expected("an object", value, at(path, key))
+
+
+def _required_str(obj: dict[str, Any], key: str, path: str) -> str:
+    value = obj.get(key)
+    if type(value) is str:
+        return value
+    if key not in obj:
+        raise Fault("missing required field", at(path, key))
+    raise expected("a string", value, at(path, key))

@@ -1,0 +1,68 @@
+"""Shared by the parsing tests: both implementations side by side, and id normalisation."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from modelwire import _backend
+from modelwire.parsing import pure
+from modelwire.types import GENERATED_ID_PREFIX, ChatCompletionResponse
+
+# The Rust module when it is built (whatever the active backend), so both run in one process.
+try:
+    from modelwire import _core as rust
+except ImportError:  # running from a source tree without the extension
+    rust = None
+
+KINDS = {
+    "chat": "parse_chat_completion",
+    "embeddings": "parse_embeddings",
+    "images": "parse_image_generation",
+}
+CORPUS_KINDS = {"chat_completions": "chat", "embeddings": "embeddings", "images": "images"}
+
+
+def implementations() -> list[Any]:
+    """pytest params: the twin, and the Rust module when it is importable."""
+    params = [pytest.param(pure, id="python")]
+    params.append(
+        pytest.param(rust, id="rust", marks=pytest.mark.skipif(rust is None, reason="extension not built"))
+    )
+    return params
+
+
+def both() -> tuple[ModuleType, ModuleType]:
+    if rust is None:
+        pytest.skip("the Rust extension is not built")
+    return pure, rust
+
+
+def active_backend() -> str:
+    return _backend.BACKEND
+
+
+def normalise_ids(result: Any) -> Any:
+    """Generated tool-call ids are random: replace them by their position so results compare."""
+    if isinstance(result, ChatCompletionResponse):
+        counter = 0
+        for choice in result.choices:
+            for call in choice.message.tool_calls:
+                if call.id.startswith(GENERATED_ID_PREFIX):
+                    call.id = f"{GENERATED_ID_PREFIX}#{counter}"
+                    counter += 1
+    return result
+
+
+def outcome(parse: Any, body: bytes, provider: str = "openai") -> tuple[str, Any]:
+    """("ok", normalised result) or ("error", exception) so two implementations can be compared."""
+    try:
+        return "ok", normalise_ids(parse(body, provider))
+    except Exception as exc:
+        return "error", exc
+
+
+def error_signature(exc: BaseException) -> tuple[Any, ...]:
+    return (type(exc), getattr(exc, "message", str(exc)), getattr(exc, "path", None))
