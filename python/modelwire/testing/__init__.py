@@ -1,1 +1,34 @@
-"""A local provider server on 127.0.0.1 for tests, demos and benchmarks (stdlib only)."""
+"""A local provider server on 127.0.0.1 for tests, demos and benchmarks (stdlib only).
+
+A real HTTP/1.1 server on asyncio streams that speaks the OpenAI-compatible API
+(``/v1/chat/completions``, ``/v1/embeddings``, ``/v1/images/generations``), Azure OpenAI
+(``/openai/deployments/{deployment}/...?api-version=...`` and ``/openai/v1/...``) and Anthropic Messages
+(``/v1/messages``), streamed and not::
+
+    with LocalProviderServer() as server:              # or LocalProviderServer.start_subprocess()
+        server.enqueue(Route.CHAT, faults.rate_limited(retry_after=1), faults.drop_mid_body(100))
+        ...  # point a client at server.openai_base_url / server.anthropic_base_url / server.azure_endpoint
+        assert server.last_request.json["model"] == "gpt-4.1-mini"
+
+By default it answers deterministically from the request (see ``modelwire.testing.echo`` for the rules);
+scripted ``Fault``s queued per route replace or disturb the next answers; ``replay`` serves recorded
+corpus exchanges; ``RateLimit`` turns on 429s above a request rate.
+"""
+
+from modelwire.testing import faults
+from modelwire.testing.faults import Fault, FaultAction
+from modelwire.testing.records import Counters, Provider, RateLimit, RecordedRequest, Route, ServerConfig
+from modelwire.testing.server import LocalProviderServer
+
+__all__ = [
+    "Counters",
+    "Fault",
+    "FaultAction",
+    "LocalProviderServer",
+    "Provider",
+    "RateLimit",
+    "RecordedRequest",
+    "Route",
+    "ServerConfig",
+    "faults",
+]

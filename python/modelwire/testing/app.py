@@ -1,0 +1,230 @@
+"""One connection's life: read requests, pick the answer (scripted, rate-limited or default), deliver it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl
+
+from modelwire.testing import control, provider_errors, routes_anthropic, routes_openai
+from modelwire.testing.delivery import deliver
+from modelwire.testing.faults import Fault, FaultAction
+from modelwire.testing.http11 import ProtocolError, Request, read_request, response_head
+from modelwire.testing.records import Provider, RecordedRequest, Route, decode_json
+from modelwire.testing.routing import (
+    Answer,
+    Call,
+    RouteMatch,
+    api_key,
+    check_access,
+    json_answer,
+    match,
+    provider_of_path,
+)
+from modelwire.testing.state import ServerState
+
+__all__ = ["App"]
+
+_HANDLERS: dict[Route, Callable[[Call], Answer]] = {
+    Route.CHAT: routes_openai.chat,
+    Route.EMBEDDINGS: routes_openai.embeddings,
+    Route.IMAGES: routes_openai.images,
+    Route.MESSAGES: routes_anthropic.messages,
+}
+
+
+class App:
+    """The request handler of one server; lives on the server's event loop."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.base_url = ""
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.control = control.LocalControl(state, self.release_hangs)
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._hanging: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def handle_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        self._writers.add(writer)
+        connection = self.state.next_connection()
+        try:
+            while True:
+                try:
+                    request = await read_request(reader, writer)
+                except ProtocolError as exc:
+                    body = json.dumps(
+                        {"error": {"message": exc.message, "type": "invalid_request_error"}}
+                    ).encode()
+                    writer.write(
+                        response_head(exc.status, [], content_length=len(body), keep_alive=False) + body
+                    )
+                    break
+                if request is None or not await self._serve(request, connection, reader, writer):
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass
+        finally:
+            self._writers.discard(writer)
+            if task is not None:
+                self._tasks.discard(task)
+            writer.close()
+
+    def release_hangs(self) -> None:
+        """Abort every connection held by a ``hang`` fault (thread-safe)."""
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self._abort_hanging)
+
+    def _abort_hanging(self) -> None:
+        for writer in list(self._hanging):
+            writer.transport.abort()
+
+    async def shutdown(self) -> None:
+        for writer in list(self._writers):
+            writer.transport.abort()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5)
+
+    async def _serve(
+        self, request: Request, connection: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        config = self.state.config
+        if request.path.startswith("/_mw/"):
+            answer = control.handle(request, self.control)
+            return await self._deliver(reader, writer, answer, None, request)
+        found = match(request.path)
+        body = decode_json(request.body)
+        seq = self.state.next_seq()
+        call = None if found is None else Call(request, found, body, f"req_{seq:024x}", self.base_url, config)
+        model = call.model if call is not None else ""
+        if config.record_requests:
+            self._record(request, seq, connection, body, found, model)
+        if call is None or request.method != "POST":
+            answer = self._unknown(request, found)
+            self.state.count("unknown", model, answer.status, limited=False)
+            return await self._deliver(reader, writer, answer, None, request)
+
+        fault = self.state.take_fault(call.match.route, model)
+        limited = False
+        if fault is not None and fault.replaces_answer:
+            answer = _scripted(call, fault)
+        else:
+            answer, limited = self._default(call)
+            if fault is not None:
+                answer.headers.extend(fault.headers)
+        silent = fault is not None and fault.action in (FaultAction.RESET, FaultAction.HANG)
+        self.state.count(call.match.route.value, model, 0 if silent else answer.status, limited=limited)
+        return await self._deliver(reader, writer, answer, fault, request)
+
+    async def _deliver(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        answer: Answer,
+        fault: Fault | None,
+        request: Request,
+    ) -> bool:
+        return await deliver(
+            reader,
+            writer,
+            answer,
+            fault,
+            keep_alive=request.keep_alive,
+            default_event_delay=self.state.config.stream_event_delay,
+            hanging=self._hanging,
+        )
+
+    def _record(
+        self, request: Request, seq: int, connection: int, body: object, found: RouteMatch | None, model: str
+    ) -> None:
+        self.state.record(
+            RecordedRequest(
+                seq=seq,
+                connection=connection,
+                method=request.method,
+                path=request.path,
+                query_string=request.query_string,
+                query=dict(parse_qsl(request.query_string, keep_blank_values=True)),
+                headers=request.headers,
+                raw_headers=tuple(request.raw_headers),
+                body=request.body,
+                json=body,
+                route=None if found is None else found.route.value,
+                provider=None if found is None else found.provider.value,
+                model=model if found is not None else None,
+            )
+        )
+
+    def _unknown(self, request: Request, found: RouteMatch | None) -> Answer:
+        if found is not None:  # a known path with the wrong method
+            payload = provider_errors.error_for_status(found.provider, 405)
+            return json_answer(405, payload, [("allow", "POST")])
+        provider = provider_of_path(request.path)
+        return json_answer(*provider_errors.unknown_route(provider, request.method, request.path))
+
+    def _default(self, call: Call) -> tuple[Answer, bool]:
+        denied = check_access(call)
+        if denied is not None:
+            return denied, False
+        wait = self.state.admit(api_key(call.request, call.provider) or "")
+        if wait is not None:
+            return _rate_limited(call, wait, self.state), True
+        if not isinstance(call.body, dict):
+            message = (
+                "We could not parse the JSON body of your request. The API expects a JSON object, but what "
+                "was sent was not a valid JSON object."
+            )
+            return call.error(*provider_errors.invalid_request(call.provider, message)), False
+        return _HANDLERS[call.match.route](call), False
+
+
+def _scripted(call: Call, fault: Fault) -> Answer:
+    headers = list(fault.headers)
+    names = {name.lower() for name, _ in headers}
+    headers.extend(h for h in call.id_headers() if h[0] not in names)
+    if fault.events is not None:
+        return Answer(fault.status or 200, headers, events=list(fault.events))
+    if fault.body is not None:
+        return Answer(fault.status or 200, headers, fault.body)
+    if fault.preset is not None:
+        status, payload = provider_errors.preset_error(call.provider, fault.preset, model=call.model)
+    else:
+        status = fault.status or 500
+        payload = provider_errors.error_for_status(call.provider, status, model=call.model)
+    answer = call.error(fault.status or status, payload)
+    answer.headers.extend(h for h in fault.headers if h[0].lower() not in {"x-request-id", "request-id"})
+    return answer
+
+
+def _rate_limited(call: Call, wait: float, state: ServerState) -> Answer:
+    limit = state.config.rate_limit
+    form = "both" if limit is None else limit.retry_after
+    per_second = 0.0 if limit is None else limit.requests_per_second
+    headers: list[tuple[str, str]] = []
+    if form in ("both", "seconds"):
+        headers.append(("retry-after", str(max(1, math.ceil(wait)))))
+    if form in ("both", "ms"):
+        headers.append(("retry-after-ms", str(max(1, math.ceil(wait * 1000)))))
+    if call.provider is Provider.ANTHROPIC:
+        reset = datetime.now(UTC) + timedelta(seconds=wait)
+        headers += [
+            ("anthropic-ratelimit-requests-limit", str(math.floor(per_second * 60))),
+            ("anthropic-ratelimit-requests-remaining", "0"),
+            ("anthropic-ratelimit-requests-reset", reset.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"),
+        ]
+    else:
+        headers += [
+            ("x-ratelimit-limit-requests", str(math.floor(per_second * 60))),
+            ("x-ratelimit-remaining-requests", "0"),
+            ("x-ratelimit-reset-requests", f"{max(1, math.ceil(wait * 1000))}ms"),
+        ]
+    status, payload = provider_errors.preset_error(call.provider, "rate_limit", model=call.model)
+    return call.error(status, payload, headers)
