@@ -40,8 +40,10 @@ def test_corpus_error_is_classified_as_expected(recording: Recording) -> None:
     error = _classify(recording)
     assert type(error) is error_class_for(ErrorKind(expected["kind"]))
     assert (error.kind.value, error.status_code, error.message) == (
-        expected["kind"], expected["status"], expected["message"],
-    )  # fmt: skip
+        expected["kind"],
+        expected["status"],
+        expected["message"],
+    )
     assert error.retry_after == expected["retry_after"]
     assert error.provider_code == expected["code"]
     assert error.should_retry == expected.get("should_retry")
@@ -71,7 +73,15 @@ def test_the_corpus_covers_the_kinds_that_matter() -> None:
     """A guard against a corpus refresh silently dropping whole families of errors."""
     kinds = {EXPECTED[r.path]["kind"] for r in RECORDINGS}
     assert kinds >= {
-        "authentication", "bad_request", "context_window_exceeded", "internal_server", "not_found",
-        "overloaded", "permission_denied", "quota_exceeded", "rate_limit", "unprocessable_entity",
+        "authentication",
+        "bad_request",
+        "context_window_exceeded",
+        "internal_server",
+        "not_found",
+        "overloaded",
+        "permission_denied",
+        "quota_exceeded",
+        "rate_limit",
+        "unprocessable_entity",
         "unsupported_params",
-    }  # fmt: skip
+    }

@@ -43,7 +43,7 @@ def status_from(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value if 100 <= value <= 599 else None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return status_from(int(value.strip()))
     return None
 

@@ -33,8 +33,8 @@ from modelwire.errors._headers import lower_headers
 
 __all__ = ["parse_duration", "parse_retry_after", "parse_should_retry"]
 
-_DELTA_SECONDS: Final = re.compile(r"\d+(?:\.\d+)?")
-_DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_DELTA_SECONDS: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_DURATION_PART: Final = re.compile(r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
 _UNIT_SECONDS: Final = {
     "ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0,
 }  # fmt: skip
@@ -94,7 +94,7 @@ def parse_duration(text: str) -> float | None:
 
 
 def _rfc3339(text: str, now: float | None) -> float | None:
-    if not text[:4].isdigit() or "-" not in text:
+    if not (text[:4].isascii() and text[:4].isdigit()) or "-" not in text:
         return None
     try:
         moment = datetime.fromisoformat(text)
