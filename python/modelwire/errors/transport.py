@@ -24,7 +24,7 @@ K = ErrorKind
 # Class name -> (kind, what happened). The MRO is walked from the most specific class, so e.g. httpx's
 # ConnectTimeout is found before its base TimeoutException, and ConnectionRefusedError before OSError.
 _BY_NAME: Final[dict[str, tuple[ErrorKind, str]]] = {
-    "PoolTimeout": (K.POOL_TIMEOUT, "no pooled connection became free in time; nothing was sent"),
+    "PoolTimeout": (K.POOL_TIMEOUT, "no pooled connection to {where} became free in time; nothing was sent"),
     "ConnectTimeout": (K.TIMEOUT, "timed out connecting to {where}"),
     "ReadTimeout": (K.TIMEOUT, "timed out waiting for {where} to send the response"),
     "WriteTimeout": (K.TIMEOUT, "timed out sending the request to {where}"),
