@@ -21,11 +21,12 @@ class _Parser(Protocol[_T_co]):
     def __call__(self, body: bytes, provider: str = "openai") -> _T_co: ...
 
 
-# The Rust functions land in a later commit; until the extension has them, the twin serves.
-parse_chat_completion: Final[_Parser[ChatCompletionResponse]] = getattr(
-    core, "parse_chat_completion", pure.parse_chat_completion
+parse_chat_completion: Final[_Parser[ChatCompletionResponse]] = (
+    pure.parse_chat_completion if core is None else core.parse_chat_completion
 )
-parse_embeddings: Final[_Parser[EmbeddingResponse]] = getattr(core, "parse_embeddings", pure.parse_embeddings)
-parse_image_generation: Final[_Parser[ImageGenerationResponse]] = getattr(
-    core, "parse_image_generation", pure.parse_image_generation
+parse_embeddings: Final[_Parser[EmbeddingResponse]] = (
+    pure.parse_embeddings if core is None else core.parse_embeddings
+)
+parse_image_generation: Final[_Parser[ImageGenerationResponse]] = (
+    pure.parse_image_generation if core is None else core.parse_image_generation
 )

@@ -18,8 +18,8 @@ class _BodyBuilder(Protocol):
     ) -> bytes: ...
 
 
-# Rust when the extension provides it, the twin otherwise (same bytes either way).
-_request_body: Final[_BodyBuilder] = getattr(core, "request_body", pure.request_body)
+# Rust when the extension is loaded, the twin otherwise (same bytes either way).
+_request_body: Final[_BodyBuilder] = pure.request_body if core is None else core.request_body
 
 
 class TransportKwargs:

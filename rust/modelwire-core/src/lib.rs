@@ -3,3 +3,14 @@
 //! Nothing here knows about Python: the binding crate (`modelwire-py`) turns these results into the
 //! canonical Python types. Every function takes untrusted bytes from the network and returns a
 //! `Result`; none of them panics on any input.
+
+pub mod chat;
+pub mod embeddings;
+pub mod error;
+pub mod fields;
+pub mod finish;
+pub mod images;
+pub mod json;
+pub mod media;
+pub mod message;
+pub mod usage;

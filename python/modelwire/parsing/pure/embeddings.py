@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import binascii
 import math
+import re
 import sys
 from array import array
 from typing import Any
@@ -15,6 +16,8 @@ from modelwire.types import EmbeddingResponse
 __all__ = ["parse_embeddings"]
 
 _NUMBER_TYPES = frozenset({int, float})
+# Canonical padded base64: alphabet characters, then at most two "=" (the length check does the rest).
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
 
 def parse_embeddings(body: bytes, provider: str = "openai") -> EmbeddingResponse:
@@ -85,10 +88,9 @@ def _floats(values: list[Any], path: str) -> bytes:
 
 
 def _base64(text: str, path: str) -> bytes:
-    try:
-        raw = binascii.a2b_base64(text, strict_mode=True)
-    except ValueError:  # binascii.Error, or non-ASCII text
-        raise Fault("embedding is not valid base64", path) from None
+    if len(text) % 4 or _BASE64.fullmatch(text) is None:
+        raise Fault("embedding is not valid base64", path)
+    raw = binascii.a2b_base64(text, strict_mode=True)
     if len(raw) % 4:
         raise Fault(f"embedding base64 holds {len(raw)} bytes, not whole float32 values", path)
     if sys.byteorder == "big":

@@ -1,0 +1,500 @@
+//! A pull reader over one JSON document that accepts exactly what `orjson.loads` accepts.
+//!
+//! The pure-Python parser reads bodies with orjson, so this reader must reject the same documents,
+//! including inside values nobody reads: the whole input must be UTF-8, `\u` escapes must pair
+//! surrogates, numbers that overflow a double are errors, nesting stops at 1024 containers, and only
+//! whitespace may follow the document. Unread values are skipped iteratively, so depth costs no stack.
+
+use std::borrow::Cow;
+
+use super::number::{self, Number};
+
+/// orjson (yyjson) refuses documents nested deeper than this many arrays and objects.
+pub const MAX_DEPTH: usize = 1024;
+
+/// Bytes that are not a JSON document: what was wrong and the byte offset where it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub reason: &'static str,
+    pub offset: usize,
+}
+
+pub type Syn<T> = Result<T, SyntaxError>;
+
+/// The JSON type of the next value, from its first byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Object,
+    Array,
+    String,
+    Number,
+    Bool,
+    Null,
+}
+
+pub struct Reader<'a> {
+    text: &'a str,
+    pos: usize,
+    depth: usize,
+    // One bit per open container, set for objects: what a ',' or a closing bracket must match.
+    objects: [u64; MAX_DEPTH / 64],
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over `data`, which must be UTF-8 throughout (orjson checks the whole input first).
+    pub fn new(data: &'a [u8]) -> Syn<Self> {
+        if data.starts_with(b"\xEF\xBB\xBF") {
+            return Err(SyntaxError {
+                reason: "byte order mark",
+                offset: 0,
+            });
+        }
+        let text = std::str::from_utf8(data).map_err(|e| SyntaxError {
+            reason: "invalid UTF-8",
+            offset: e.valid_up_to(),
+        })?;
+        Ok(Self::over(text))
+    }
+
+    pub fn over(text: &'a str) -> Self {
+        Self {
+            text,
+            pos: 0,
+            depth: 0,
+            objects: [0; MAX_DEPTH / 64],
+        }
+    }
+
+    pub fn offset(&self) -> usize {
+        self.pos
+    }
+
+    pub fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    /// The input between two offsets (empty if they do not fall on characters).
+    pub fn text_between(&self, start: usize, end: usize) -> &'a str {
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    fn byte(&self, at: usize) -> Option<u8> {
+        self.text.as_bytes().get(at).copied()
+    }
+
+    fn err<T>(&self, reason: &'static str) -> Syn<T> {
+        Err(SyntaxError {
+            reason,
+            offset: self.pos,
+        })
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.byte(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn next_byte(&mut self) -> Syn<u8> {
+        self.skip_ws();
+        match self.byte(self.pos) {
+            Some(b) => Ok(b),
+            None => self.err("unexpected end of data"),
+        }
+    }
+
+    /// The type of the next value (after whitespace), without consuming it.
+    pub fn kind(&mut self) -> Syn<Kind> {
+        Ok(match self.next_byte()? {
+            b'{' => Kind::Object,
+            b'[' => Kind::Array,
+            b'"' => Kind::String,
+            b'-' | b'0'..=b'9' => Kind::Number,
+            b't' | b'f' => Kind::Bool,
+            b'n' => Kind::Null,
+            _ => return self.err("unexpected character, expected a JSON value"),
+        })
+    }
+
+    /// After the document: nothing but whitespace may remain.
+    pub fn finish(&mut self) -> Syn<()> {
+        self.skip_ws();
+        if self.pos < self.text.len() {
+            return self.err("unexpected content after the document");
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, object: bool) -> Syn<()> {
+        if self.depth >= MAX_DEPTH {
+            return self.err("depth limit exceeded");
+        }
+        let (word, bit) = (self.depth / 64, self.depth % 64);
+        if let Some(w) = self.objects.get_mut(word) {
+            if object {
+                *w |= 1 << bit;
+            } else {
+                *w &= !(1 << bit);
+            }
+        }
+        self.depth += 1;
+        self.pos += 1;
+        Ok(())
+    }
+
+    fn in_object(&self) -> bool {
+        let top = self.depth.saturating_sub(1);
+        self.objects
+            .get(top / 64)
+            .is_some_and(|w| w & (1 << (top % 64)) != 0)
+    }
+
+    /// Reads `{`; true when a member follows (false: the object was empty and is closed).
+    pub fn begin_object(&mut self) -> Syn<bool> {
+        if self.next_byte()? != b'{' {
+            return self.err("expected an object");
+        }
+        self.push(true)?;
+        self.after_open(b'}')
+    }
+
+    /// Reads `[`; true when an element follows (false: the array was empty and is closed).
+    pub fn begin_array(&mut self) -> Syn<bool> {
+        if self.next_byte()? != b'[' {
+            return self.err("expected an array");
+        }
+        self.push(false)?;
+        self.after_open(b']')
+    }
+
+    fn after_open(&mut self, close: u8) -> Syn<bool> {
+        if self.next_byte()? == close {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// A member's key and the `:` after it.
+    pub fn key(&mut self) -> Syn<Cow<'a, str>> {
+        if self.next_byte()? != b'"' {
+            return self.err("expected a string key");
+        }
+        let key = self.string()?;
+        if self.next_byte()? != b':' {
+            return self.err("expected ':' after a key");
+        }
+        self.pos += 1;
+        Ok(key)
+    }
+
+    /// After a member or element: true when another follows, false when the container closed.
+    pub fn more(&mut self) -> Syn<bool> {
+        let (close, reason) = if self.in_object() {
+            (b'}', "expected ',' or '}'")
+        } else {
+            (b']', "expected ',' or ']'")
+        };
+        let b = self.next_byte()?;
+        self.pos += 1;
+        if b == b',' {
+            // orjson rejects a trailing comma: a value (or key) must follow.
+            let next = self.next_byte()?;
+            if next == b'}' || next == b']' {
+                return self.err("trailing comma is not allowed");
+            }
+            return Ok(true);
+        }
+        if b == close {
+            self.depth -= 1;
+            return Ok(false);
+        }
+        self.pos -= 1;
+        self.err(reason)
+    }
+
+    /// Calls `member` with each key of the object that comes next; it must consume the value.
+    pub fn object<E, F>(&mut self, mut member: F) -> Result<(), E>
+    where
+        E: From<SyntaxError>,
+        F: FnMut(&mut Self, Cow<'a, str>) -> Result<(), E>,
+    {
+        if self.begin_object()? {
+            loop {
+                let key = self.key()?;
+                member(self, key)?;
+                if !self.more()? {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls `element` with the position of each element of the array that comes next.
+    pub fn array<E, F>(&mut self, mut element: F) -> Result<(), E>
+    where
+        E: From<SyntaxError>,
+        F: FnMut(&mut Self, usize) -> Result<(), E>,
+    {
+        if self.begin_array()? {
+            let mut index = 0;
+            loop {
+                element(self, index)?;
+                index += 1;
+                if !self.more()? {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `null` if it comes next (consumed: true), or nothing consumed (false).
+    pub fn null(&mut self) -> Syn<bool> {
+        if self.next_byte()? == b'n' {
+            self.literal(b"null")?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    pub fn boolean(&mut self) -> Syn<bool> {
+        if self.next_byte()? == b't' {
+            self.literal(b"true")?;
+            Ok(true)
+        } else {
+            self.literal(b"false")?;
+            Ok(false)
+        }
+    }
+
+    fn literal(&mut self, word: &'static [u8]) -> Syn<()> {
+        let end = self.pos + word.len();
+        if self.text.as_bytes().get(self.pos..end) != Some(word) {
+            return self.err("invalid literal");
+        }
+        self.pos = end;
+        Ok(())
+    }
+
+    /// The string that comes next, borrowed from the input unless it holds escapes.
+    pub fn string(&mut self) -> Syn<Cow<'a, str>> {
+        if self.next_byte()? != b'"' {
+            return self.err("expected a string");
+        }
+        let start = self.pos + 1;
+        let bytes = self.text.as_bytes();
+        let mut i = start;
+        loop {
+            match bytes.get(i) {
+                Some(b'"') => {
+                    self.pos = i + 1;
+                    return match self.text.get(start..i) {
+                        Some(s) => Ok(Cow::Borrowed(s)),
+                        None => self.err("invalid UTF-8"),
+                    };
+                }
+                Some(b'\\') => {
+                    let mut owned = String::with_capacity(i - start + 16);
+                    owned.push_str(self.text.get(start..i).unwrap_or_default());
+                    self.pos = i;
+                    self.escaped(&mut owned)?;
+                    return Ok(Cow::Owned(owned));
+                }
+                Some(&b) if b < 0x20 => {
+                    self.pos = i;
+                    return self.err("unexpected control character in string");
+                }
+                Some(_) => i += 1,
+                None => {
+                    self.pos = i;
+                    return self.err("unexpected end of data in string");
+                }
+            }
+        }
+    }
+
+    /// Decodes the rest of a string from a backslash at `self.pos` into `out`, consuming the quote.
+    fn escaped(&mut self, out: &mut String) -> Syn<()> {
+        let bytes = self.text.as_bytes();
+        loop {
+            let run = self.pos;
+            while let Some(&b) = bytes.get(self.pos) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.push_str(self.text.get(run..self.pos).unwrap_or_default());
+            match bytes.get(self.pos) {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => out.push(self.escape()?),
+                Some(_) => return self.err("unexpected control character in string"),
+                None => return self.err("unexpected end of data in string"),
+            }
+        }
+    }
+
+    /// One escape sequence at `self.pos` (the backslash); a surrogate pair counts as one.
+    fn escape(&mut self) -> Syn<char> {
+        let simple = match self.byte(self.pos + 1) {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => return self.unicode_escape(),
+            _ => return self.err("invalid escaped sequence in string"),
+        };
+        self.pos += 2;
+        Ok(simple)
+    }
+
+    fn hex4(&self, at: usize) -> Syn<u32> {
+        let digits = self.text.get(at..at + 4).ok_or(SyntaxError {
+            reason: "invalid escaped sequence in string",
+            offset: self.pos,
+        })?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return self.err("invalid escaped sequence in string");
+        }
+        u32::from_str_radix(digits, 16).map_err(|_| SyntaxError {
+            reason: "invalid escaped sequence in string",
+            offset: self.pos,
+        })
+    }
+
+    fn unicode_escape(&mut self) -> Syn<char> {
+        let first = self.hex4(self.pos + 2)?;
+        let code = match first {
+            0xD800..=0xDBFF => {
+                let bytes = self.text.as_bytes();
+                if bytes.get(self.pos + 6) != Some(&b'\\') || bytes.get(self.pos + 7) != Some(&b'u')
+                {
+                    return self.err("no low surrogate in string");
+                }
+                let second = self.hex4(self.pos + 8)?;
+                if !(0xDC00..=0xDFFF).contains(&second) {
+                    return self.err("invalid low surrogate in string");
+                }
+                self.pos += 6;
+                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            }
+            0xDC00..=0xDFFF => return self.err("invalid high surrogate in string"),
+            _ => first,
+        };
+        self.pos += 6;
+        char::from_u32(code).ok_or(SyntaxError {
+            reason: "invalid escaped sequence in string",
+            offset: self.pos,
+        })
+    }
+
+    /// Skips the string that comes next, checking its escapes.
+    fn skip_string(&mut self) -> Syn<()> {
+        self.pos += 1;
+        let bytes = self.text.as_bytes();
+        loop {
+            match bytes.get(self.pos) {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    self.escape()?;
+                }
+                Some(&b) if b < 0x20 => return self.err("unexpected control character in string"),
+                Some(_) => self.pos += 1,
+                None => return self.err("unexpected end of data in string"),
+            }
+        }
+    }
+
+    /// The source text of the number that comes next, checked against the JSON grammar.
+    pub fn number_text(&mut self) -> Syn<(&'a str, bool)> {
+        self.skip_ws();
+        let start = self.pos;
+        let (end, integer) = number::scan(self.text.as_bytes(), start)
+            .map_err(|(reason, offset)| SyntaxError { reason, offset })?;
+        self.pos = end;
+        let text = self.text.get(start..end).unwrap_or_default();
+        Ok((text, integer))
+    }
+
+    /// The number that comes next, typed as orjson types it.
+    pub fn number(&mut self) -> Syn<Number> {
+        let start = self.pos;
+        let (text, integer) = self.number_text()?;
+        number::classify(text, integer).ok_or(SyntaxError {
+            reason: "number is infinity when parsed as double",
+            offset: start,
+        })
+    }
+
+    /// The number that comes next as a double (integers converted like Python's `float(int)`).
+    pub fn float(&mut self) -> Syn<f64> {
+        let start = self.pos;
+        let (text, integer) = self.number_text()?;
+        number::to_f64(text, integer).ok_or(SyntaxError {
+            reason: "number is infinity when parsed as double",
+            offset: start,
+        })
+    }
+
+    /// Skips one value of any type, checking it exactly as if it were read.
+    pub fn skip(&mut self) -> Syn<()> {
+        let base = self.depth;
+        loop {
+            // A value is expected here.
+            match self.kind()? {
+                Kind::Object => {
+                    if self.begin_object()? {
+                        self.key()?;
+                        continue;
+                    }
+                }
+                Kind::Array => {
+                    if self.begin_array()? {
+                        continue;
+                    }
+                }
+                Kind::String => self.skip_string()?,
+                Kind::Number => {
+                    self.number()?;
+                }
+                Kind::Bool => {
+                    self.boolean()?;
+                }
+                Kind::Null => self.literal(b"null")?,
+            }
+            // After a value: close containers until another value is due, or the skipped one ended.
+            loop {
+                if self.depth == base {
+                    return Ok(());
+                }
+                if self.more()? {
+                    if self.in_object() {
+                        self.key()?;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Skips the value that comes next and returns its byte range in the input.
+    pub fn span(&mut self) -> Syn<(usize, usize)> {
+        self.skip_ws();
+        let start = self.pos;
+        self.skip()?;
+        Ok((start, self.pos))
+    }
+}

@@ -1,0 +1,424 @@
+//! An assistant message of an OpenAI-format chat completion (docs/parsing-rules.md, section 3).
+//!
+//! Every member is read into a slot holding its value or its fault; a later duplicate key replaces
+//! the slot, and the message is assembled (faults surfacing) only once the object is closed.
+
+use std::borrow::Cow;
+
+use crate::error::{Checked, Fault, Path};
+use crate::fields::{keep_first, opt_array, opt_object, opt_str, wrong};
+use crate::json::{Kind, Reader, Syn};
+use crate::media::{Image, image_from_url};
+
+/// A tool call's arguments: the string as sent, or the byte range of an object sent instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arguments<'a> {
+    Text(Cow<'a, str>),
+    Object { start: usize, end: usize },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolCall<'a> {
+    /// `None` when the provider sent none (or ""): the binding generates one.
+    pub id: Option<Cow<'a, str>>,
+    pub name: Cow<'a, str>,
+    pub arguments: Arguments<'a>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Message<'a> {
+    pub content: Option<Cow<'a, str>>,
+    pub reasoning: Option<Cow<'a, str>>,
+    pub refusal: Option<Cow<'a, str>>,
+    pub tool_calls: Vec<ToolCall<'a>>,
+    pub images: Vec<Image<'a>>,
+}
+
+type Text<'a> = Checked<Option<Cow<'a, str>>>;
+
+fn text_slot<'a>(slot: Option<Text<'a>>) -> Text<'a> {
+    slot.unwrap_or(Ok(None))
+}
+
+fn join<'a>(parts: Vec<Cow<'a, str>>) -> Option<Cow<'a, str>> {
+    match parts.len() {
+        0 => None,
+        1 => parts.into_iter().next(),
+        _ => Some(Cow::Owned(parts.join("\n"))),
+    }
+}
+
+fn non_empty(text: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
+    text.filter(|t| !t.is_empty())
+}
+
+/// The parts of a `content` array: joined text, thinking texts, images.
+#[derive(Default)]
+struct Blocks<'a> {
+    text: Option<Cow<'a, str>>,
+    thinking: Vec<Cow<'a, str>>,
+    images: Vec<Image<'a>>,
+}
+
+/// Reads the members of one object (or null: `None`) into named text slots; members not named are
+/// offered to `other`, which reads them (true) or leaves them to be skipped (false).
+fn text_members<'a, const N: usize>(
+    r: &mut Reader<'a>,
+    path: &Path<'_>,
+    names: [&'static str; N],
+    mut other: impl FnMut(&mut Reader<'a>, &str) -> Syn<bool>,
+) -> Syn<Checked<Option<[Option<Text<'a>>; N]>>> {
+    let mut slots: [Option<Text<'a>>; N] = std::array::from_fn(|_| None);
+    let present = opt_object(r, path, |r, key| {
+        if let Some((i, name)) = names.iter().enumerate().find(|(_, n)| **n == key) {
+            let value = opt_str(r, &path.key(name))?;
+            if let Some(slot) = slots.get_mut(i) {
+                *slot = Some(value);
+            }
+        } else if !other(r, &key)? {
+            r.skip()?;
+        }
+        Ok(())
+    })?;
+    Ok(present.map(|present| present.then_some(slots)))
+}
+
+/// An object (not null) required at `path`.
+fn object_or_fault(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Option<Fault>> {
+    Ok(if r.kind()? == Kind::Object {
+        None
+    } else {
+        Some(wrong(r, "an object", path)?)
+    })
+}
+
+/// `image_url` (object with `url`, or string), else `url`: the image an entry or block refers to.
+fn image_ref<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Image<'a>>>> {
+    if let Some(fault) = object_or_fault(r, path)? {
+        return Ok(Err(fault));
+    }
+    let mut reference: Option<Text<'a>> = None;
+    let ref_path = path.key("image_url");
+    let slots = text_members(r, path, ["url"], |r, key| {
+        if key != "image_url" {
+            return Ok(false);
+        }
+        reference = Some(match r.kind()? {
+            Kind::Object => text_members(r, &ref_path, ["url"], |_, _| Ok(false))?
+                .and_then(|slots| slots.map_or(Ok(None), |[url]| text_slot(url))),
+            Kind::String => Ok(Some(r.string()?)),
+            Kind::Null => {
+                r.null()?;
+                Ok(None)
+            }
+            _ => Err(wrong(r, "a string or an object", &ref_path)?),
+        });
+        Ok(true)
+    })?;
+    Ok((|| {
+        let [url] = slots?.unwrap_or_default();
+        let url = text_slot(url)?;
+        let chosen = match reference {
+            None => url,
+            Some(reference) => reference?,
+        };
+        Ok(chosen.map(image_from_url))
+    })())
+}
+
+fn thinking_texts<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Vec<Cow<'a, str>>>> {
+    let mut thinking: Option<Checked<Vec<Cow<'a, str>>>> = None;
+    let thinking_path = path.key("thinking");
+    let slots = text_members(r, path, ["text"], |r, key| {
+        if key != "thinking" {
+            return Ok(false);
+        }
+        thinking = Some(match r.kind()? {
+            Kind::String => Ok(vec![r.string()?]),
+            Kind::Null => {
+                r.null()?;
+                Ok(Vec::new())
+            }
+            Kind::Array => {
+                let (mut texts, mut fault) = (Vec::new(), None);
+                r.array(|r, k| {
+                    let item = thinking_path.index(k);
+                    let read = match object_or_fault(r, &item)? {
+                        Some(f) => Err(f),
+                        None => text_members(r, &item, ["text"], |_, _| Ok(false))?
+                            .and_then(|slots| slots.map_or(Ok(None), |[t]| text_slot(t))),
+                    };
+                    if let Some(Some(text)) = keep_first(&mut fault, read) {
+                        texts.push(text);
+                    }
+                    Ok(())
+                })?;
+                fault.map_or(Ok(texts), Err)
+            }
+            _ => Err(wrong(r, "a string or an array", &thinking_path)?),
+        });
+        Ok(true)
+    })?;
+    Ok((|| {
+        let [text] = slots?.unwrap_or_default();
+        let text = text_slot(text)?;
+        match thinking {
+            Some(thinking) => thinking,
+            None => Ok(text.into_iter().collect()),
+        }
+    })())
+}
+
+fn content_blocks<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Blocks<'a>>> {
+    let (mut blocks, mut texts, mut fault) = (Blocks::default(), Vec::new(), None);
+    r.array(|r, j| {
+        let block_path = path.index(j);
+        if let Some(f) = object_or_fault(r, &block_path)? {
+            keep_first::<()>(&mut fault, Err(f));
+            return Ok(());
+        }
+        // The block is read once; which members count depends on its type, known only at the end.
+        let start = r.offset();
+        let kind = text_members(r, &block_path, ["type", "text"], |r, _| {
+            r.skip().map(|()| true)
+        })?;
+        let end = r.offset();
+        let read = kind.and_then(|slots| {
+            let [kind, text] = slots.unwrap_or_default();
+            Ok((text_slot(kind)?, text))
+        });
+        let Some((kind, text)) = keep_first(&mut fault, read) else {
+            return Ok(());
+        };
+        // Re-read the block (already checked) for the members its type calls for.
+        let mut again = Reader::over(r.text_between(start, end));
+        match kind.as_deref() {
+            None | Some("text" | "output_text") => {
+                if let Some(Some(t)) = keep_first(&mut fault, text_slot(text)) {
+                    texts.push(t);
+                }
+            }
+            Some("thinking" | "reasoning") => {
+                if let Some(more) = keep_first(&mut fault, thinking_texts(&mut again, &block_path)?)
+                {
+                    blocks.thinking.extend(more);
+                }
+            }
+            Some("image_url") => {
+                if let Some(Some(image)) =
+                    keep_first(&mut fault, image_ref(&mut again, &block_path)?)
+                {
+                    blocks.images.push(image);
+                }
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    })?;
+    blocks.text = join(texts);
+    Ok(fault.map_or(Ok(blocks), Err))
+}
+
+/// `reasoning_details`: texts of `reasoning.text` entries and summaries of `reasoning.summary` ones.
+fn reasoning_details<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Vec<Cow<'a, str>>>> {
+    let (mut texts, mut fault) = (Vec::new(), None);
+    let read = opt_array(r, path, |r, j| {
+        let entry = path.index(j);
+        if let Some(f) = object_or_fault(r, &entry)? {
+            keep_first::<()>(&mut fault, Err(f));
+            return Ok(());
+        }
+        let slots = text_members(r, &entry, ["type", "text", "summary"], |_, _| Ok(false))?;
+        let text = slots.and_then(|slots| {
+            let [kind, text, summary] = slots.unwrap_or_default();
+            match text_slot(kind)?.as_deref() {
+                Some("reasoning.text") => text_slot(text),
+                Some("reasoning.summary") => text_slot(summary),
+                _ => Ok(None),
+            }
+        });
+        if let Some(Some(text)) = keep_first(&mut fault, text) {
+            texts.push(text);
+        }
+        Ok(())
+    })?;
+    Ok(read.and_then(|()| fault.map_or(Ok(texts), Err)))
+}
+
+fn images<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Vec<Image<'a>>>> {
+    let (mut list, mut fault) = (Vec::new(), None);
+    let read = opt_array(r, path, |r, j| {
+        if let Some(Some(image)) = keep_first(&mut fault, image_ref(r, &path.index(j))?) {
+            list.push(image);
+        }
+        Ok(())
+    })?;
+    Ok(read.and_then(|()| fault.map_or(Ok(list), Err)))
+}
+
+/// A `function` (or legacy `function_call`) object: its name and arguments, each with its fault.
+struct Function<'a> {
+    name: Option<Text<'a>>,
+    arguments: Option<Checked<Arguments<'a>>>,
+}
+
+fn function<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Function<'a>>>> {
+    let mut arguments = None;
+    let args_path = path.key("arguments");
+    let slots = text_members(r, path, ["name"], |r, key| {
+        if key != "arguments" {
+            return Ok(false);
+        }
+        arguments = Some(match r.kind()? {
+            Kind::String => Ok(Arguments::Text(r.string()?)),
+            Kind::Null => {
+                r.null()?;
+                Ok(Arguments::Text(Cow::Borrowed("{}")))
+            }
+            Kind::Object => {
+                let (start, end) = r.span()?;
+                Ok(Arguments::Object { start, end })
+            }
+            _ => Err(wrong(r, "a string or an object", &args_path)?),
+        });
+        Ok(true)
+    })?;
+    Ok(slots.map(|slots| slots.map(|[name]| Function { name, arguments })))
+}
+
+/// A required member: absent, null and the wrong type are all faults.
+fn required<T>(slot: Option<Checked<Option<T>>>, path: &Path<'_>, what: &str) -> Checked<T> {
+    match slot {
+        None => Err(path.fault("missing required field")),
+        Some(read) => read?.ok_or_else(|| path.fault(format!("expected {what}, got null"))),
+    }
+}
+
+fn tool_call<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<ToolCall<'a>>> {
+    if let Some(fault) = object_or_fault(r, path)? {
+        return Ok(Err(fault));
+    }
+    let (mut func, mut custom) = (None, None);
+    let (func_path, custom_path) = (path.key("function"), path.key("custom"));
+    let slots = text_members(r, path, ["id", "type"], |r, key| {
+        match key {
+            "function" => func = Some(function(r, &func_path)?),
+            "custom" => {
+                custom = Some(text_members(r, &custom_path, ["name", "input"], |_, _| {
+                    Ok(false)
+                })?)
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    Ok((|| {
+        let [id, kind] = slots?.unwrap_or_default();
+        let id = non_empty(text_slot(id)?);
+        if text_slot(kind)?.as_deref() == Some("custom") {
+            let [name, input] = required(custom, &custom_path, "an object")?;
+            let name = required(name, &custom_path.key("name"), "a string")?;
+            let input = text_slot(input)?.unwrap_or(Cow::Borrowed(""));
+            return Ok(ToolCall {
+                id,
+                name,
+                arguments: Arguments::Text(input),
+            });
+        }
+        let function = required(func, &func_path, "an object")?;
+        let name = required(function.name, &func_path.key("name"), "a string")?;
+        let arguments = function
+            .arguments
+            .unwrap_or(Ok(Arguments::Text(Cow::Borrowed("{}"))))?;
+        Ok(ToolCall {
+            id,
+            name,
+            arguments,
+        })
+    })())
+}
+
+fn tool_calls<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Vec<ToolCall<'a>>>> {
+    let (mut calls, mut fault) = (Vec::new(), None);
+    let read = opt_array(r, path, |r, j| {
+        if let Some(call) = keep_first(&mut fault, tool_call(r, &path.index(j))?) {
+            calls.push(call);
+        }
+        Ok(())
+    })?;
+    Ok(read.and_then(|()| fault.map_or(Ok(calls), Err)))
+}
+
+enum Content<'a> {
+    Text(Option<Cow<'a, str>>),
+    Blocks(Blocks<'a>),
+}
+
+/// Reads a message object (or null: `None`) at `path`.
+pub fn message<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Message<'a>>>> {
+    let mut content: Option<Checked<Content<'a>>> = None;
+    let mut details = None;
+    let mut calls = None;
+    let mut pictures = None;
+    let mut legacy = None;
+    let content_path = path.key("content");
+    let names = ["reasoning", "reasoning_content", "refusal"];
+    let slots = text_members(r, path, names, |r, key| {
+        match key {
+            "content" => {
+                content = Some(match r.kind()? {
+                    Kind::String => Ok(Content::Text(Some(r.string()?))),
+                    Kind::Null => r.null().map(|_| Ok(Content::Text(None)))?,
+                    Kind::Array => content_blocks(r, &content_path)?.map(Content::Blocks),
+                    _ => Err(wrong(r, "a string or an array", &content_path)?),
+                });
+            }
+            "reasoning_details" => {
+                details = Some(reasoning_details(r, &path.key("reasoning_details"))?)
+            }
+            "tool_calls" => calls = Some(tool_calls(r, &path.key("tool_calls"))?),
+            "images" => pictures = Some(images(r, &path.key("images"))?),
+            "function_call" => legacy = Some(function(r, &path.key("function_call"))?),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    Ok((|| {
+        let Some([reasoning, reasoning_content, refusal]) = slots? else {
+            return Ok(None);
+        };
+        let (content, blocks) = match content.unwrap_or(Ok(Content::Text(None)))? {
+            Content::Text(text) => (text, Blocks::default()),
+            Content::Blocks(mut blocks) => (blocks.text.take(), blocks),
+        };
+        let reasoning = non_empty(text_slot(reasoning)?);
+        let reasoning_content = non_empty(text_slot(reasoning_content)?);
+        let details = non_empty(join(details.unwrap_or(Ok(Vec::new()))?));
+        let reasoning = reasoning
+            .or(reasoning_content)
+            .or_else(|| non_empty(join(blocks.thinking)))
+            .or(details);
+        let mut images = pictures.unwrap_or(Ok(Vec::new()))?;
+        images.extend(blocks.images);
+        let mut tool_calls = calls.unwrap_or(Ok(Vec::new()))?;
+        if let Some(Some(Function { name, arguments })) = legacy.transpose()? {
+            let name = text_slot(name)?;
+            let arguments = arguments.unwrap_or(Ok(Arguments::Text(Cow::Borrowed("{}"))))?;
+            if let Some(name) = non_empty(name).filter(|_| tool_calls.is_empty()) {
+                tool_calls.push(ToolCall {
+                    id: None,
+                    name,
+                    arguments,
+                });
+            }
+        }
+        let refusal = non_empty(text_slot(refusal)?);
+        Ok(Some(Message {
+            content,
+            reasoning,
+            refusal,
+            tool_calls,
+            images,
+        }))
+    })())
+}

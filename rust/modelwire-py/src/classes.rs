@@ -1,0 +1,202 @@
+//! The Python classes the parsers build, looked up once and cached, with their slot names interned.
+//!
+//! Objects are made the way `object.__new__` makes them and their slots filled directly: the
+//! canonical classes are plain slotted records, and skipping the Python-level `__init__` call is the
+//! largest single saving in building a response (measured in benches/README.md). The slot layout is
+//! checked against `__slots__` when the cache is built, so a change to `modelwire.types` fails loudly.
+
+use pyo3::exceptions::PyImportError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyString, PyTuple, PyType};
+
+/// One canonical class and its slot names, in `__slots__` order.
+pub struct Class {
+    class: Py<PyType>,
+    slots: Vec<Py<PyString>>,
+}
+
+impl Class {
+    fn load(py: Python<'_>, module: &str, name: &str, slots: &[&str]) -> PyResult<Self> {
+        let class = py.import(module)?.getattr(name)?.cast_into::<PyType>()?;
+        let declared = class.getattr("__slots__")?;
+        let expected = PyTuple::new(py, slots)?;
+        if !declared.eq(&expected)? {
+            return Err(PyImportError::new_err(format!(
+                "modelwire._core was built for {name}.__slots__ == {expected}, but the class has {declared}; \
+                 rebuild the extension"
+            )));
+        }
+        let slots = slots
+            .iter()
+            .map(|s| PyString::intern(py, s).unbind())
+            .collect();
+        Ok(Self {
+            class: class.unbind(),
+            slots,
+        })
+    }
+
+    /// A new instance with every slot set to `values` (in slot order), without calling `__init__`.
+    pub fn build<'py, const N: usize>(
+        &self,
+        py: Python<'py>,
+        values: [Bound<'py, PyAny>; N],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if self.slots.len() != N {
+            return Err(PyImportError::new_err(
+                "modelwire._core slot count mismatch",
+            ));
+        }
+        // SAFETY: `class` is a live type object; PyType_GenericAlloc returns a new reference or NULL
+        // with an exception set, which `from_owned_ptr_or_err` turns into a PyErr.
+        let object = unsafe {
+            let ptr = ffi::PyType_GenericAlloc(self.class.as_ptr().cast::<ffi::PyTypeObject>(), 0);
+            Bound::from_owned_ptr_or_err(py, ptr)?
+        };
+        for (name, value) in self.slots.iter().zip(values) {
+            object.setattr(name.bind(py), value)?;
+        }
+        Ok(object)
+    }
+}
+
+/// Everything the conversions need from Python, fetched once per interpreter.
+pub struct Types {
+    pub tool_call: Class,
+    pub message: Class,
+    pub choice: Class,
+    pub chat: Class,
+    pub usage: Class,
+    pub embeddings: Class,
+    pub image: Class,
+    pub images: Class,
+    /// The "not computed yet" sentinels of the chat, embeddings and images modules.
+    pub unset_chat: Py<PyAny>,
+    pub unset_embeddings: Py<PyAny>,
+    pub unset_images: Py<PyAny>,
+    pub new_tool_call_id: Py<PyAny>,
+    pub orjson_dumps: Py<PyAny>,
+    pub response_parse_error: Py<PyAny>,
+}
+
+static TYPES: PyOnceLock<Types> = PyOnceLock::new();
+
+pub fn types(py: Python<'_>) -> PyResult<&Types> {
+    TYPES.get_or_try_init(py, || load(py))
+}
+
+fn load(py: Python<'_>) -> PyResult<Types> {
+    let chat = "modelwire.types.chat";
+    let sentinel = |module: &str| -> PyResult<Py<PyAny>> {
+        Ok(py.import(module)?.getattr("_UNSET")?.unbind())
+    };
+    Ok(Types {
+        tool_call: Class::load(
+            py,
+            chat,
+            "ToolCall",
+            &["id", "name", "arguments_json", "_arguments"],
+        )?,
+        message: Class::load(
+            py,
+            chat,
+            "AssistantMessage",
+            &[
+                "content",
+                "reasoning_content",
+                "tool_calls",
+                "images",
+                "refusal",
+                "thinking_blocks",
+            ],
+        )?,
+        choice: Class::load(
+            py,
+            chat,
+            "ChatCompletionChoice",
+            &[
+                "index",
+                "message",
+                "finish_reason",
+                "native_finish_reason",
+                "logprobs",
+            ],
+        )?,
+        chat: Class::load(
+            py,
+            chat,
+            "ChatCompletionResponse",
+            &[
+                "id",
+                "model",
+                "created",
+                "choices",
+                "usage",
+                "provider",
+                "system_fingerprint",
+                "service_tier",
+                "body",
+                "_raw",
+            ],
+        )?,
+        usage: Class::load(
+            py,
+            "modelwire.types.usage",
+            "Usage",
+            &[
+                "input_tokens",
+                "output_tokens",
+                "total_tokens",
+                "reasoning_tokens",
+                "cache_read_tokens",
+                "cache_write_tokens",
+                "reasoning_token_count_source",
+                "generated_images",
+            ],
+        )?,
+        embeddings: Class::load(
+            py,
+            "modelwire.types.embeddings",
+            "EmbeddingResponse",
+            &[
+                "buffer",
+                "count",
+                "dimensions",
+                "model",
+                "usage",
+                "provider",
+                "body",
+                "_raw",
+                "_vectors",
+            ],
+        )?,
+        image: Class::load(
+            py,
+            "modelwire.types.images",
+            "ImagePayload",
+            &["b64_data", "mime_type", "url", "revised_prompt"],
+        )?,
+        images: Class::load(
+            py,
+            "modelwire.types.images",
+            "ImageGenerationResponse",
+            &[
+                "images", "usage", "created", "model", "provider", "body", "_raw",
+            ],
+        )?,
+        unset_chat: sentinel(chat)?,
+        unset_embeddings: sentinel("modelwire.types.embeddings")?,
+        unset_images: sentinel("modelwire.types.images")?,
+        new_tool_call_id: py
+            .import("modelwire.types")?
+            .getattr("new_tool_call_id")?
+            .unbind(),
+        orjson_dumps: py.import("orjson")?.getattr("dumps")?.unbind(),
+        response_parse_error: py
+            .import("modelwire.exceptions")?
+            .getattr("ResponseParseError")?
+            .unbind(),
+    })
+}

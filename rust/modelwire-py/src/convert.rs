@@ -1,0 +1,243 @@
+//! Core results to the canonical Python types (`modelwire.types`).
+
+use std::borrow::Cow;
+
+use modelwire_core::chat::{ChatCompletion, Choice};
+use modelwire_core::embeddings::Embeddings;
+use modelwire_core::finish;
+use modelwire_core::images::ImageGeneration;
+use modelwire_core::json::Reader;
+use modelwire_core::media::Image;
+use modelwire_core::message::{Arguments, Message, ToolCall};
+use modelwire_core::usage::Usage;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyNone, PyString};
+
+use crate::classes::Types;
+use crate::values::{self, BuildError};
+
+/// What every conversion needs: the cached types, the body and the provider label.
+pub struct Context<'a, 'py> {
+    pub py: Python<'py>,
+    pub types: &'a Types,
+    pub body: &'a Bound<'py, PyBytes>,
+    pub provider: &'a Bound<'py, PyString>,
+}
+
+fn none(py: Python<'_>) -> Bound<'_, PyAny> {
+    PyNone::get(py).to_owned().into_any()
+}
+
+fn text<'py>(py: Python<'py>, value: Option<&Cow<'_, str>>) -> Bound<'py, PyAny> {
+    value.map_or_else(|| none(py), |s| PyString::new(py, s).into_any())
+}
+
+fn int<'py>(py: Python<'py>, value: Option<i128>) -> PyResult<Bound<'py, PyAny>> {
+    value.map_or_else(|| Ok(none(py)), |v| values::int(py, v))
+}
+
+fn built<'py>(result: Result<Bound<'py, PyAny>, BuildError>) -> PyResult<Bound<'py, PyAny>> {
+    result.map_err(|e| match e {
+        BuildError::Python(error) => error,
+        // Spans were checked when the whole body was read; this cannot happen.
+        BuildError::Syntax(error) => pyo3::exceptions::PyValueError::new_err(error.reason),
+    })
+}
+
+impl<'py> Context<'_, 'py> {
+    fn span(&self, (start, end): (usize, usize)) -> PyResult<Bound<'py, PyAny>> {
+        let bytes = self.body.as_bytes().get(start..end).unwrap_or_default();
+        let text = std::str::from_utf8(bytes).unwrap_or_default();
+        built(values::build(self.py, &mut Reader::over(text)))
+    }
+
+    pub fn usage(&self, usage: Option<&Usage>) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        let Some(u) = usage else { return Ok(none(py)) };
+        let source = if u.reasoning_tokens.is_some() {
+            PyString::intern(py, "provider").into_any()
+        } else {
+            none(py)
+        };
+        self.types.usage.build(
+            py,
+            [
+                int(py, u.input_tokens)?,
+                int(py, u.output_tokens)?,
+                int(py, u.total_tokens)?,
+                int(py, u.reasoning_tokens)?,
+                int(py, u.cache_read_tokens)?,
+                int(py, u.cache_write_tokens)?,
+                source,
+                int(py, u.generated_images)?,
+            ],
+        )
+    }
+
+    pub fn image(&self, image: &Image<'_>) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        self.types.image.build(
+            py,
+            [
+                text(py, image.b64_data.as_ref()),
+                text(py, image.mime_type.as_ref()),
+                text(py, image.url.as_ref()),
+                text(py, image.revised_prompt.as_ref()),
+            ],
+        )
+    }
+
+    pub fn images(&self, images: &[Image<'_>]) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(self.py);
+        for image in images {
+            list.append(self.image(image)?)?;
+        }
+        Ok(list)
+    }
+
+    fn tool_call(&self, call: &ToolCall<'_>) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        let id = match &call.id {
+            Some(id) => PyString::new(py, id).into_any(),
+            None => self.types.new_tool_call_id.bind(py).call0()?,
+        };
+        let (arguments_json, parsed) = match &call.arguments {
+            Arguments::Text(json) => {
+                // Parsed now when it is a JSON object; otherwise left for ToolCall.arguments to raise.
+                let parsed = match values::document(py, json) {
+                    Ok(value) if value.is_exact_instance_of::<pyo3::types::PyDict>() => value,
+                    Ok(_) | Err(BuildError::Syntax(_)) => self.types.unset_chat.bind(py).clone(),
+                    Err(BuildError::Python(error)) => return Err(error),
+                };
+                (PyString::new(py, json).into_any(), parsed)
+            }
+            Arguments::Object { start, end } => {
+                let object = self.span((*start, *end))?;
+                let json = self
+                    .types
+                    .orjson_dumps
+                    .bind(py)
+                    .call1((&object,))?
+                    .call_method0("decode")?;
+                (json, object)
+            }
+        };
+        self.types.tool_call.build(
+            py,
+            [
+                id,
+                PyString::new(py, &call.name).into_any(),
+                arguments_json,
+                parsed,
+            ],
+        )
+    }
+
+    fn message(&self, message: &Message<'_>) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        let calls = PyList::empty(py);
+        for call in &message.tool_calls {
+            calls.append(self.tool_call(call)?)?;
+        }
+        self.types.message.build(
+            py,
+            [
+                text(py, message.content.as_ref()),
+                text(py, message.reasoning.as_ref()),
+                calls.into_any(),
+                self.images(&message.images)?.into_any(),
+                text(py, message.refusal.as_ref()),
+                PyList::empty(py).into_any(),
+            ],
+        )
+    }
+
+    fn choice(&self, choice: &Choice<'_>) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        let native = choice.finish_reason.as_ref();
+        let normalised = native
+            .and_then(|n| finish::normalise(n))
+            .map(|n| PyString::intern(py, n).into_any());
+        let logprobs = match choice.logprobs {
+            Some(span) => self.span(span)?,
+            None => none(py),
+        };
+        self.types.choice.build(
+            py,
+            [
+                values::int(py, choice.index)?,
+                self.message(&choice.message)?,
+                normalised.unwrap_or_else(|| none(py)),
+                text(py, native),
+                logprobs,
+            ],
+        )
+    }
+
+    pub fn chat(&self, completion: &ChatCompletion<'_>) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        let choices = PyList::empty(py);
+        for choice in &completion.choices {
+            choices.append(self.choice(choice)?)?;
+        }
+        self.types.chat.build(
+            py,
+            [
+                text(py, completion.id.as_ref()),
+                text(py, completion.model.as_ref()),
+                int(py, completion.created)?,
+                choices.into_any(),
+                self.usage(completion.usage.as_ref())?,
+                self.provider.clone().into_any(),
+                text(py, completion.system_fingerprint.as_ref()),
+                text(py, completion.service_tier.as_ref()),
+                self.body.clone().into_any(),
+                self.types.unset_chat.bind(py).clone(),
+            ],
+        )
+    }
+
+    pub fn embeddings(&self, embeddings: &Embeddings<'_>) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        let values = &embeddings.values;
+        let buffer = PyBytes::new_with(py, values.len() * 4, |out| {
+            for (chunk, value) in out.chunks_exact_mut(4).zip(values) {
+                chunk.copy_from_slice(&value.to_ne_bytes());
+            }
+            Ok(())
+        })?;
+        self.types.embeddings.build(
+            py,
+            [
+                buffer.into_any(),
+                embeddings.count.into_pyobject(py)?.into_any(),
+                embeddings.dimensions.into_pyobject(py)?.into_any(),
+                text(py, embeddings.model.as_ref()),
+                self.usage(embeddings.usage.as_ref())?,
+                self.provider.clone().into_any(),
+                self.body.clone().into_any(),
+                self.types.unset_embeddings.bind(py).clone(),
+                none(py),
+            ],
+        )
+    }
+
+    pub fn image_generation(
+        &self,
+        generation: &ImageGeneration<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        self.types.images.build(
+            py,
+            [
+                self.images(&generation.images)?.into_any(),
+                self.usage(generation.usage.as_ref())?,
+                int(py, generation.created)?,
+                text(py, generation.model.as_ref()),
+                self.provider.clone().into_any(),
+                self.body.clone().into_any(),
+                self.types.unset_images.bind(py).clone(),
+            ],
+        )
+    }
+}

@@ -1,0 +1,25 @@
+//! The one place where core errors become Python exceptions.
+
+use modelwire_core::error::ParseError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use crate::classes::types;
+
+/// `ParseError` -> `modelwire.ResponseParseError(message, provider=, path=, offset=, snippet=)`; the
+/// exception's constructor redacts and truncates the snippet.
+pub fn parse_error(py: Python<'_>, error: ParseError, provider: &Bound<'_, PyString>) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("provider", provider)?;
+        kwargs.set_item("path", error.path)?;
+        kwargs.set_item("offset", error.offset)?;
+        kwargs.set_item("snippet", error.snippet)?;
+        let exception = types(py)?
+            .response_parse_error
+            .bind(py)
+            .call((error.message,), Some(&kwargs))?;
+        Ok(PyErr::from_value(exception))
+    };
+    build().unwrap_or_else(|failure| failure)
+}

@@ -1,0 +1,71 @@
+//! JSON values to plain Python objects, exactly as `orjson.loads` builds them (logprobs, tool-call
+//! arguments): dicts keep first-key order with the last value, integers in the 64-bit ranges are
+//! `int`, every other number is the correctly rounded `float`.
+
+use modelwire_core::json::{Kind, Number, Reader, SyntaxError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyNone, PyString};
+
+pub enum BuildError {
+    Syntax(SyntaxError),
+    Python(PyErr),
+}
+
+impl From<SyntaxError> for BuildError {
+    fn from(error: SyntaxError) -> Self {
+        Self::Syntax(error)
+    }
+}
+
+impl From<PyErr> for BuildError {
+    fn from(error: PyErr) -> Self {
+        Self::Python(error)
+    }
+}
+
+pub fn int<'py>(py: Python<'py>, value: i128) -> PyResult<Bound<'py, PyAny>> {
+    if let Ok(small) = i64::try_from(value) {
+        return Ok(small.into_pyobject(py)?.into_any());
+    }
+    Ok(u64::try_from(value)
+        .unwrap_or(u64::MAX)
+        .into_pyobject(py)?
+        .into_any())
+}
+
+/// The value at the reader as Python objects (recursion is bounded by the reader's depth limit).
+pub fn build<'py>(py: Python<'py>, r: &mut Reader<'_>) -> Result<Bound<'py, PyAny>, BuildError> {
+    Ok(match r.kind()? {
+        Kind::Object => {
+            let dict = PyDict::new(py);
+            r.object(|r, key| -> Result<(), BuildError> {
+                let value = build(py, r)?;
+                Ok(dict.set_item(PyString::new(py, &key), value)?)
+            })?;
+            dict.into_any()
+        }
+        Kind::Array => {
+            let list = PyList::empty(py);
+            r.array(|r, _| -> Result<(), BuildError> { Ok(list.append(build(py, r)?)?) })?;
+            list.into_any()
+        }
+        Kind::String => PyString::new(py, &r.string()?).into_any(),
+        Kind::Number => match r.number()? {
+            Number::Int(value) => int(py, value)?,
+            Number::Float(value) => PyFloat::new(py, value).into_any(),
+        },
+        Kind::Bool => PyBool::new(py, r.boolean()?).to_owned().into_any(),
+        Kind::Null => {
+            r.null()?;
+            PyNone::get(py).to_owned().into_any()
+        }
+    })
+}
+
+/// A JSON document (tool-call arguments) as Python objects, if it is one valid document.
+pub fn document<'py>(py: Python<'py>, text: &str) -> Result<Bound<'py, PyAny>, BuildError> {
+    let mut r = Reader::over(text);
+    let value = build(py, &mut r)?;
+    r.finish()?;
+    Ok(value)
+}
