@@ -1,0 +1,231 @@
+"""The decisions of one call through a chain, with no I/O: which model and attempt come next, how long to
+wait before it, when to give up. The sync and async drivers (:mod:`modelwire.policy.runner`) only sleep,
+await and admit around it, so both behave identically by construction.
+
+Each decision is logged once, at INFO, on ``modelwire.policy``, as one line without a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn
+
+from modelwire._redact import redact, truncate
+from modelwire.exceptions import AllModelsExhaustedError, AttemptRecord, ProviderError
+from modelwire.policy.backoff import Backoff
+from modelwire.policy.classify import Action, action_for
+
+if TYPE_CHECKING:
+    from modelwire.config import ModelSpec
+    from modelwire.policy.limiter import Permit
+
+__all__ = ["AttemptContext", "ChainRun"]
+
+logger = logging.getLogger("modelwire.policy")
+
+
+class AttemptContext:
+    """What an attempt needs to know: the model, which attempt this is, and the time it has left.
+
+    ``timeout`` is the per-request timeout to use (the model's, shortened to the chain's remaining time).
+    ``record_tokens(n)`` reports the tokens the call used, to settle the tokens/min budget. A stream keeps
+    its admission slot past the attempt by calling ``hold()`` before it returns; it then releases the
+    returned permit when it ends (``permit.release()`` or ``await permit.arelease()``).
+    """
+
+    __slots__ = ("_clock", "_held", "attempt", "attempts", "deadline", "model_index", "number", "permit",
+                 "spec", "started", "tokens_used")  # fmt: skip
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        *,
+        model_index: int,
+        attempt: int,
+        number: int,
+        deadline: float | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self.spec = spec
+        self.model_index = model_index
+        self.attempt = attempt  # 1-based, within this model
+        self.attempts = spec.attempts  # allowed for this model
+        self.number = number  # 1-based, within the whole call
+        self.deadline = deadline  # absolute, on ``clock``
+        self._clock = clock
+        self.started = clock()
+        self.permit: Permit | None = None
+        self.tokens_used: int | None = None
+        self._held = False
+
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else max(0.0, self.deadline - self._clock())
+
+    @property
+    def timeout(self) -> float | None:
+        remaining = self.remaining()
+        if remaining is None:
+            return self.spec.timeout
+        return remaining if self.spec.timeout is None else min(self.spec.timeout, remaining)
+
+    def record_tokens(self, tokens: int | None) -> None:
+        self.tokens_used = tokens
+
+    def hold(self) -> Permit | None:
+        """Keep the admission slot after the attempt returns; the caller releases the permit."""
+        self._held = True
+        return self.permit
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    def __repr__(self) -> str:
+        return f"<attempt {self.attempt}/{self.attempts} of {self.spec.name} (#{self.number})>"
+
+
+def _describe(error: ProviderError) -> str:
+    details = [error.kind.value]
+    if error.status_code is not None:
+        details.append(str(error.status_code))
+    if error.retry_after is not None:
+        details.append(f"retry-after {error.retry_after:g}s")
+    return f"{' '.join(details)}: {truncate(redact(error.message), 160)}"
+
+
+class ChainRun:
+    """One call's walk through the chain. ``next_attempt`` -> (attempt) -> ``failed`` or ``succeeded``."""
+
+    def __init__(
+        self, models: list[ModelSpec], *, backoff: Backoff, deadline: float | None, clock: Callable[[], float]
+    ):
+        self.models = models
+        self.backoff = backoff
+        self.clock = clock
+        self.started = clock()
+        self.deadline_at = None if deadline is None else self.started + deadline
+        self.deadline = deadline
+        self.records: list[AttemptRecord] = []
+        self._index = 0
+        self._attempt = 0  # attempts made on models[_index]
+        self._stopped: str | None = None  # why the chain ended early (deadline), for the final error
+
+    # -- driving ---------------------------------------------------------------------------------------
+
+    def next_attempt(self) -> AttemptContext:
+        """The next attempt to make; raises ``AllModelsExhaustedError`` when there is none."""
+        if self._stopped is None and self._index < len(self.models):
+            remaining = self.remaining()
+            if remaining is None or remaining > 0:
+                self._attempt += 1
+                return AttemptContext(
+                    self.models[self._index],
+                    model_index=self._index,
+                    attempt=self._attempt,
+                    number=len(self.records) + 1,
+                    deadline=self.deadline_at,
+                    clock=self.clock,
+                )
+            self._stopped = f"the deadline of {self.deadline:g}s was reached"
+        raise self._exhausted()
+
+    def remaining(self) -> float | None:
+        return None if self.deadline_at is None else self.deadline_at - self.clock()
+
+    def failed(self, ctx: AttemptContext, error: ProviderError) -> float:
+        """Record a failed attempt and decide. Returns the seconds to wait before ``next_attempt``;
+        raises ``error`` itself when it must not be retried anywhere (or waited out)."""
+        now = self.clock()
+        self.records.append(
+            AttemptRecord(
+                model=ctx.spec.name,
+                attempt=ctx.attempt,
+                exception=error,
+                elapsed=now - ctx.started,
+                kind=error.kind,
+                status_code=error.status_code,
+                retry_after=error.retry_after,
+            )
+        )
+        head = f"{ctx.spec.name} attempt {ctx.attempt}/{ctx.attempts} failed ({_describe(error)})"
+        action = action_for(error)
+        if action is Action.RAISE:
+            self._log(head, "raising it: no model would accept this request")
+            self._raise(error)
+        remaining = self.remaining()
+        if remaining is not None and remaining <= 0:
+            self._stopped = f"the deadline of {self.deadline:g}s was reached"
+            self._log(head, "the deadline has passed; giving up")
+            return 0.0
+        if action is Action.RETRY and ctx.attempt < ctx.attempts:
+            if self.backoff.too_long(error.retry_after):
+                why = f"retry-after exceeds max_retry_after ({self.backoff.max_retry_after:g}s)"
+                return self._next_model(head, error, why, raise_if_last=True)
+            delay = self.backoff.delay(ctx.attempt, error.retry_after)
+            if remaining is not None and delay >= remaining:
+                why = f"a {delay:.2f}s wait would pass the deadline"
+                return self._next_model(head, error, why, stop=f"the deadline of {self.deadline:g}s was near")
+            self._log(head, f"retrying in {delay:.2f}s")
+            return delay
+        why = "retries used up" if action is Action.RETRY else "another model may succeed"
+        return self._next_model(head, error, why)
+
+    def succeeded(self, ctx: AttemptContext) -> None:
+        if self.records:
+            logger.debug(
+                "%s attempt %d succeeded after %d failed attempts",
+                ctx.spec.name,
+                ctx.attempt,
+                len(self.records),
+            )
+
+    # -- decisions -------------------------------------------------------------------------------------
+
+    def _next_model(
+        self,
+        head: str,
+        error: ProviderError,
+        why: str,
+        *,
+        raise_if_last: bool = False,
+        stop: str | None = None,
+    ) -> float:
+        self._index += 1
+        self._attempt = 0
+        if self._index < len(self.models):
+            self._log(head, f"{why}; moving on to {self.models[self._index].name}")
+            return 0.0
+        if raise_if_last:
+            self._log(head, f"{why}; raising it at once, with its retry_after")
+            self._raise(error)
+        self._log(head, f"{why}; no model left")
+        self._stopped = stop
+        return 0.0
+
+    def _raise(self, error: ProviderError) -> NoReturn:
+        earlier = self.records[:-1]
+        if earlier:
+            error.add_note("modelwire: earlier attempts of this call: " + ", ".join(map(repr, earlier)))
+        raise error
+
+    def _exhausted(self) -> AllModelsExhaustedError:
+        elapsed = self.clock() - self.started
+        tried = list(dict.fromkeys(r.model for r in self.records))
+        if self._stopped is not None:
+            untried = [m.name for m in self.models[self._index :] if m.name not in tried]
+            rest = f"; not tried: {', '.join(untried)}" if untried else ""
+            message = (
+                f"gave up: {self._stopped} after {len(self.records)} attempts on {len(tried)} models{rest}"
+            )
+        else:
+            message = (
+                f"all {len(self.models)} models failed: {len(self.records)} attempts in {elapsed:.2f}s"
+                if self.records
+                else "no attempt was made"
+            )
+        logger.info("modelwire: %s", message)
+        return AllModelsExhaustedError(message, list(self.records))
+
+    def _log(self, head: str, decision: str) -> None:
+        logger.info("modelwire: %s -> %s", head, decision)

@@ -1,0 +1,174 @@
+"""The one retry layer: admission -> attempt -> classify -> backoff -> next model, sync and async.
+
+An *attempt* is any callable taking an :class:`AttemptContext` (``ctx.spec`` is the model to call) that
+returns a result or raises a ``ProviderError``. A stream is an attempt that returns once its first event
+has arrived: a failure before that is retried like any other, and nothing after it is (the chain is
+over by then). Adapters never retry by themselves; this is the only place that does.
+
+    policy = RetryPolicy(config)
+    response = policy.call(lambda ctx: adapter_for(ctx.spec).completion(request_for(ctx)), tokens=estimate)
+    response = await policy.acall(async_attempt, tokens=estimate)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+from modelwire.exceptions import AdmissionTimeoutError, APITimeoutError, ProviderError
+from modelwire.policy.backoff import Backoff
+from modelwire.policy.chain import AttemptContext, ChainRun
+from modelwire.policy.classify import is_overload
+from modelwire.policy.limiter import Outcome
+from modelwire.policy.registry import Limiters, default_limiters
+
+if TYPE_CHECKING:
+    from modelwire.config import LLMConfig
+    from modelwire.policy.limiter import ModelLimiter
+
+__all__ = ["RetryPolicy"]
+
+T = TypeVar("T")
+
+
+def _outcome(error: ProviderError) -> Outcome:
+    return Outcome.OVERLOAD if is_overload(error) else Outcome.FAILURE
+
+
+class RetryPolicy:
+    """Runs attempts through ``config``'s chain under its retry, backoff, deadline and limits.
+
+    ``limiters``: ``None`` shares the process-wide limiters (the normal case), ``False`` admits without
+    limits. ``clock``, ``sleep``, ``asleep`` and ``rng`` are injectable so the decisions can be tested
+    without waiting.
+    """
+
+    def __init__(
+        self,
+        config: LLMConfig,
+        *,
+        limiters: Limiters | Literal[False] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.limiters: Limiters | None = (
+            None if limiters is False else (limiters if limiters is not None else default_limiters())
+        )
+        self.clock = clock
+        self._sleep = sleep
+        self._asleep = asleep
+        self.backoff = Backoff(
+            initial=config.initial_retry_delay,
+            cap=config.max_retry_delay,
+            max_retry_after=config.max_retry_after,
+            rng=rng or random.Random(),
+        )
+
+    def start(self) -> ChainRun:
+        return ChainRun(
+            list(self.config.models), backoff=self.backoff, deadline=self.config.deadline, clock=self.clock
+        )
+
+    def limiter_for(self, ctx: AttemptContext) -> ModelLimiter | None:
+        if self.limiters is None:
+            return None
+        return self.limiters.for_spec(ctx.spec, self.config.shared_limits)
+
+    def _admission_timeout(self, run: ChainRun) -> float:
+        from modelwire.config import DEFAULT_DEADLINE
+
+        bounds = [b for b in (self.config.admission_timeout, run.remaining()) if b is not None]
+        return max(0.0, min(bounds)) if bounds else DEFAULT_DEADLINE
+
+    # -- sync --------------------------------------------------------------------------------------------
+
+    def call(self, attempt: Callable[[AttemptContext], T], *, tokens: int = 0) -> T:
+        """Run ``attempt`` until it succeeds, or raise (the request's own error, or
+        ``AllModelsExhaustedError`` with one record per attempt)."""
+        run = self.start()
+        while True:
+            ctx = run.next_attempt()
+            limiter = self.limiter_for(ctx)
+            try:
+                if limiter is not None:
+                    ctx.permit = limiter.acquire(tokens=tokens, timeout=self._admission_timeout(run))
+            except AdmissionTimeoutError as error:
+                self._pause(run.failed(ctx, error))
+                continue
+            try:
+                result = attempt(ctx)
+            except ProviderError as error:
+                if ctx.permit is not None:
+                    ctx.permit.release(_outcome(error), retry_after=error.retry_after)
+                self._pause(run.failed(ctx, error))
+                continue
+            except BaseException:
+                if ctx.permit is not None:
+                    ctx.permit.release(Outcome.FAILURE)
+                raise
+            if ctx.permit is not None and not ctx.held:
+                ctx.permit.release(Outcome.SUCCESS, tokens_used=ctx.tokens_used)
+            run.succeeded(ctx)
+            return result
+
+    def _pause(self, delay: float) -> None:
+        if delay > 0:
+            self._sleep(delay)
+
+    # -- async -------------------------------------------------------------------------------------------
+
+    async def acall(self, attempt: Callable[[AttemptContext], Awaitable[T]], *, tokens: int = 0) -> T:
+        """As :meth:`call`, awaiting; the chain's deadline also cancels an attempt that outlives it."""
+        run = self.start()
+        while True:
+            ctx = run.next_attempt()
+            limiter = self.limiter_for(ctx)
+            try:
+                if limiter is not None:
+                    ctx.permit = await limiter.aacquire(tokens=tokens, timeout=self._admission_timeout(run))
+            except AdmissionTimeoutError as error:
+                await self._apause(run.failed(ctx, error))
+                continue
+            try:
+                result = await self._bounded(attempt, ctx, run.remaining())
+            except ProviderError as error:
+                if ctx.permit is not None:
+                    await ctx.permit.arelease(_outcome(error), retry_after=error.retry_after)
+                await self._apause(run.failed(ctx, error))
+                continue
+            except BaseException:
+                if ctx.permit is not None:
+                    ctx.permit.release_soon(Outcome.FAILURE)  # a cancelled task must not wait on Redis
+                raise
+            if ctx.permit is not None and not ctx.held:
+                await ctx.permit.arelease(Outcome.SUCCESS, tokens_used=ctx.tokens_used)
+            run.succeeded(ctx)
+            return result
+
+    @staticmethod
+    async def _bounded(
+        attempt: Callable[[AttemptContext], Awaitable[T]], ctx: AttemptContext, remaining: float | None
+    ) -> T:
+        if remaining is None:
+            return await attempt(ctx)
+        scope = asyncio.timeout(remaining)
+        try:
+            async with scope:
+                return await attempt(ctx)
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            raise APITimeoutError(
+                f"the chain's deadline passed during attempt {ctx.attempt} of {ctx.spec.name}",
+                model=ctx.spec.name,
+            ) from None
+
+    async def _apause(self, delay: float) -> None:
+        if delay > 0:
+            await self._asleep(delay)

@@ -1,0 +1,387 @@
+"""The retry layer's decisions, on an injected clock: exact sleeps, attempt counts, records, deadlines.
+
+Every scenario runs through both drivers (``call`` and ``acall``) and must give the same result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from modelwire._redact import MASK, register_secret
+from modelwire.config import LLMConfig
+from modelwire.exceptions import (
+    AllModelsExhaustedError,
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ContentPolicyError,
+    ContextWindowExceededError,
+    ErrorKind,
+    InternalServerError,
+    ModelRefusalError,
+    NotFoundError,
+    OverloadedError,
+    ProviderError,
+    QuotaExceededError,
+    RateLimitError,
+    StreamInterruptedError,
+    UnprocessableEntityError,
+    UnsupportedParamsError,
+)
+from modelwire.policy import ACTIONS, Action, AttemptContext, Backoff, RetryPolicy, action_for
+
+OK = "ok"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+class EdgeRng(random.Random):
+    """uniform() at its upper (or lower) bound, so the jitter's ceiling is observable exactly."""
+
+    def __init__(self, high: bool = True) -> None:
+        super().__init__(0)
+        self.high = high
+
+    def uniform(self, a: float, b: float) -> float:
+        return b if self.high else a
+
+
+class Script:
+    """Per model, what each attempt does: an exception to raise, or OK. Records every call."""
+
+    def __init__(self, clock: FakeClock, outcomes: dict[str, list[Any]], latency: float = 0.0) -> None:
+        self.clock = clock
+        self.outcomes = {name: list(items) for name, items in outcomes.items()}
+        self.latency = latency
+        self.calls: list[tuple[str, int]] = []
+        self.contexts: list[AttemptContext] = []
+        self.timeouts: list[float | None] = []
+
+    def __call__(self, ctx: AttemptContext) -> str:
+        self.calls.append((ctx.spec.name, ctx.attempt))
+        self.contexts.append(ctx)
+        self.timeouts.append(ctx.timeout)
+        self.clock.now += self.latency
+        outcome = self.outcomes[ctx.spec.name].pop(0)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return f"{outcome} from {ctx.spec.name}"
+
+    def count(self, name: str) -> int:
+        return sum(1 for model, _ in self.calls if model == name)
+
+
+Driver = Callable[[RetryPolicy, Script], str]
+
+
+def run_sync(policy: RetryPolicy, script: Script) -> str:
+    return policy.call(script)
+
+
+def run_async(policy: RetryPolicy, script: Script) -> str:
+    async def attempt(ctx: AttemptContext) -> str:
+        return script(ctx)
+
+    return asyncio.run(policy.acall(attempt))
+
+
+@pytest.fixture(params=[run_sync, run_async], ids=["sync", "async"])
+def drive(request: pytest.FixtureRequest) -> Driver:
+    return request.param  # type: ignore[no-any-return]
+
+
+def make(config: Any, clock: FakeClock, rng: random.Random | None = None) -> RetryPolicy:
+    return RetryPolicy(
+        LLMConfig.model_validate(config),
+        limiters=False,
+        clock=clock,
+        sleep=clock.sleep,
+        asleep=clock.asleep,
+        rng=rng or EdgeRng(),
+    )
+
+
+def rate_limit(retry_after: float | None = None) -> RateLimitError:
+    return RateLimitError("slow down", status_code=429, retry_after=retry_after, model="m")
+
+
+# -- classification ----------------------------------------------------------------------------------------
+
+CLASSIFIED: list[tuple[ProviderError, Action]] = [
+    (rate_limit(), Action.RETRY),
+    (OverloadedError("busy", status_code=529), Action.RETRY),
+    (APITimeoutError("slow"), Action.RETRY),
+    (APIConnectionError("reset"), Action.RETRY),
+    (InternalServerError("oops", status_code=502), Action.RETRY),
+    (APIError("gateway", status_code=503), Action.RETRY),
+    (ContextWindowExceededError("long", status_code=400), Action.NEXT_MODEL),
+    (ContentPolicyError("no", status_code=400), Action.NEXT_MODEL),
+    (ModelRefusalError("I can't"), Action.NEXT_MODEL),
+    (NotFoundError("no model", status_code=404), Action.NEXT_MODEL),
+    (AuthenticationError("key", status_code=401), Action.NEXT_MODEL),
+    (QuotaExceededError("credits", status_code=429), Action.NEXT_MODEL),
+    (BadRequestError("bad", status_code=400), Action.RAISE),
+    (UnsupportedParamsError("seed", params=("seed",)), Action.RAISE),
+    (UnprocessableEntityError("422", status_code=422), Action.RAISE),
+    (APIError("teapot", status_code=418), Action.RAISE),
+    (StreamInterruptedError("dropped", should_retry=True), Action.RAISE),
+    (BadRequestError("retry me", should_retry=True), Action.RETRY),
+    (InternalServerError("do not retry", should_retry=False), Action.NEXT_MODEL),
+]
+
+
+@pytest.mark.parametrize(("error", "action"), CLASSIFIED, ids=[repr(e)[:40] for e, _ in CLASSIFIED])
+def test_classification(error: ProviderError, action: Action) -> None:
+    assert action_for(error) is action
+
+
+def test_every_kind_has_an_action_and_retry_kinds_are_the_retryable_ones() -> None:
+    assert set(ACTIONS) == set(ErrorKind)
+    retried = {kind for kind, action in ACTIONS.items() if action is Action.RETRY}
+    assert retried == {kind for kind in ErrorKind if kind.retryable}
+
+
+# -- backoff -------------------------------------------------------------------------------------------------
+
+
+def test_full_jitter_ceilings_double_up_to_the_cap(drive: Driver) -> None:
+    clock = FakeClock()
+    config = {"models": [{"name": "a", "max_retries": 6}], "initial_retry_delay": 0.5, "max_retry_delay": 3.0}
+    script = Script(clock, {"a": [APIConnectionError("reset")] * 6 + [OK]})
+    assert drive(make(config, clock), script) == "ok from a"
+    assert clock.sleeps == [0.5, 1.0, 2.0, 3.0, 3.0, 3.0]
+    assert script.calls == [("a", n) for n in range(1, 8)]
+
+
+def test_jitter_can_be_zero(drive: Driver) -> None:
+    clock = FakeClock()
+    script = Script(clock, {"a": [APITimeoutError("slow")] * 2 + [OK]})
+    drive(make("a", clock, EdgeRng(high=False)), script)
+    assert clock.sleeps == []  # a zero wait is not slept
+    assert len(script.calls) == 3
+
+
+@given(
+    retry=st.integers(1, 20),
+    retry_after=st.floats(0, 60, allow_nan=False),
+    seed=st.integers(0, 2**32),
+)
+def test_a_retry_after_is_never_undercut(retry: int, retry_after: float, seed: int) -> None:
+    backoff = Backoff(rng=random.Random(seed))
+    delay = backoff.delay(retry, retry_after)
+    assert retry_after <= delay <= retry_after * 1.1 + 1e-9
+    assert 0 <= backoff.delay(retry) <= backoff.ceiling(retry)
+
+
+def test_retry_after_is_honoured_exactly(drive: Driver) -> None:
+    clock = FakeClock()
+    script = Script(clock, {"a": [rate_limit(2.5), rate_limit(0.2), OK]})
+    drive(make("a", clock, EdgeRng(high=False)), script)
+    assert clock.sleeps == [2.5, 0.2]
+
+
+def test_retry_after_spread_is_at_most_a_tenth_and_the_jitter_ceiling(drive: Driver) -> None:
+    clock = FakeClock()
+    script = Script(clock, {"a": [rate_limit(2.0), rate_limit(40.0), OK]})
+    drive(make("a", clock), script)
+    # spread: a tenth of the asked time, at most the jitter ceiling (0.5 for retry 1, 1.0 for retry 2)
+    assert clock.sleeps == [2.0 + 0.2, 40.0 + 1.0]
+
+
+def test_a_retry_after_beyond_the_maximum_raises_at_once(drive: Driver) -> None:
+    clock = FakeClock()
+    error = rate_limit(120.0)
+    script = Script(clock, {"a": [error, OK]})
+    with pytest.raises(RateLimitError) as info:
+        drive(make({"models": ["a"], "max_retry_after": 60}, clock), script)
+    assert info.value is error
+    assert info.value.retry_after == 120.0
+    assert clock.sleeps == []
+    assert script.calls == [("a", 1)]
+
+
+def test_a_retry_after_beyond_the_maximum_moves_on_without_waiting(drive: Driver) -> None:
+    clock = FakeClock()
+    script = Script(clock, {"a": [rate_limit(120.0)], "b": [OK]})
+    assert drive(make({"models": ["a", "b"], "max_retry_after": 60}, clock), script) == "ok from b"
+    assert clock.sleeps == []
+
+
+# -- fallbacks -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ContextWindowExceededError("long", status_code=400),
+        ContentPolicyError("no", status_code=400),
+        ModelRefusalError("I can't"),
+        NotFoundError("gone", status_code=404),
+        AuthenticationError("key", status_code=401),
+        QuotaExceededError("credits", status_code=429),
+    ],
+    ids=lambda e: e.kind.value,
+)
+def test_next_model_kinds_move_on_at_once(drive: Driver, error: ProviderError) -> None:
+    clock = FakeClock()
+    script = Script(clock, {"a": [error], "b": [OK]})
+    assert drive(make(["a", "b"], clock), script) == "ok from b"
+    assert script.calls == [("a", 1), ("b", 1)]
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        BadRequestError("bad", status_code=400),
+        UnsupportedParamsError("seed"),
+        UnprocessableEntityError("422", status_code=422),
+        StreamInterruptedError("dropped after 3 events"),
+    ],
+    ids=lambda e: e.kind.value,
+)
+def test_raise_now_kinds_stop_the_chain(drive: Driver, error: ProviderError) -> None:
+    clock = FakeClock()
+    script = Script(clock, {"a": [error], "b": [OK]})
+    with pytest.raises(type(error)) as info:
+        drive(make(["a", "b"], clock), script)
+    assert info.value is error
+    assert script.calls == [("a", 1)]
+
+
+def test_exhausted_retries_move_on_then_all_models_exhausted_keeps_every_attempt(drive: Driver) -> None:
+    clock = FakeClock()
+    errors_a = [rate_limit(1.0), InternalServerError("500", status_code=500)]
+    errors_b = [APIConnectionError("reset"), OverloadedError("529", status_code=529)]
+    script = Script(clock, {"a": list(errors_a), "b": list(errors_b)}, latency=0.25)
+    config = {"models": [{"name": "a", "max_retries": 1}, {"name": "b", "max_retries": 1}]}
+    with pytest.raises(AllModelsExhaustedError) as info:
+        drive(make(config, clock), script)
+    records = info.value.attempts
+    assert [(r.model, r.attempt) for r in records] == [("a", 1), ("a", 2), ("b", 1), ("b", 2)]
+    assert [r.exception for r in records] == [*errors_a, *errors_b]
+    assert [r.kind for r in records] == [e.kind for e in [*errors_a, *errors_b]]
+    assert [r.status_code for r in records] == [429, 500, None, 529]
+    assert [r.retry_after for r in records] == [1.0, None, None, None]
+    assert [r.elapsed for r in records] == [0.25] * 4
+    assert clock.sleeps == [1.0 + 0.1, 0.5]
+    assert info.value.last is errors_b[-1]
+    assert "all 2 models failed: 4 attempts" in str(info.value)
+
+
+def test_an_error_raised_after_earlier_attempts_notes_them(drive: Driver) -> None:
+    clock = FakeClock()
+    script = Script(clock, {"a": [NotFoundError("gone", status_code=404)], "b": [BadRequestError("bad")]})
+    with pytest.raises(BadRequestError) as info:
+        drive(make(["a", "b"], clock), script)
+    assert any("<attempt 1 a: not_found 404" in note for note in info.value.__notes__)
+
+
+def test_other_exceptions_are_not_retried(drive: Driver) -> None:
+    clock = FakeClock()
+    script = Script(clock, {"a": [KeyError("bug")], "b": [OK]})
+    with pytest.raises(KeyError):
+        drive(make(["a", "b"], clock), script)
+    assert script.calls == [("a", 1)]
+
+
+# -- deadline ------------------------------------------------------------------------------------------------
+
+
+def test_the_deadline_bounds_the_chain(drive: Driver) -> None:
+    clock = FakeClock()
+    script = Script(clock, {"a": [APITimeoutError("slow")] * 4, "b": [OK]}, latency=2.0)
+    config = {"models": [{"name": "a", "max_retries": 3}, "b"], "deadline": 5.0}
+    with pytest.raises(AllModelsExhaustedError) as info:
+        drive(make(config, clock, EdgeRng(high=False)), script)
+    assert script.calls == [("a", 1), ("a", 2), ("a", 3)]
+    assert "the deadline of 5s was reached after 3 attempts on 1 models; not tried: b" in str(info.value)
+
+
+def test_a_wait_that_would_pass_the_deadline_is_not_taken(drive: Driver) -> None:
+    clock = FakeClock()
+    script = Script(clock, {"a": [rate_limit(8.0)], "b": [OK]})
+    assert drive(make({"models": ["a", "b"], "deadline": 5.0}, clock), script) == "ok from b"
+    assert clock.sleeps == []
+    clock = FakeClock()
+    script = Script(clock, {"a": [rate_limit(8.0)]})
+    with pytest.raises(AllModelsExhaustedError, match="deadline of 5s was near"):
+        drive(make({"models": ["a"], "deadline": 5.0}, clock), script)
+    assert clock.sleeps == []
+
+
+def test_attempts_get_the_remaining_time_as_their_timeout(drive: Driver) -> None:
+    clock = FakeClock()
+    script = Script(clock, {"a": [APITimeoutError("slow"), OK]}, latency=3.0)
+    drive(make({"models": [{"name": "a", "timeout": 4.0}], "deadline": 5.0}, clock, EdgeRng(False)), script)
+    assert [ctx.number for ctx in script.contexts] == [1, 2]
+    assert script.timeouts == [4.0, pytest.approx(2.0)]  # the model's 4 s, then the 2 s left of 5
+
+
+def test_the_async_deadline_cancels_a_slow_attempt() -> None:
+    policy = RetryPolicy(LLMConfig.model_validate({"models": ["a"], "deadline": 0.2}), limiters=False)
+
+    async def hang(ctx: AttemptContext) -> str:
+        await asyncio.sleep(30)
+        return "never"
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(AllModelsExhaustedError) as info:
+            await policy.acall(hang)
+        assert loop.time() - started >= 0.2
+        assert isinstance(info.value.last, APITimeoutError)
+        assert "deadline passed during attempt 1" in str(info.value.last)
+
+    asyncio.run(main())
+
+
+# -- logging -------------------------------------------------------------------------------------------------
+
+
+def test_one_info_line_per_decision_without_tracebacks_or_secrets(
+    drive: Driver, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "zz-private-token-314159"
+    register_secret(secret)
+    clock = FakeClock()
+    leak = AuthenticationError(f"bad key {secret}", status_code=401)
+    script = Script(clock, {"a": [rate_limit(1.0), leak], "b": [APIConnectionError("x")] * 4})
+    caplog.set_level(logging.INFO, logger="modelwire.policy")
+    with pytest.raises(AllModelsExhaustedError):
+        drive(make(["a", "b"], clock), script)
+    lines = [r for r in caplog.records if r.name == "modelwire.policy"]
+    assert len(lines) == 6 + 1  # six failed attempts, then giving up
+    assert all(r.levelno == logging.INFO and r.exc_info is None for r in lines)
+    text = "\n".join(r.getMessage() for r in lines)
+    assert secret not in text
+    assert MASK in text
+    assert "a attempt 1/4 failed (rate_limit 429 retry-after 1s: slow down) -> retrying in 1.10s" in text
+    assert "a attempt 2/4 failed (authentication 401" in text
+    assert "another model may succeed; moving on to b" in text
+    assert "b attempt 4/4 failed (api_connection: x) -> retries used up; no model left" in text
