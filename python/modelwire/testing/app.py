@@ -46,12 +46,8 @@ class App:
         self.control = control.LocalControl(state, self.release_hangs)
         self._writers: set[asyncio.StreamWriter] = set()
         self._hanging: set[asyncio.StreamWriter] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
 
     async def handle_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
         self._writers.add(writer)
         connection = self.state.next_connection()
         try:
@@ -72,8 +68,6 @@ class App:
             pass
         finally:
             self._writers.discard(writer)
-            if task is not None:
-                self._tasks.discard(task)
             writer.close()
 
     def release_hangs(self) -> None:
@@ -86,12 +80,18 @@ class App:
             writer.transport.abort()
 
     async def shutdown(self) -> None:
-        for writer in list(self._writers):
-            writer.transport.abort()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=5)
+        """Cut every connection and end every task on this loop (the loop is the server's own)."""
+        current = asyncio.current_task()
+        for _ in range(10):  # connections accepted while closing start tasks of their own
+            await asyncio.sleep(0)
+            others = [t for t in asyncio.all_tasks() if t is not current]
+            if not others:
+                return
+            for writer in list(self._writers):
+                writer.transport.abort()
+            for task in others:
+                task.cancel()
+            await asyncio.wait(others, timeout=5)
 
     async def _serve(
         self, request: Request, connection: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

@@ -154,6 +154,7 @@ class LocalProviderServer:
             self._thread.join()
             self._thread, self._loop = None, None
         self._control = None
+        self._port = None
 
     def __enter__(self) -> Self:
         return self.start() if self._process is None else self
