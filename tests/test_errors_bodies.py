@@ -80,6 +80,54 @@ GENERIC: list[tuple[str, str, int, Any, ErrorKind, str | None]] = [
         None,
     ),
     ("fastapi detail string 401", "together", 401, {"detail": "Unauthorized"}, K.AUTHENTICATION, None),
+    # No code: the words decide between a rate limit and a quota, and a rate wins over a billing link.
+    (
+        "429 quota words without a code",
+        "compat",
+        429,
+        {
+            "error": {
+                "message": "You exceeded your current quota, please check your plan and billing details."
+            }
+        },
+        K.QUOTA_EXCEEDED,
+        None,
+    ),
+    (
+        "429 rate words with a billing link",
+        "compat",
+        429,
+        {
+            "error": {
+                "message": "Rate limit reached on tokens per minute. Upgrade: https://x.test/settings/billing"
+            }
+        },
+        K.RATE_LIMIT,
+        None,
+    ),
+    (
+        "429 usage limit per minute",
+        "compat",
+        429,
+        {"message": "You have exceeded your usage limit of 60 requests per minute."},
+        K.RATE_LIMIT,
+        None,
+    ),
+    (
+        "400 usage limits",
+        "anthropic",
+        400,
+        {
+            "type": "error",
+            "error": {
+                "type": "invalid_request_error",
+                "message": "You have reached your "
+                "specified API usage limits. You will regain access on 2025-07-01.",
+            },
+        },
+        K.QUOTA_EXCEEDED,
+        "invalid_request_error",
+    ),
 ]
 
 

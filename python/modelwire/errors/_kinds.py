@@ -130,7 +130,7 @@ _REFINEMENTS: Final[tuple[tuple[ErrorKind, frozenset[ErrorKind], re.Pattern[str]
             r"insufficient (?:balance|credits?|funds|quota)",
             r"out of credits",
             r"exceeded your current quota",
-            r"billing",
+            r"billing (?:details|hard limit|is not active|not active)",
             r"spend(?:ing)? limit",
             r"usage limits?",
             r"payment required",
@@ -164,11 +164,18 @@ _REFINEMENTS: Final[tuple[tuple[ErrorKind, frozenset[ErrorKind], re.Pattern[str]
 )
 
 
+# A 429 that talks about a per-window rate is a rate limit, even if it also mentions a plan or billing
+# ("Rate limit reached ... upgrade at .../settings/billing").
+_RATE_WORDS: Final = _phrases(r"rate[ _-]?limit", r"per (?:second|minute|hour)", r"\b[RT]P[MSD]\b")
+
+
 def refine_by_message(kind: ErrorKind, message: str | None) -> ErrorKind:
     """Sharpen a vague kind from the words of the message (the last resort; see ``_REFINEMENTS``)."""
     if not message:
         return kind
     for refined, replaces, pattern in _REFINEMENTS:
         if kind in replaces and pattern.search(message):
+            if kind is K.RATE_LIMIT and _RATE_WORDS.search(message):
+                return kind
             return refined
     return kind
