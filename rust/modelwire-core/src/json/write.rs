@@ -37,20 +37,17 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// Appends `value` as orjson writes a float: the shortest round-trip digits, in plain notation when
-/// the decimal exponent is in [-5, 15] (`100.0`, `0.00001`), else as `1.5e+16` / `1e-7`; NaN and
+/// Appends `value` as orjson writes a float: the shortest round-trip digits (ties to even, as Ryu and
+/// Python's `repr` choose them; Rust's own formatter rounds those ties up), in plain notation when the
+/// decimal exponent is in [-5, 15] (`100.0`, `0.00001`), else as `1.5e+16` / `1e-7`; NaN and
 /// infinities become `null`.
 pub fn write_f64(out: &mut Vec<u8>, value: f64) {
     if !value.is_finite() {
         out.extend_from_slice(b"null");
         return;
     }
-    // `{:e}` gives the shortest digits that round-trip, as "d.ddde[-]x".
-    let mut sci = String::with_capacity(32);
-    let _ = write!(sci, "{:e}", value.abs());
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let mut buffer = ryu::Buffer::new();
+    let (digits, exponent) = digits_and_exponent(buffer.format_finite(value));
     if value.is_sign_negative() {
         out.push(b'-');
     }
@@ -69,6 +66,23 @@ pub fn write_f64(out: &mut Vec<u8>, value: f64) {
         }
         out.extend_from_slice(exponent.to_string().as_bytes());
     }
+}
+
+/// The significant digits of a formatted float and its exponent `e` (value = d.ddd x 10^e).
+fn digits_and_exponent(text: &str) -> (String, i32) {
+    let text = text.trim_start_matches('-');
+    let (mantissa, power) = text.split_once(['e', 'E']).unwrap_or((text, "0"));
+    let power: i32 = power.parse().unwrap_or(0);
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all = format!("{whole}{fraction}");
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_start_matches('0').trim_end_matches('0');
+    if digits.is_empty() {
+        return ("0".into(), 0);
+    }
+    let exponent =
+        i32::try_from(whole.len()).unwrap_or(0) - 1 + power - i32::try_from(leading).unwrap_or(0);
+    (digits.to_owned(), exponent)
 }
 
 fn write_plain(out: &mut Vec<u8>, digits: &str, exponent: i32) {
