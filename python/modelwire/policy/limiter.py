@@ -254,8 +254,21 @@ class ModelLimiter:
 
     # -- the two drivers ---------------------------------------------------------------------------------
 
+    def _uncontended(self, tokens: int) -> Permit | None:
+        """The common case, without queueing: nobody waits, nothing is shared, and there is room."""
+        if self.shared is not None:
+            return None
+        now = self.clock()
+        with self._lock:
+            if self._waiters or self._local_wait(now, tokens, buckets=True) > 0:
+                return None
+            return self._reserve(now, tokens, buckets=True)
+
     def acquire(self, *, tokens: int = 0, timeout: float) -> Permit:
         """Wait (blocking this thread) for admission, at most ``timeout`` seconds."""
+        permit = self._uncontended(tokens)
+        if permit is not None:
+            return permit
         deadline = self.clock() + timeout
         waiter = _Waiter(None)
         with self._lock:
@@ -292,6 +305,9 @@ class ModelLimiter:
 
     async def aacquire(self, *, tokens: int = 0, timeout: float) -> Permit:
         """Wait (without blocking the event loop) for admission, at most ``timeout`` seconds."""
+        permit = self._uncontended(tokens)
+        if permit is not None:
+            return permit
         deadline = self.clock() + timeout
         waiter = _Waiter(asyncio.get_running_loop())
         with self._lock:

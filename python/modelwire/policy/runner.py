@@ -61,6 +61,7 @@ class RetryPolicy:
             None if limiters is False else (limiters if limiters is not None else default_limiters())
         )
         self.clock = clock
+        self._limiter_cache: dict[int, ModelLimiter] = {}
         self._sleep = sleep
         self._asleep = asleep
         self.backoff = Backoff(
@@ -78,13 +79,20 @@ class RetryPolicy:
     def limiter_for(self, ctx: AttemptContext) -> ModelLimiter | None:
         if self.limiters is None:
             return None
-        return self.limiters.for_spec(ctx.spec, self.config.shared_limits)
+        # The config is immutable, so each model's limiter is looked up once per policy.
+        limiter = self._limiter_cache.get(ctx.model_index)
+        if limiter is None:
+            limiter = self.limiters.for_spec(ctx.spec, self.config.shared_limits)
+            self._limiter_cache[ctx.model_index] = limiter
+        return limiter
 
     def _admission_timeout(self, run: ChainRun) -> float:
-        from modelwire.config import DEFAULT_DEADLINE
-
         bounds = [b for b in (self.config.admission_timeout, run.remaining()) if b is not None]
-        return max(0.0, min(bounds)) if bounds else DEFAULT_DEADLINE
+        if bounds:
+            return max(0.0, min(bounds))
+        from modelwire.config import DEFAULT_DEADLINE  # neither bound configured: still never wait forever
+
+        return DEFAULT_DEADLINE
 
     # -- sync --------------------------------------------------------------------------------------------
 
