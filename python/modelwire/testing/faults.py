@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from modelwire.testing.provider_errors import PRESETS
 
@@ -222,6 +223,7 @@ def hang() -> Fault:
     return Fault(action=FaultAction.HANG)
 
 
+_LINE_DELIMITED = ("ndjson", "jsonl", "stream+json")
 # A blank line ends an SSE event; line ends may be CRLF, LF or CR.
 _SSE_BOUNDARY = re.compile(rb"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)")
 
@@ -233,7 +235,7 @@ def split_events(body: bytes, content_type: str) -> tuple[bytes, ...]:
     cuts: list[int] = []
     if "event-stream" in content_type:
         cuts = [m.end() for m in _SSE_BOUNDARY.finditer(body)]
-    elif "ndjson" in content_type or "jsonl" in content_type:
+    elif any(s in content_type for s in _LINE_DELIMITED):
         cuts = [m.end() for m in re.finditer(rb"\n", body)]
     elif "amazon.eventstream" in content_type:
         pos = 0
@@ -277,23 +279,37 @@ def load_recording(recording: Any) -> dict[str, Any]:
     return dict(data)
 
 
-def _reframe(payloads: bytes, anthropic: bool) -> bytes:
-    """Payload-only recordings (one JSON per line) as the SSE stream they came from."""
+def _reframe(payloads: bytes, url: str) -> bytes:
+    """Payload-only recordings (one JSON per line) as the SSE stream they came from: chat completions get
+    bare ``data:`` events and ``[DONE]``; typed payloads (Anthropic, Responses API) get ``event:`` lines."""
+    chat_like = urlsplit(url).path.rstrip("/").endswith("completions")
     out = bytearray()
     for line in payloads.splitlines():
         if not line.strip():
             continue
-        if anthropic:
+        kind = None
+        if not chat_like:
             try:
                 kind = json.loads(line).get("type")
-            except ValueError:
+            except (ValueError, AttributeError):
                 kind = None
-            if isinstance(kind, str):
-                out += b"event: " + kind.encode() + b"\n"
+        if isinstance(kind, str):
+            out += b"event: " + kind.encode() + b"\n"
         out += b"data: " + line + b"\n\n"
-    if not anthropic:
+    if chat_like:
         out += b"data: [DONE]\n\n"
     return bytes(out)
+
+
+def _sniff_content_type(body: bytes) -> str:
+    """A content type for recorded bodies that lack one."""
+    head = body.lstrip()[:16]
+    if head.startswith((b"data:", b"event:", b"id:", b":")):
+        return "text/event-stream"
+    lines = [line for line in body.splitlines() if line.strip()]
+    if len(lines) > 1 and all(line.lstrip().startswith(b"{") for line in lines):
+        return "application/x-ndjson"
+    return "application/json"
 
 
 def replay(
@@ -314,15 +330,14 @@ def replay(
     recorded = {str(k).lower(): str(v) for k, v in (response.get("headers") or {}).items()}
     fidelity = str((data.get("source") or {}).get("body_fidelity") or "")
     if fidelity.startswith("sse_data_payloads"):
-        url = str((data.get("request") or {}).get("url") or "")
-        body = _reframe(body, anthropic="anthropic" in url)
+        body = _reframe(body, str((data.get("request") or {}).get("url") or ""))
         recorded["content-type"] = "text/event-stream"
     kept = {k: v for k, v in recorded.items() if k not in _DROPPED_HEADERS}
     kept.update({k.lower(): v for k, v in (headers or {}).items()})
-    kept.setdefault("content-type", "application/json")
+    kept.setdefault("content-type", _sniff_content_type(body))
     content_type = kept["content-type"]
     final_status = status if status is not None else (response.get("status") or 200)
-    streamed = any(s in content_type for s in ("event-stream", "ndjson", "jsonl", "eventstream"))
+    streamed = any(s in content_type for s in ("event-stream", "eventstream", *_LINE_DELIMITED))
     if streamed:
         return Fault(
             status=final_status,
