@@ -361,6 +361,72 @@ def test_the_async_deadline_cancels_a_slow_attempt() -> None:
     asyncio.run(main())
 
 
+def test_a_per_call_deadline_overrides_the_config(drive: Driver) -> None:
+    clock = FakeClock()
+    script = Script(clock, {"a": [APITimeoutError("slow")] * 4}, latency=1.0)
+    policy = make({"models": ["a"], "deadline": 100.0}, clock, EdgeRng(high=False))
+
+    def run() -> Any:
+        if drive is run_sync:
+            return policy.call(script, deadline=2.0)
+        return asyncio.run(policy.acall(_async(script), deadline=2.0))
+
+    with pytest.raises(AllModelsExhaustedError, match="deadline of 2s was reached after 2 attempts"):
+        run()
+
+
+# -- streams ---------------------------------------------------------------------------------------------
+
+
+class FakeStream:
+    """A stream whose connection fails before its first event, or after ``fail_after`` events."""
+
+    def __init__(self, events: list[str], fail_before_first: bool, fail_after: int | None = None) -> None:
+        self.events = events
+        self.fail_before_first = fail_before_first
+        self.fail_after = fail_after
+        self.first: str | None = None
+
+    def open(self) -> FakeStream:
+        if self.fail_before_first:
+            raise APIConnectionError("reset before the first event")
+        self.first = self.events[0]
+        return self
+
+    def __iter__(self) -> Any:
+        for i, event in enumerate(self.events):
+            if self.fail_after is not None and i == self.fail_after:
+                raise StreamInterruptedError("dropped", events_received=i)
+            yield event
+
+
+def test_a_stream_is_retried_before_its_first_event_and_never_after(drive: Driver) -> None:
+    clock = FakeClock()
+    streams = [FakeStream(["a"], True), FakeStream(["a", "b", "c"], False, fail_after=2)]
+    attempts: list[int] = []
+
+    def attempt(ctx: AttemptContext) -> FakeStream:
+        attempts.append(ctx.number)
+        return streams[ctx.number - 1].open()  # the attempt ends once the first event is in
+
+    policy = make("a", clock)
+    stream = policy.call(attempt) if drive is run_sync else asyncio.run(policy.acall(_async(attempt)))
+    assert stream is streams[1]
+    assert stream.first == "a"
+    received = []
+    with pytest.raises(StreamInterruptedError):
+        received.extend(stream)
+    assert received == ["a", "b"]
+    assert attempts == [1, 2]  # the failed open was retried; the failure mid-stream was not
+
+
+def _async(fn: Callable[[AttemptContext], Any]) -> Callable[[AttemptContext], Any]:
+    async def wrapped(ctx: AttemptContext) -> Any:
+        return fn(ctx)
+
+    return wrapped
+
+
 # -- logging -------------------------------------------------------------------------------------------------
 
 

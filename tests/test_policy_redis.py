@@ -139,8 +139,9 @@ def test_async_clients_share_the_same_limits(redis_url: str) -> None:  # noqa: F
 
         await asyncio.gather(take(a), take(b))
         elapsed = time.monotonic() - started
-        await one.aclose()
-        await two.aclose()
+        for limiters in (one, two):
+            await limiters.aclose()
+            limiters.close()
         return elapsed
 
     assert asyncio.run(main()) >= 0.55  # 16 admissions, burst of 10, then 10/s

@@ -92,7 +92,7 @@ class Limiters:
             store.close()
 
     async def aclose(self) -> None:
-        """Close the Redis connections of the running event loop, and the sync ones."""
+        """Close the Redis connections of the running event loop (call before the loop ends)."""
         with self._lock:
             stores = list(self._stores.values())
         for store in stores:

@@ -71,10 +71,10 @@ class RetryPolicy:
             rng=rng or random.Random(),
         )
 
-    def start(self) -> ChainRun:
-        return ChainRun(
-            list(self.config.models), backoff=self.backoff, deadline=self.config.deadline, clock=self.clock
-        )
+    def start(self, deadline: float | None = None) -> ChainRun:
+        """A new walk through the chain; ``deadline`` (seconds) overrides the config's for this call."""
+        bound = self.config.deadline if deadline is None else deadline
+        return ChainRun(list(self.config.models), backoff=self.backoff, deadline=bound, clock=self.clock)
 
     def limiter_for(self, ctx: AttemptContext) -> ModelLimiter | None:
         if self.limiters is None:
@@ -96,10 +96,13 @@ class RetryPolicy:
 
     # -- sync --------------------------------------------------------------------------------------------
 
-    def call(self, attempt: Callable[[AttemptContext], T], *, tokens: int = 0) -> T:
+    def call(
+        self, attempt: Callable[[AttemptContext], T], *, tokens: int = 0, deadline: float | None = None
+    ) -> T:
         """Run ``attempt`` until it succeeds, or raise (the request's own error, or
-        ``AllModelsExhaustedError`` with one record per attempt)."""
-        run = self.start()
+        ``AllModelsExhaustedError`` with one record per attempt). ``tokens``: the call's estimated
+        tokens, for a tokens/min limit; ``deadline``: seconds for this call instead of the config's."""
+        run = self.start(deadline)
         while True:
             ctx = run.next_attempt()
             limiter = self.limiter_for(ctx)
@@ -131,9 +134,15 @@ class RetryPolicy:
 
     # -- async -------------------------------------------------------------------------------------------
 
-    async def acall(self, attempt: Callable[[AttemptContext], Awaitable[T]], *, tokens: int = 0) -> T:
+    async def acall(
+        self,
+        attempt: Callable[[AttemptContext], Awaitable[T]],
+        *,
+        tokens: int = 0,
+        deadline: float | None = None,
+    ) -> T:
         """As :meth:`call`, awaiting; the chain's deadline also cancels an attempt that outlives it."""
-        run = self.start()
+        run = self.start(deadline)
         while True:
             ctx = run.next_attempt()
             limiter = self.limiter_for(ctx)

@@ -172,11 +172,10 @@ class RedisStore:
         self._client.close()
 
     async def aclose(self) -> None:
-        """Close this loop's async client (and the sync one)."""
+        """Close the running loop's async client (another call on this loop opens a new one)."""
         entry = self._aclients.pop(asyncio.get_running_loop(), None)
         if entry is not None:
             await entry[0].aclose()
-        self.close()
 
 
 _SCRIPTS: Final = {"admit": _lua.ADMIT, "release": _lua.RELEASE}
