@@ -63,7 +63,7 @@ def _texts(error: ModelwireError) -> Iterator[tuple[str, str]]:
 
 
 def scan(errors: list[ModelwireError], where: str) -> list[str]:
-    findings = []
+    findings: list[str] = []
     for error in errors:
         for label, text in _texts(error):
             findings.extend(
@@ -82,12 +82,12 @@ def pytest_configure(config: pytest.Config) -> None:
     global _original_init, _had_own_init
     _had_own_init = "__init__" in ModelwireError.__dict__
     _original_init = ModelwireError.__dict__.get("__init__")
-    ModelwireError.__init__ = _recording_init  # type: ignore[method-assign]
+    ModelwireError.__init__ = _recording_init  # type: ignore[method-assign,assignment]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _had_own_init:
-        ModelwireError.__init__ = _original_init  # type: ignore[method-assign]
+        ModelwireError.__init__ = _original_init  # type: ignore[method-assign,assignment]
     elif "__init__" in ModelwireError.__dict__:
         del ModelwireError.__init__
 

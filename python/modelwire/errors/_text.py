@@ -1,7 +1,8 @@
 """Turning error bodies into short, safe text: JSON decoding, HTML pages, plain text, excerpts.
 
-Everything is redacted *before* it is shortened: cutting first could leave the head of a key that no
-longer looks like a key, and so would escape the mask.
+Text is masked *before* it is shortened to its final length: cutting first could leave the head of a key
+that no longer looks like a key, and so would escape the mask. Long text is first trimmed, for speed, at a
+separator (space, quote, ``&``, ...), which never falls inside a key.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any, Final
 
 import orjson
 
-from modelwire._redact import redact, truncate
+from modelwire._redact import redact
+from modelwire.exceptions import EXCERPT_LIMIT
 
 __all__ = [
     "MESSAGE_LIMIT",
@@ -29,9 +31,9 @@ __all__ = [
 
 MESSAGE_LIMIT: Final = 1000  # a provider's own message is kept whole up to this
 SUMMARY_LIMIT: Final = 200  # text we dug out of a page or a non-JSON body
-_EXCERPT_SOURCE_LIMIT: Final = 4096  # the exception keeps 240 characters; no need to scan megabytes
 
 _SPACE: Final = re.compile(r"\s+")
+_SEPARATORS: Final = " \t\r\n\"'<>&?,;()[]{}"
 _TITLE: Final = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _H1: Final = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
 _INVISIBLE: Final = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -67,9 +69,25 @@ def decode_json(text: str) -> Any:
         return None
 
 
+def _trim(text: str, limit: int) -> str:
+    """About ``limit`` characters of ``text``, ending at a separator so that no key is cut in two."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    end = max(head.rfind(separator) for separator in _SEPARATORS)
+    return head[:end] if end > limit // 2 else head
+
+
 def clean(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    """Whitespace collapsed, secrets masked, then shortened."""
-    return truncate(redact(_SPACE.sub(" ", text).strip()), limit)
+    """Whitespace collapsed, secrets masked, then shortened to ``limit`` characters, saying by how much."""
+    raw = _trim(text, 4 * limit)  # collapsing whitespace rarely shrinks text by more than half
+    collapsed = _SPACE.sub(" ", raw).strip()
+    source = _trim(collapsed, 2 * limit)
+    masked = redact(source)
+    if raw is text and source is collapsed and len(masked) <= limit:
+        return masked
+    suffix = f"... [{len(text)} chars in all]"
+    return masked[: max(limit - len(suffix), 0)] + suffix
 
 
 def is_html(text: str, content_type: str = "") -> bool:
@@ -94,9 +112,8 @@ def text_summary(text: str) -> str:
 
 
 def excerpt(text: str) -> str | None:
-    """The body as the exception keeps it (it truncates further), or None for an empty body."""
-    collapsed = _SPACE.sub(" ", text[:_EXCERPT_SOURCE_LIMIT]).strip()
-    return redact(collapsed) or None
+    """The start of the body, masked and short enough that the exception keeps it as is; None if empty."""
+    return clean(text, EXCERPT_LIMIT) or None
 
 
 def status_phrase(status: int | None) -> str:
