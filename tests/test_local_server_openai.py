@@ -205,6 +205,10 @@ def test_streamed_and_plain_answers_agree_through_the_openai_sdk(local_server: L
     client.close()
 
 
+def _float32(vector: list[float]) -> list[float]:
+    return list(struct.unpack(f"<{len(vector)}f", struct.pack(f"<{len(vector)}f", *vector)))
+
+
 def test_embeddings_float_base64_dimensions_and_token_ids(local_server: LocalProviderServer) -> None:
     floats = _post(
         local_server, "/embeddings", {"model": "e", "input": ["a b c", "d"], "dimensions": 5}
@@ -221,7 +225,7 @@ def test_embeddings_float_base64_dimensions_and_token_ids(local_server: LocalPro
         {"model": "e", "input": ["a b c", "d"], "dimensions": 5, "encoding_format": "base64"},
     ).json()
     decoded = [list(struct.unpack("<5f", base64.b64decode(d["embedding"]))) for d in b64["data"]]
-    assert decoded == vectors
+    assert decoded == [_float32(v) for v in vectors]
     single = _post(local_server, "/embeddings", {"model": "e", "input": "a b c", "dimensions": 5}).json()
     assert single["data"][0]["embedding"] == vectors[0]
     tokens = _post(local_server, "/embeddings", {"model": "e", "input": [[1, 2, 3], [4]]}).json()
@@ -234,7 +238,7 @@ def test_embeddings_through_the_openai_sdk_default_base64(local_server: LocalPro
     result = client.embeddings.create(model="text-embedding-3-small", input=["a b c"], dimensions=5)
     assert local_server.last_request.json["encoding_format"] == "base64"
     plain = _post(local_server, "/embeddings", {"model": "e", "input": "a b c", "dimensions": 5}).json()
-    assert result.data[0].embedding == plain["data"][0]["embedding"]
+    assert result.data[0].embedding == _float32(plain["data"][0]["embedding"])
     client.close()
 
 

@@ -10,13 +10,15 @@ The rules (tests and other engineers rely on them):
 - token counts are whitespace word counts (``len(text.split())``) of the message texts (prompt) and of the
   answer text plus tool-call argument JSON (completion);
 - an embedding is the L2-normalised vector of little-endian uint32s from ``shake_256(input)`` mapped to
-  [-1, 1), rounded to float32 (so the float and base64 forms are the same numbers);
+  [-1, 1), rounded to float32; the float form prints 9 significant digits (it reads back to the same
+  float32s as the base64 form decodes to);
 - an image is an 8x8 RGB PNG whose colours come from the sha256 of the prompt and the image index.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import math
@@ -31,6 +33,7 @@ __all__ = [
     "Reply",
     "digest",
     "embedding",
+    "embedding_text",
     "float32_base64",
     "fragments",
     "pieces",
@@ -172,6 +175,17 @@ def embedding(data: str | bytes, dimensions: int) -> list[float]:
 
 def float32_base64(vector: list[float]) -> str:
     return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
+
+
+@functools.lru_cache(maxsize=256)
+def embedding_text(data: str | bytes, dimensions: int, encoding: str) -> str:
+    """The JSON text of an embedding as the API sends it: a base64 string of little-endian float32s, or a
+    list of floats with 9 significant digits (enough to read back the same float32, as OpenAI's are).
+    Cached: formatting floats is the costly part of an embeddings answer and inputs repeat in benchmarks."""
+    vector = embedding(data, dimensions)
+    if encoding == "base64":
+        return '"' + float32_base64(vector) + '"'
+    return "[" + ",".join(["%.9g"] * dimensions) % tuple(vector) + "]"
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:

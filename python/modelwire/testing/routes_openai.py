@@ -214,21 +214,17 @@ def embeddings(call: Call) -> Answer:
     if encoding not in ("float", "base64"):
         message = f"Invalid value for 'encoding_format': expected 'float' or 'base64', got {encoding!r}."
         return _bad(call, message, "encoding_format", "invalid_value")
-    data = []
+    items = []
     prompt = 0
     for index, item in enumerate(inputs):
         key = item if isinstance(item, str) else json.dumps(item)
         prompt += echo.words(item) if isinstance(item, str) else len(item)
-        vector = echo.embedding(key, dimensions)
-        value: Any = echo.float32_base64(vector) if encoding == "base64" else vector
-        data.append({"object": "embedding", "index": index, "embedding": value})
-    payload = {
-        "object": "list",
-        "data": data,
-        "model": call.model,
-        "usage": {"prompt_tokens": prompt, "total_tokens": prompt},
-    }
-    return json_answer(200, payload, call.id_headers())
+        vector = echo.embedding_text(key, dimensions, encoding)
+        items.append(f'{{"object":"embedding","index":{index},"embedding":{vector}}}')
+    # Assembled by hand: the vectors are cached JSON text, and re-encoding them would cost more than the rest.
+    usage = f'{{"prompt_tokens":{prompt},"total_tokens":{prompt}}}'
+    text = f'{{"object":"list","data":[{",".join(items)}],"model":{json.dumps(call.model)},"usage":{usage}}}'
+    return Answer(200, [("content-type", "application/json"), *call.id_headers()], text.encode())
 
 
 def _token_ids(item: Any) -> bool:
