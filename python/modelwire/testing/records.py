@@ -201,9 +201,10 @@ class Counters:
     """What the server answered since the last ``clear()``/``reset()``.
 
     ``requests`` counts every request but the ``/_mw/`` control calls (unknown paths under the route
-    ``"unknown"``); ``rate_limited`` the 429s the rate limiter gave; ``statuses`` every answered status (scripted ones included; dropped/reset/hung
-    responses count under their status, or 0 when no status line was sent); ``faults`` scripted responses
-    consumed. ``models`` keys are the body's ``model`` (the deployment for Azure, "" when absent).
+    ``"unknown"``); ``rate_limited`` the 429s the rate limiter gave; ``statuses`` every answered status
+    (scripted ones included; dropped responses count under their status, reset or hung ones under 0 as no
+    status line was sent); ``faults`` scripted responses consumed. ``models`` keys are the body's
+    ``model`` (the deployment for Azure, "" when absent).
     """
 
     requests: int = 0
