@@ -3,6 +3,7 @@ tool use, thinking, validation and auth. The official anthropic SDK (test-only) 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -237,3 +238,21 @@ def test_invalid_bodies_get_invalid_request_errors(
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request_error"
     assert response.json()["error"]["message"].startswith(message)
+
+
+def test_async_client_reads_the_stream_event_by_event(local_server: LocalProviderServer) -> None:
+    local_server.configure(stream_event_delay=0.0)
+
+    async def main() -> list[str]:
+        async with (
+            httpx.AsyncClient(base_url=local_server.anthropic_base_url, headers=HEADERS) as client,
+            client.stream("POST", "/v1/messages", json=_body("a b c", stream=True)) as response,
+        ):
+            return [
+                line[len("event: ") :] async for line in response.aiter_lines() if line.startswith("event: ")
+            ]
+
+    kinds = asyncio.run(main())
+    assert kinds[0] == "message_start"
+    assert kinds.count("content_block_delta") == 4  # "echo: ", "a ", "b ", "c"
+    assert kinds[-1] == "message_stop"

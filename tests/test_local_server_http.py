@@ -99,6 +99,8 @@ def test_pipelined_requests_are_answered_in_order(local_server: LocalProviderSer
         (b"POST /v1/chat/completions HTTP/1.1\r\ncontent-length: ten\r\n\r\n", 400),
         (b"POST /v1/chat/completions HTTP/1.1\r\ntransfer-encoding: gzip\r\n\r\n", 501),
         (b"POST /v1/chat/completions HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n", 400),
+        (b"POST /v1/chat/completions HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n" + b"1" * 70_000, 400),
+        (b"POST /v1/chat/completions HTTP/1.1\r\nx-big: " + b"a" * 70_000 + b"\r\n\r\n", 431),
     ],
 )
 def test_malformed_requests_get_an_error_and_a_closed_connection(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
+import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
@@ -61,6 +63,7 @@ class App:
                     writer.write(
                         response_head(exc.status, [], content_length=len(body), keep_alive=False) + body
                     )
+                    await _lingering_close(reader, writer)
                     break
                 if request is None or not await self._serve(request, connection, reader, writer):
                     break
@@ -117,7 +120,12 @@ class App:
         if fault is not None and fault.replaces_answer:
             answer = _scripted(call, fault)
         else:
-            answer, limited = self._default(call)
+            try:
+                answer, limited = self._default(call)
+            except Exception as exc:  # a bug here must reach the test as a clear answer, not a dropped socket
+                traceback.print_exc()
+                message = f"modelwire.testing could not answer this request: {exc!r}"
+                answer = call.error(500, {"error": {"message": message, "type": "local_server_error"}})
             if fault is not None:
                 answer.headers.extend(fault.headers)
         silent = fault is not None and fault.action in (FaultAction.RESET, FaultAction.HANG)
@@ -184,6 +192,18 @@ class App:
             )
             return call.error(*provider_errors.invalid_request(call.provider, message)), False
         return _HANDLERS[call.match.route](call), False
+
+
+async def _lingering_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Send FIN, then read what the client still sends for a moment: closing with unread input would
+    make the kernel answer with a reset that can destroy the error response before the client reads it."""
+    await writer.drain()
+    if writer.can_write_eof():
+        writer.write_eof()
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(1.0):
+            while await reader.read(65536):
+                pass
 
 
 def _scripted(call: Call, fault: Fault) -> Answer:

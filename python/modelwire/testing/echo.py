@@ -36,6 +36,7 @@ __all__ = [
     "embedding_text",
     "float32_base64",
     "fragments",
+    "items",
     "pieces",
     "plan_reply",
     "png",
@@ -55,6 +56,11 @@ def digest(*parts: str | bytes, size: int = 24) -> str:
         h.update(part.encode() if isinstance(part, str) else part)
         h.update(b"\0")
     return h.hexdigest()[:size]
+
+
+def items(value: Any) -> list[Any]:
+    """``value`` when it is a list, else no items: malformed fields are ignored, never a crash."""
+    return value if isinstance(value, list) else []
 
 
 def words(text: str) -> int:

@@ -87,7 +87,10 @@ async def read_request(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
 
     if headers.get("expect", "").lower() == "100-continue":
         writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-    body = await _read_body(reader, headers)
+    try:
+        body = await _read_body(reader, headers)
+    except asyncio.LimitOverrunError:
+        raise ProtocolError(400, "chunk-size or trailer line too long") from None
     return Request(method, target, path, query_string, version, raw_headers, headers, body, keep_alive)
 
 

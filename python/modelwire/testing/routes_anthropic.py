@@ -22,7 +22,7 @@ def _bad(call: Call, message: str) -> Answer:
 def _tool(body: dict[str, Any]) -> tuple[str, Any] | None:
     tools = [
         t
-        for t in body.get("tools") or ()
+        for t in echo.items(body.get("tools"))
         if isinstance(t, dict) and isinstance(t.get("name"), str) and "input_schema" in t
     ]
     choice = body.get("tool_choice")
@@ -43,7 +43,7 @@ def _reply(body: dict[str, Any], messages: list[Any]) -> echo.Reply:
     results = [b for b in _blocks(last.get("content")) if b.get("type") == "tool_result"]
     users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
     user_texts = [echo.text_of(m.get("content")) for m in users if not _is_tool_turn(m)]
-    stops = [s for s in body.get("stop_sequences") or () if isinstance(s, str)]
+    stops = [s for s in echo.items(body.get("stop_sequences")) if isinstance(s, str)]
     return echo.plan_reply(
         user_text=user_texts[-1] if user_texts else None,
         tool_results=[echo.text_of(b.get("content")) for b in results]

@@ -27,7 +27,7 @@ def _missing(call: Call, name: str) -> Answer:
 
 
 def _tool(body: dict[str, Any]) -> tuple[str, Any] | None:
-    functions = [t.get("function") for t in body.get("tools") or () if isinstance(t, dict)]
+    functions = [t.get("function") for t in echo.items(body.get("tools")) if isinstance(t, dict)]
     tools: list[dict[str, Any]] = [
         f for f in functions if isinstance(f, dict) and isinstance(f.get("name"), str)
     ]
@@ -66,7 +66,7 @@ def _reply(body: dict[str, Any], messages: list[Any]) -> echo.Reply:
         tool_results=trailing_tools or None,
         tool=_tool(body) if last_is_user else None,
         max_tokens=max_tokens if isinstance(max_tokens, int) else None,
-        stops=[stop] if isinstance(stop, str) else [s for s in stop or () if isinstance(s, str)],
+        stops=[stop] if isinstance(stop, str) else [s for s in echo.items(stop) if isinstance(s, str)],
         structured=_structured(body),
     )
 
