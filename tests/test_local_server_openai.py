@@ -286,6 +286,17 @@ def test_dall_e_defaults_to_urls_with_revised_prompts(local_server: LocalProvide
     assert "usage" not in payload
 
 
+def test_chat_with_image_modality_returns_a_png_data_uri(local_server: LocalProviderServer) -> None:
+    body = _chat("draw a fox", modalities=["image", "text"])
+    message = _post(local_server, "/chat/completions", body).json()["choices"][0]["message"]
+    (image,) = message["images"]
+    prefix = "data:image/png;base64,"
+    assert image["type"] == "image_url"
+    assert image["image_url"]["url"].startswith(prefix)
+    assert base64.b64decode(image["image_url"]["url"][len(prefix) :]).startswith(b"\x89PNG")
+    assert message["content"] == "echo: draw a fox"
+
+
 def test_images_through_the_openai_sdk(local_server: LocalProviderServer) -> None:
     client = openai.OpenAI(base_url=local_server.openai_base_url, api_key="sk-local", max_retries=0)
     result = client.images.generate(model="gpt-image-1", prompt="a fox")

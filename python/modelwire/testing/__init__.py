@@ -10,9 +10,13 @@ A real HTTP/1.1 server on asyncio streams that speaks the OpenAI-compatible API
         ...  # point a client at server.openai_base_url / server.anthropic_base_url / server.azure_endpoint
         assert server.last_request.json["model"] == "gpt-4.1-mini"
 
-By default it answers deterministically from the request (see ``modelwire.testing.echo`` for the rules);
-scripted ``Fault``s queued per route replace or disturb the next answers; ``replay`` serves recorded
-corpus exchanges; ``RateLimit`` turns on 429s above a request rate.
+- Default answers are deterministic echoes of the request (rules in ``modelwire.testing.echo``); auth
+  headers are required (401 in each provider's shape when missing).
+- ``server.enqueue(route, *faults, model=None)`` queues scripted ``Fault``s for the next requests of a
+  route (factories in ``modelwire.testing.faults``); ``server.replay(recording)`` serves a corpus exchange.
+- ``server.set_rate_limit(k)`` answers 429 with Retry-After above k requests per second.
+- ``server.requests`` / ``server.last_request`` / ``server.counters()`` observe; ``clear()`` forgets the
+  log and counters, ``reset()`` also drops queued faults and restores the starting settings.
 """
 
 from modelwire.testing import faults

@@ -12,7 +12,10 @@ The rules (tests and other engineers rely on them):
 - an embedding is the L2-normalised vector of little-endian uint32s from ``shake_256(input)`` mapped to
   [-1, 1), rounded to float32; the float form prints 9 significant digits (it reads back to the same
   float32s as the base64 form decodes to);
-- an image is an 8x8 RGB PNG whose colours come from the sha256 of the prompt and the image index.
+- an image is an 8x8 RGB PNG whose colours come from the sha256 of the prompt and the image index (a
+  chat request with ``"image"`` in ``modalities`` also gets one, as a data URI in ``message.images``);
+- ids (``chatcmpl-``, ``call_``, ``msg_``, ``toolu_``) are digests of the request body without its
+  ``stream``/``stream_options``, so a streamed and a plain request get the same ids; ``created`` is fixed.
 """
 
 from __future__ import annotations

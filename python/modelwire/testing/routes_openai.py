@@ -113,6 +113,9 @@ def chat(call: Call) -> Answer:
     if reply.tool_name is not None:
         function = {"name": reply.tool_name, "arguments": reply.tool_arguments}
         answer["tool_calls"] = [{"id": call_id, "type": "function", "function": function}]
+    if "image" in echo.items(body.get("modalities")):  # OpenRouter-style image output on the chat route
+        png = base64.b64encode(echo.png(chat_id)).decode("ascii")
+        answer["images"] = [{"type": "image_url", "image_url": {"url": f"data:image/png;base64,{png}"}}]
     choices: list[dict[str, Any]] = [
         {"index": i, "message": answer, "logprobs": None, "finish_reason": _FINISH[reply.ended]}
         for i in range(n)
