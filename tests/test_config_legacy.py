@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from modelwire import ModelwireWarning
 from modelwire.config import LLMConfig
 
 
@@ -179,7 +180,7 @@ WARNED: list[tuple[str, dict[str, Any], list[str]]] = [
 def test_keys_with_no_meaning_are_named_in_a_warning(
     label: str, legacy: dict[str, Any], expected: list[str]
 ) -> None:
-    with pytest.warns(UserWarning, match="modelwire ignores|does not load-balance") as record:
+    with pytest.warns(ModelwireWarning, match="modelwire ignores|does not load-balance") as record:
         LLMConfig.from_legacy_dict(legacy)
     messages = [str(w.message) for w in record]
     for fragment in expected:
@@ -189,7 +190,7 @@ def test_keys_with_no_meaning_are_named_in_a_warning(
 
 def test_duplicate_deployments_become_consecutive_chain_entries() -> None:
     legacy = {"model_list": [entry("A", "m1"), entry("B", "m3"), entry("A", "m2")]}
-    with pytest.warns(UserWarning, match="does not load-balance"):
+    with pytest.warns(ModelwireWarning, match="does not load-balance"):
         config = LLMConfig.from_legacy_dict(legacy)
     assert [m.name for m in config.models] == ["m1", "m2", "m3"]
 

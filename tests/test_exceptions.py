@@ -98,6 +98,12 @@ def test_exceptions_survive_pickling_with_their_fields() -> None:
     assert tool_error.tool_name == "t"
 
 
+def test_codes_and_request_ids_are_masked_too() -> None:
+    error = ProviderError("x", provider_code="sk-proj-abcdefghijkl", request_id="req key=hunter22222")
+    assert "abcdefghijkl" not in repr(error.provider_code)
+    assert "hunter22222" not in str(error)
+
+
 def test_excerpts_are_truncated() -> None:
     error = ProviderError("x", body_excerpt="y" * 10_000)
     assert error.body_excerpt is not None
@@ -114,6 +120,7 @@ def test_excerpts_are_truncated() -> None:
         ("gsk_abcdefghijklmnop and xai-abcdefghijkl", "gsk_abcdefghijklmnop"),
         ("AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
         ("nvapi-ABCDEFGHIJKLMNOP", "nvapi-ABCDEFGHIJKLMNOP"),
+        ("token ya29.a0AfH6SMBxyz0123456789abcdef expired", "ya29.a0AfH6SMBxyz0123456789abcdef"),
     ],
 )
 def test_redact_masks_key_shapes(text: str, secret: str) -> None:

@@ -13,8 +13,6 @@ import pytest
 
 from modelwire.testing import LocalProviderServer
 
-pytest_plugins = ["fixtures_server"]
-
 HEADERS = {"x-api-key": "sk-ant-local", "anthropic-version": "2023-06-01"}
 TOOL = {
     "name": "lookup",

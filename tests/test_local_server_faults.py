@@ -16,8 +16,6 @@ import pytest
 from corpus_files import load
 from modelwire.testing import Fault, FaultAction, LocalProviderServer, Route, faults
 
-pytest_plugins = ["fixtures_server"]
-
 OPENAI = {"authorization": "Bearer sk-local"}
 ANTHROPIC = {"x-api-key": "sk-ant", "anthropic-version": "2023-06-01"}
 CHAT = {"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "one two three"}]}

@@ -14,8 +14,6 @@ import pytest
 
 from modelwire.testing import LocalProviderServer, Route, faults
 
-pytest_plugins = ["fixtures_server"]
-
 AUTH = {"authorization": "Bearer sk-local"}
 CHAT = {"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hello"}]}
 

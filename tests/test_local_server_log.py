@@ -10,8 +10,6 @@ import pytest
 
 from modelwire.testing import LocalProviderServer, RecordedRequest, Route, faults
 
-pytest_plugins = ["fixtures_server"]
-
 AUTH = {"authorization": "Bearer sk-local"}
 
 

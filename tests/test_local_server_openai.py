@@ -14,8 +14,6 @@ import pytest
 
 from modelwire.testing import LocalProviderServer, ServerConfig
 
-pytest_plugins = ["fixtures_server"]
-
 AUTH = {"authorization": "Bearer sk-local"}
 WEATHER_TOOL = {
     "type": "function",

@@ -14,8 +14,6 @@ import pytest
 
 from modelwire.testing import LocalProviderServer, RateLimit
 
-pytest_plugins = ["fixtures_server"]
-
 CHAT = {"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hi"}]}
 SLOW = 0.1  # tokens per second: a refilled token would take 10 s, far longer than any of these tests
 

@@ -14,8 +14,6 @@ from corpus_files import Recording, load, recordings
 from modelwire.testing import LocalProviderServer, Route, faults
 from modelwire.testing.faults import split_events
 
-pytest_plugins = ["fixtures_server"]
-
 AUTH = {"authorization": "Bearer k", "x-api-key": "k", "anthropic-version": "2023-06-01"}
 RAW_STREAMS = [r for r in recordings() if r.stream and r.fidelity.startswith("raw") and r.status == 200]
 SSE_STREAMS = [r for r in RAW_STREAMS if r.body.lstrip().startswith((b"data:", b"event:", b":"))]

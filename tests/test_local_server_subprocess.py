@@ -16,8 +16,6 @@ import pytest
 from corpus_files import recordings
 from modelwire.testing import LocalProviderServer, RateLimit, Route, faults
 
-pytest_plugins = ["fixtures_server"]
-
 AUTH = {"authorization": "Bearer sk-local"}
 CHAT = {"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hello"}]}
 

@@ -58,7 +58,10 @@ from modelwire.types import (
 __version__ = "0.1.0"
 
 # name -> module that defines it; imported on first attribute access (PEP 562).
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "LLMConfig": "modelwire.config",
+    "ModelSpec": "modelwire.config",
+}
 
 __all__ = [
     "BACKEND",
@@ -83,7 +86,9 @@ __all__ = [
     "ImageGenerationResponse",
     "ImagePayload",
     "InternalServerError",
+    "LLMConfig",
     "ModelRefusalError",
+    "ModelSpec",
     "ModelwireError",
     "ModelwireWarning",
     "NotFoundError",

@@ -13,6 +13,11 @@ from typing import Final
 DEFAULT_TIMEOUT: Final = 60.0
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
 DEFAULT_POOL_TIMEOUT: Final = 30.0
+# Every retry/fallback chain ends by this deadline (seconds) unless configured otherwise: long enough for
+# every default retry of a few models, short enough that a stalled run ends with an error (LMI had no bound).
+DEFAULT_DEADLINE: Final = 600.0
+# Redis sits next to the workers: a shared-limits call slower than this means it is in trouble, not busy.
+DEFAULT_REDIS_TIMEOUT: Final = 0.5
 
 # Connection pool. Without a configured concurrency the pool allows this many connections; with one,
 # the pool is sized to the concurrency so requests never queue invisibly inside httpx.
@@ -30,7 +35,7 @@ MAX_RETRY_AFTER: Final = 60.0
 
 # Adaptive concurrency (AIMD), per (provider, model): multiply the limit by DECREASE_FACTOR on a
 # 429/503/529 (once per burst), add 1 after INCREASE_AFTER successes in a row, and admit nothing new for
-# COOLDOWN seconds after a cut unless the provider's Retry-After says longer.
+# COOLDOWN seconds after a cut unless the provider gave a Retry-After, which replaces it.
 AIMD_DECREASE_FACTOR: Final = 0.75
 AIMD_INCREASE_AFTER: Final = 25
 AIMD_COOLDOWN: Final = 2.0

@@ -133,8 +133,9 @@ class ProviderError(ModelwireError):
         self.provider = provider
         self.model = model
         self.retry_after = retry_after
-        self.request_id = request_id
-        self.provider_code = provider_code
+        # Providers echo request text into codes and ids too: mask them like the message.
+        self.request_id = None if request_id is None else redact(request_id)
+        self.provider_code = None if provider_code is None else redact(provider_code)
         self.body_excerpt = None if body_excerpt is None else truncate(redact(body_excerpt), EXCERPT_LIMIT)
         # The provider's explicit verdict (x-should-retry), when it gave one.
         self.should_retry = should_retry

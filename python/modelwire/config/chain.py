@@ -7,23 +7,18 @@ Every shape LMI accepts validates into it (``LLMConfig.model_validate(x)``, or a
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from modelwire import _constants
+from modelwire._constants import DEFAULT_DEADLINE, DEFAULT_REDIS_TIMEOUT
 from modelwire.config._secrets import Secret, fingerprint
 from modelwire.config.legacy import is_router_dict, models_from_router_dict
 from modelwire.config.spec import ModelSpec, split_flat
 
 __all__ = ["DEFAULT_DEADLINE", "DEFAULT_REDIS_TIMEOUT", "LLMConfig", "LLMConfigField", "SharedLimits"]
-
-# An overall bound for a chain when none is configured: long enough for every default retry of a few
-# models, short enough that a stalled run ends with an error instead of hanging (LMI had no bound).
-DEFAULT_DEADLINE: Final = 600.0
-# Redis sits next to the workers; a call slower than this means it is in trouble, not busy.
-DEFAULT_REDIS_TIMEOUT: Final = 0.5
 
 
 class SharedLimits(BaseModel):

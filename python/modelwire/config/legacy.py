@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
 from modelwire.config.spec import ModelSpec
+from modelwire.exceptions import ModelwireWarning
 
 __all__ = ["ROUTER_KEYS", "is_router_dict", "models_from_router_dict", "warn"]
 
@@ -79,7 +80,7 @@ def warn(message: str) -> None:
     while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL_PREFIXES):
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
-    warnings.warn(message, UserWarning, stacklevel=level)
+    warnings.warn(message, ModelwireWarning, stacklevel=level)
 
 
 def _warn_ignored(where: str, names: Iterable[str], why: str) -> None:
