@@ -53,6 +53,17 @@ def test_values_round_to_float32_from_their_double(impl: ModuleType) -> None:
     assert result.buffer == np.asarray(values, dtype=np.float64).astype(np.float32).tobytes()
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["-0", "-0.0", "0", "1e-5", "-1.5E+3", "1e22", "1e23", "123456789012345678", "0.000000000000000000000001",
+     "9007199254740993", "-2.5e-45", "3.4028235e38", "1.00000000000000000001", "12345678901234.5e-10"],
+)  # fmt: skip
+def test_number_forms_convert_like_orjson_then_float32(impl: ModuleType, text: str) -> None:
+    body = b'{"data": [{"embedding": [' + text.encode() + b"]}]}"
+    expected = np.asarray([orjson.loads(text)], dtype=np.float64).astype(np.float32).tobytes()
+    assert impl.parse_embeddings(body).buffer == expected
+
+
 def test_empty_results(impl: ModuleType) -> None:
     assert embed(impl, []).shape == (0, 0)
     assert embed(impl, [{"embedding": []}, {"embedding": ""}]).shape == (2, 0)

@@ -9,11 +9,23 @@ use crate::json::SyntaxError;
 pub const SNIPPET_RADIUS: usize = 40;
 
 /// A field of the wrong shape. Kept beside the field's value rather than returned at once, because a
-/// later duplicate key replaces the value (orjson keeps the last) and with it the fault.
+/// later duplicate key replaces the value (orjson keeps the last) and with it the fault. Boxed: it is
+/// rare, and every field slot carries room for one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
-    pub message: String,
-    pub path: String,
+pub struct Fault(Box<(String, String)>);
+
+impl Fault {
+    pub fn new(message: String, path: String) -> Self {
+        Self(Box::new((message, path)))
+    }
+
+    pub fn message(&self) -> &str {
+        &self.0.0
+    }
+
+    pub fn path(&self) -> &str {
+        &self.0.1
+    }
 }
 
 pub type Checked<T> = Result<T, Fault>;
@@ -59,9 +71,10 @@ impl ParseError {
     }
 
     pub fn fault(fault: Fault) -> Self {
+        let (message, path) = *fault.0;
         Self {
-            message: fault.message,
-            path: Some(fault.path),
+            message,
+            path: Some(path),
             offset: None,
             snippet: None,
         }
@@ -132,11 +145,9 @@ impl<'p> Path<'p> {
         }
     }
 
+    #[cold]
     pub fn fault(&self, message: impl Into<String>) -> Fault {
-        Fault {
-            message: message.into(),
-            path: self.render(),
-        }
+        Fault::new(message.into(), self.render())
     }
 }
 

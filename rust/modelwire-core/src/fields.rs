@@ -42,6 +42,7 @@ pub fn wrong(r: &mut Reader<'_>, what: &str, path: &Path<'_>) -> Syn<Fault> {
     Ok(path.fault(format!("expected {what}, got {got}")))
 }
 
+#[inline]
 pub fn opt_str<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Cow<'a, str>>>> {
     Ok(match r.kind()? {
         Kind::String => Ok(Some(r.string()?)),
@@ -53,6 +54,7 @@ pub fn opt_str<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Co
     })
 }
 
+#[inline]
 pub fn opt_int(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Option<i128>>> {
     Ok(match r.kind()? {
         Kind::Number => match r.number()? {
@@ -69,6 +71,7 @@ pub fn opt_int(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Option<i128>>
 
 /// Reads an object member by member with `member` (which must consume each value), or null; the
 /// closure's result is discarded when the value is not an object, which is then the fault.
+#[inline]
 pub fn opt_object<'a, F>(r: &mut Reader<'a>, path: &Path<'_>, member: F) -> Syn<Checked<bool>>
 where
     F: FnMut(&mut Reader<'a>, Cow<'a, str>) -> Syn<()>,
@@ -87,6 +90,7 @@ where
 }
 
 /// Reads an array element by element with `element`, or null (no elements).
+#[inline]
 pub fn opt_array<'a, F>(r: &mut Reader<'a>, path: &Path<'_>, element: F) -> Syn<Checked<()>>
 where
     F: FnMut(&mut Reader<'a>, usize) -> Syn<()>,

@@ -1,5 +1,17 @@
 //! Finish reasons: the same table as `modelwire/parsing/pure/finish.py` (a test compares them).
 
+/// Every value `normalise` returns (the binding keeps one Python string for each).
+pub const VOCABULARY: [&str; 8] = [
+    "stop",
+    "length",
+    "tool_calls",
+    "content_filter",
+    "refusal",
+    "pause",
+    "error",
+    "other",
+];
+
 /// The canonical reason for a provider's value; `None` for "". Only ASCII case is ignored, so every
 /// non-ASCII value is "other" (the same answer as the twin's `str.lower` in every Unicode version).
 pub fn normalise(native: &str) -> Option<&'static str> {

@@ -16,24 +16,33 @@ pub struct Usage {
     pub generated_images: Option<i128>,
 }
 
+/// A count as read: absent and null are both `Ok(None)`; a later duplicate key replaces it.
 type Count = Checked<Option<i128>>;
 
-#[derive(Default)]
+/// One `*_tokens_details` object (absent and null read as all counts absent).
 struct Details {
-    cached: Option<Count>,
-    cache_write: Option<Count>,
-    reasoning: Option<Count>,
+    cached: Count,
+    cache_write: Count,
+    reasoning: Count,
+}
+
+impl Default for Details {
+    fn default() -> Self {
+        Self {
+            cached: Ok(None),
+            cache_write: Ok(None),
+            reasoning: Ok(None),
+        }
+    }
 }
 
 fn details(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Details>> {
     let mut d = Details::default();
     let present = opt_object(r, path, |r, key| {
         match &*key {
-            "cached_tokens" => d.cached = Some(opt_int(r, &path.key("cached_tokens"))?),
-            "cache_write_tokens" => {
-                d.cache_write = Some(opt_int(r, &path.key("cache_write_tokens"))?)
-            }
-            "reasoning_tokens" => d.reasoning = Some(opt_int(r, &path.key("reasoning_tokens"))?),
+            "cached_tokens" => d.cached = opt_int(r, &path.key("cached_tokens"))?,
+            "cache_write_tokens" => d.cache_write = opt_int(r, &path.key("cache_write_tokens"))?,
+            "reasoning_tokens" => d.reasoning = opt_int(r, &path.key("reasoning_tokens"))?,
             _ => r.skip()?,
         }
         Ok(())
@@ -41,89 +50,92 @@ fn details(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Details>> {
     Ok(present.map(|_| d))
 }
 
-fn count(slot: Option<Count>) -> Checked<Option<i128>> {
-    slot.unwrap_or(Ok(None))
+/// Every member the rules read, as read.
+struct Raw {
+    prompt: Count,
+    input: Count,
+    completion: Count,
+    output: Count,
+    total: Count,
+    reasoning: Count,
+    cache_hit: Count,
+    cached: Count,
+    num_cached: Count,
+    prompt_details: Checked<Details>,
+    input_details: Checked<Details>,
+    completion_details: Checked<Details>,
+    output_details: Checked<Details>,
 }
-
-const COUNT_NAMES: [&str; 9] = [
-    "prompt_tokens",
-    "input_tokens",
-    "completion_tokens",
-    "output_tokens",
-    "total_tokens",
-    "reasoning_tokens",
-    "prompt_cache_hit_tokens",
-    "cached_tokens",
-    "num_cached_tokens",
-];
-const DETAIL_NAMES: [&str; 4] = [
-    "prompt_tokens_details",
-    "input_tokens_details",
-    "completion_tokens_details",
-    "output_tokens_details",
-];
 
 /// Reads the usage value (any JSON) at `path`; `Ok(None)` for null. Counts are never invented.
 pub fn parse_usage(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Option<Usage>>> {
-    let mut counts: [Option<Count>; 9] = Default::default();
-    let mut sections: [Option<Checked<Details>>; 4] = Default::default();
+    let mut raw = Raw {
+        prompt: Ok(None),
+        input: Ok(None),
+        completion: Ok(None),
+        output: Ok(None),
+        total: Ok(None),
+        reasoning: Ok(None),
+        cache_hit: Ok(None),
+        cached: Ok(None),
+        num_cached: Ok(None),
+        prompt_details: Ok(Details::default()),
+        input_details: Ok(Details::default()),
+        completion_details: Ok(Details::default()),
+        output_details: Ok(Details::default()),
+    };
     let present = opt_object(r, path, |r, key| {
-        if let Some((i, name)) = COUNT_NAMES.iter().enumerate().find(|(_, n)| **n == key) {
-            let value = opt_int(r, &path.key(name))?;
-            if let Some(slot) = counts.get_mut(i) {
-                *slot = Some(value);
+        let at = |name| path.key(name);
+        match &*key {
+            "prompt_tokens" => raw.prompt = opt_int(r, &at("prompt_tokens"))?,
+            "input_tokens" => raw.input = opt_int(r, &at("input_tokens"))?,
+            "completion_tokens" => raw.completion = opt_int(r, &at("completion_tokens"))?,
+            "output_tokens" => raw.output = opt_int(r, &at("output_tokens"))?,
+            "total_tokens" => raw.total = opt_int(r, &at("total_tokens"))?,
+            "reasoning_tokens" => raw.reasoning = opt_int(r, &at("reasoning_tokens"))?,
+            "prompt_cache_hit_tokens" => {
+                raw.cache_hit = opt_int(r, &at("prompt_cache_hit_tokens"))?
             }
-        } else if let Some((i, name)) = DETAIL_NAMES.iter().enumerate().find(|(_, n)| **n == key) {
-            let value = details(r, &path.key(name))?;
-            if let Some(slot) = sections.get_mut(i) {
-                *slot = Some(value);
+            "cached_tokens" => raw.cached = opt_int(r, &at("cached_tokens"))?,
+            "num_cached_tokens" => raw.num_cached = opt_int(r, &at("num_cached_tokens"))?,
+            "prompt_tokens_details" => {
+                raw.prompt_details = details(r, &at("prompt_tokens_details"))?
             }
-        } else {
-            r.skip()?;
+            "input_tokens_details" => raw.input_details = details(r, &at("input_tokens_details"))?,
+            "completion_tokens_details" => {
+                raw.completion_details = details(r, &at("completion_tokens_details"))?;
+            }
+            "output_tokens_details" => {
+                raw.output_details = details(r, &at("output_tokens_details"))?
+            }
+            _ => r.skip()?,
         }
         Ok(())
     })?;
     Ok(present.and_then(|present| {
         if present {
-            finish(counts, sections).map(Some)
+            finish(raw).map(Some)
         } else {
             Ok(None)
         }
     }))
 }
 
-fn finish(counts: [Option<Count>; 9], sections: [Option<Checked<Details>>; 4]) -> Checked<Usage> {
-    let [
-        prompt,
-        input,
-        completion,
-        output,
-        total,
-        reasoning,
-        hit,
-        cached,
-        num_cached,
-    ] = counts;
-    let [prompt_d, input_d, completion_d, output_d] = sections;
-    let section = |s: Option<Checked<Details>>| s.unwrap_or_else(|| Ok(Details::default()));
-    let (prompt_d, input_d) = (section(prompt_d)?, section(input_d)?);
-    let (completion_d, output_d) = (section(completion_d)?, section(output_d)?);
-    let input_tokens = first(&[count(prompt)?, count(input)?]);
-    let output_tokens = first(&[count(completion)?, count(output)?]);
-    let total_tokens = count(total)?.or_else(|| Some(input_tokens? + output_tokens?));
-    let reasoning_tokens = first(&[
-        count(reasoning)?,
-        count(completion_d.reasoning)?,
-        count(output_d.reasoning)?,
-    ]);
+fn finish(raw: Raw) -> Checked<Usage> {
+    let (prompt_d, input_d) = (raw.prompt_details?, raw.input_details?);
+    let (completion_d, output_d) = (raw.completion_details?, raw.output_details?);
+    let input_tokens = first(&[raw.prompt?, raw.input?]);
+    let output_tokens = first(&[raw.completion?, raw.output?]);
+    let total_tokens = raw.total?.or_else(|| Some(input_tokens? + output_tokens?));
+    let reasoning_tokens = first(&[raw.reasoning?, completion_d.reasoning?, output_d.reasoning?]);
     let cache_read_tokens = first(&[
-        count(prompt_d.cached)?,
-        count(input_d.cached)?,
-        count(hit)?,
-        count(cached)?,
-        count(num_cached)?,
+        prompt_d.cached?,
+        input_d.cached?,
+        raw.cache_hit?,
+        raw.cached?,
+        raw.num_cached?,
     ]);
-    let cache_write_tokens = first(&[count(prompt_d.cache_write)?, count(input_d.cache_write)?]);
+    let cache_write_tokens = first(&[prompt_d.cache_write?, input_d.cache_write?]);
     Ok(Usage {
         input_tokens,
         output_tokens,

@@ -11,10 +11,44 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyString, PyTuple, PyType};
 
-/// One canonical class and its slot names, in `__slots__` order.
+/// One canonical class and how to fill its slots, in `__slots__` order.
 pub struct Class {
     class: Py<PyType>,
-    slots: Vec<Py<PyString>>,
+    slots: Vec<Slot>,
+}
+
+/// Where a slot's value goes: its byte offset in the instance (read from the slot's member
+/// descriptor), or, under the stable ABI where that struct is opaque, the slot's name for `setattr`.
+enum Slot {
+    #[cfg(not(feature = "abi3"))]
+    Offset(usize),
+    #[cfg_attr(not(feature = "abi3"), allow(dead_code))]
+    Name(Py<PyString>),
+}
+
+impl Slot {
+    fn locate(class: &Bound<'_, PyType>, name: &str) -> PyResult<Self> {
+        #[cfg(not(feature = "abi3"))]
+        {
+            let descriptor = class.getattr("__dict__")?.get_item(name)?;
+            let member_type = class
+                .py()
+                .import("types")?
+                .getattr("MemberDescriptorType")?;
+            if descriptor.get_type().is(&member_type) {
+                // SAFETY: a member_descriptor object is a PyMemberDescrObject whose d_member points at
+                // the PyMemberDef the class was built with; both live as long as the class.
+                let member =
+                    unsafe { &*(*descriptor.as_ptr().cast::<ffi::PyMemberDescrObject>()).d_member };
+                if member.type_code == ffi::Py_T_OBJECT_EX && member.flags & ffi::Py_READONLY == 0 {
+                    if let Ok(offset) = usize::try_from(member.offset) {
+                        return Ok(Self::Offset(offset));
+                    }
+                }
+            }
+        }
+        Ok(Self::Name(PyString::intern(class.py(), name).unbind()))
+    }
 }
 
 impl Class {
@@ -30,8 +64,8 @@ impl Class {
         }
         let slots = slots
             .iter()
-            .map(|s| PyString::intern(py, s).unbind())
-            .collect();
+            .map(|slot| Slot::locate(&class, slot))
+            .collect::<PyResult<_>>()?;
         Ok(Self {
             class: class.unbind(),
             slots,
@@ -49,14 +83,30 @@ impl Class {
                 "modelwire._core slot count mismatch",
             ));
         }
-        // SAFETY: `class` is a live type object; PyType_GenericAlloc returns a new reference or NULL
-        // with an exception set, which `from_owned_ptr_or_err` turns into a PyErr.
+        // SAFETY: `class` is a live type object; PyType_GenericAlloc returns a new, zeroed (every slot
+        // NULL) and GC-tracked instance, or NULL with an exception set.
         let object = unsafe {
             let ptr = ffi::PyType_GenericAlloc(self.class.as_ptr().cast::<ffi::PyTypeObject>(), 0);
             Bound::from_owned_ptr_or_err(py, ptr)?
         };
-        for (name, value) in self.slots.iter().zip(values) {
-            object.setattr(name.bind(py), value)?;
+        for (slot, value) in self.slots.iter().zip(values) {
+            match slot {
+                #[cfg(not(feature = "abi3"))]
+                Slot::Offset(offset) => {
+                    // SAFETY: the offset comes from this class's own T_OBJECT_EX member, so it lies
+                    // inside the instance and holds a NULL PyObject pointer; it takes our reference,
+                    // exactly as member_set would (there is no old value to release).
+                    unsafe {
+                        let field = object
+                            .as_ptr()
+                            .cast::<u8>()
+                            .add(*offset)
+                            .cast::<*mut ffi::PyObject>();
+                        *field = value.into_ptr();
+                    }
+                }
+                Slot::Name(name) => object.setattr(name.bind(py), value)?,
+            }
         }
         Ok(object)
     }
@@ -77,11 +127,29 @@ pub struct Types {
     pub unset_embeddings: Py<PyAny>,
     pub unset_images: Py<PyAny>,
     pub new_tool_call_id: Py<PyAny>,
+    /// Strings every response repeats: the default provider, "provider", the finish reasons.
+    pub openai: Py<PyString>,
+    pub provider_source: Py<PyString>,
+    pub finish_reasons: Vec<(&'static str, Py<PyString>)>,
     pub orjson_dumps: Py<PyAny>,
     pub response_parse_error: Py<PyAny>,
 }
 
 static TYPES: PyOnceLock<Types> = PyOnceLock::new();
+
+impl Types {
+    /// The interned Python string of a normalised finish reason.
+    pub fn finish_reason<'py>(&self, py: Python<'py>, reason: &str) -> Bound<'py, PyString> {
+        match self
+            .finish_reasons
+            .iter()
+            .find(|(known, _)| *known == reason)
+        {
+            Some((_, string)) => string.bind(py).clone(),
+            None => PyString::new(py, reason),
+        }
+    }
+}
 
 pub fn types(py: Python<'_>) -> PyResult<&Types> {
     TYPES.get_or_try_init(py, || load(py))
@@ -193,6 +261,12 @@ fn load(py: Python<'_>) -> PyResult<Types> {
             .import("modelwire.types")?
             .getattr("new_tool_call_id")?
             .unbind(),
+        openai: PyString::intern(py, "openai").unbind(),
+        provider_source: PyString::intern(py, "provider").unbind(),
+        finish_reasons: modelwire_core::finish::VOCABULARY
+            .iter()
+            .map(|reason| (*reason, PyString::intern(py, reason).unbind()))
+            .collect(),
         orjson_dumps: py.import("orjson")?.getattr("dumps")?.unbind(),
         response_parse_error: py
             .import("modelwire.exceptions")?

@@ -28,8 +28,8 @@ fn none(py: Python<'_>) -> Bound<'_, PyAny> {
     PyNone::get(py).to_owned().into_any()
 }
 
-fn text<'py>(py: Python<'py>, value: Option<&Cow<'_, str>>) -> Bound<'py, PyAny> {
-    value.map_or_else(|| none(py), |s| PyString::new(py, s).into_any())
+fn text<'py>(py: Python<'py>, value: Option<&Cow<'_, str>>) -> PyResult<Bound<'py, PyAny>> {
+    value.map_or_else(|| Ok(none(py)), |s| Ok(values::string(py, s)?.into_any()))
 }
 
 fn int<'py>(py: Python<'py>, value: Option<i128>) -> PyResult<Bound<'py, PyAny>> {
@@ -55,7 +55,7 @@ impl<'py> Context<'_, 'py> {
         let py = self.py;
         let Some(u) = usage else { return Ok(none(py)) };
         let source = if u.reasoning_tokens.is_some() {
-            PyString::intern(py, "provider").into_any()
+            self.types.provider_source.bind(py).clone().into_any()
         } else {
             none(py)
         };
@@ -79,10 +79,10 @@ impl<'py> Context<'_, 'py> {
         self.types.image.build(
             py,
             [
-                text(py, image.b64_data.as_ref()),
-                text(py, image.mime_type.as_ref()),
-                text(py, image.url.as_ref()),
-                text(py, image.revised_prompt.as_ref()),
+                text(py, image.b64_data.as_ref())?,
+                text(py, image.mime_type.as_ref())?,
+                text(py, image.url.as_ref())?,
+                text(py, image.revised_prompt.as_ref())?,
             ],
         )
     }
@@ -98,7 +98,7 @@ impl<'py> Context<'_, 'py> {
     fn tool_call(&self, call: &ToolCall<'_>) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         let id = match &call.id {
-            Some(id) => PyString::new(py, id).into_any(),
+            Some(id) => values::string(py, id)?.into_any(),
             None => self.types.new_tool_call_id.bind(py).call0()?,
         };
         let (arguments_json, parsed) = match &call.arguments {
@@ -109,7 +109,7 @@ impl<'py> Context<'_, 'py> {
                     Ok(_) | Err(BuildError::Syntax(_)) => self.types.unset_chat.bind(py).clone(),
                     Err(BuildError::Python(error)) => return Err(error),
                 };
-                (PyString::new(py, json).into_any(), parsed)
+                (values::string(py, json)?.into_any(), parsed)
             }
             Arguments::Object { start, end } => {
                 let object = self.span((*start, *end))?;
@@ -126,7 +126,7 @@ impl<'py> Context<'_, 'py> {
             py,
             [
                 id,
-                PyString::new(py, &call.name).into_any(),
+                values::string(py, &call.name)?.into_any(),
                 arguments_json,
                 parsed,
             ],
@@ -142,11 +142,11 @@ impl<'py> Context<'_, 'py> {
         self.types.message.build(
             py,
             [
-                text(py, message.content.as_ref()),
-                text(py, message.reasoning.as_ref()),
+                text(py, message.content.as_ref())?,
+                text(py, message.reasoning.as_ref())?,
                 calls.into_any(),
                 self.images(&message.images)?.into_any(),
-                text(py, message.refusal.as_ref()),
+                text(py, message.refusal.as_ref())?,
                 PyList::empty(py).into_any(),
             ],
         )
@@ -157,7 +157,7 @@ impl<'py> Context<'_, 'py> {
         let native = choice.finish_reason.as_ref();
         let normalised = native
             .and_then(|n| finish::normalise(n))
-            .map(|n| PyString::intern(py, n).into_any());
+            .map(|n| self.types.finish_reason(py, n).into_any());
         let logprobs = match choice.logprobs {
             Some(span) => self.span(span)?,
             None => none(py),
@@ -168,7 +168,7 @@ impl<'py> Context<'_, 'py> {
                 values::int(py, choice.index)?,
                 self.message(&choice.message)?,
                 normalised.unwrap_or_else(|| none(py)),
-                text(py, native),
+                text(py, native)?,
                 logprobs,
             ],
         )
@@ -183,14 +183,14 @@ impl<'py> Context<'_, 'py> {
         self.types.chat.build(
             py,
             [
-                text(py, completion.id.as_ref()),
-                text(py, completion.model.as_ref()),
+                text(py, completion.id.as_ref())?,
+                text(py, completion.model.as_ref())?,
                 int(py, completion.created)?,
                 choices.into_any(),
                 self.usage(completion.usage.as_ref())?,
                 self.provider.clone().into_any(),
-                text(py, completion.system_fingerprint.as_ref()),
-                text(py, completion.service_tier.as_ref()),
+                text(py, completion.system_fingerprint.as_ref())?,
+                text(py, completion.service_tier.as_ref())?,
                 self.body.clone().into_any(),
                 self.types.unset_chat.bind(py).clone(),
             ],
@@ -212,7 +212,7 @@ impl<'py> Context<'_, 'py> {
                 buffer.into_any(),
                 embeddings.count.into_pyobject(py)?.into_any(),
                 embeddings.dimensions.into_pyobject(py)?.into_any(),
-                text(py, embeddings.model.as_ref()),
+                text(py, embeddings.model.as_ref())?,
                 self.usage(embeddings.usage.as_ref())?,
                 self.provider.clone().into_any(),
                 self.body.clone().into_any(),
@@ -233,7 +233,7 @@ impl<'py> Context<'_, 'py> {
                 self.images(&generation.images)?.into_any(),
                 self.usage(generation.usage.as_ref())?,
                 int(py, generation.created)?,
-                text(py, generation.model.as_ref()),
+                text(py, generation.model.as_ref())?,
                 self.provider.clone().into_any(),
                 self.body.clone().into_any(),
                 self.types.unset_images.bind(py).clone(),

@@ -28,6 +28,14 @@ fn context<'a, 'py>(
     })
 }
 
+/// The provider label as a Python string (the default one is cached).
+fn provider_string<'py>(py: Python<'py>, provider: &str) -> PyResult<Bound<'py, PyString>> {
+    if provider == "openai" {
+        return Ok(classes::types(py)?.openai.bind(py).clone());
+    }
+    values::string(py, provider)
+}
+
 /// Parses an OpenAI-format chat completion body into a `ChatCompletionResponse`.
 #[pyfunction]
 #[pyo3(signature = (body, provider = "openai"))]
@@ -36,7 +44,7 @@ fn parse_chat_completion<'py>(
     provider: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = body.py();
-    let provider = PyString::new(py, provider);
+    let provider = provider_string(py, provider)?;
     let ctx = context(body, &provider)?;
     let completion = modelwire_core::chat::parse_chat_completion(body.as_bytes())
         .map_err(|e| parse_error(py, e, &provider))?;
@@ -51,7 +59,7 @@ fn parse_embeddings<'py>(
     provider: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = body.py();
-    let provider = PyString::new(py, provider);
+    let provider = provider_string(py, provider)?;
     let ctx = context(body, &provider)?;
     let embeddings = modelwire_core::embeddings::parse_embeddings(body.as_bytes())
         .map_err(|e| parse_error(py, e, &provider))?;
@@ -66,7 +74,7 @@ fn parse_image_generation<'py>(
     provider: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = body.py();
-    let provider = PyString::new(py, provider);
+    let provider = provider_string(py, provider)?;
     let ctx = context(body, &provider)?;
     let generation = modelwire_core::images::parse_image_generation(body.as_bytes())
         .map_err(|e| parse_error(py, e, &provider))?;

@@ -23,6 +23,27 @@ impl From<PyErr> for BuildError {
     }
 }
 
+/// A Python `str` of `text`. ASCII text (almost all of a response) is copied straight into a new
+/// compact string, skipping the UTF-8 decoder; the stable ABI has no such call and decodes.
+#[inline]
+pub fn string<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyString>> {
+    #[cfg(not(feature = "abi3"))]
+    if text.is_ascii() {
+        let length = pyo3::ffi::Py_ssize_t::try_from(text.len())?;
+        // SAFETY: PyUnicode_New returns a new ASCII string object with room for `length` bytes (and
+        // its terminator), or NULL with an exception set; every byte copied is ASCII.
+        unsafe {
+            let object = pyo3::ffi::PyUnicode_New(length, 127);
+            if !object.is_null() {
+                let data = pyo3::ffi::PyUnicode_DATA(object).cast::<u8>();
+                std::ptr::copy_nonoverlapping(text.as_ptr(), data, text.len());
+            }
+            return Ok(Bound::from_owned_ptr_or_err(py, object)?.cast_into_unchecked());
+        }
+    }
+    Ok(PyString::new(py, text))
+}
+
 pub fn int<'py>(py: Python<'py>, value: i128) -> PyResult<Bound<'py, PyAny>> {
     if let Ok(small) = i64::try_from(value) {
         return Ok(small.into_pyobject(py)?.into_any());
@@ -40,7 +61,7 @@ pub fn build<'py>(py: Python<'py>, r: &mut Reader<'_>) -> Result<Bound<'py, PyAn
             let dict = PyDict::new(py);
             r.object(|r, key| -> Result<(), BuildError> {
                 let value = build(py, r)?;
-                Ok(dict.set_item(PyString::new(py, &key), value)?)
+                Ok(dict.set_item(string(py, &key)?, value)?)
             })?;
             dict.into_any()
         }
@@ -49,7 +70,7 @@ pub fn build<'py>(py: Python<'py>, r: &mut Reader<'_>) -> Result<Bound<'py, PyAn
             r.array(|r, _| -> Result<(), BuildError> { Ok(list.append(build(py, r)?)?) })?;
             list.into_any()
         }
-        Kind::String => PyString::new(py, &r.string()?).into_any(),
+        Kind::String => string(py, &r.string()?)?.into_any(),
         Kind::Number => match r.number()? {
             Number::Int(value) => int(py, value)?,
             Number::Float(value) => PyFloat::new(py, value).into_any(),

@@ -66,7 +66,10 @@ fn integer_value(text: &str) -> Option<i128> {
     if digits.len() > 20 {
         return None;
     }
-    let magnitude: u128 = digits.parse().ok()?;
+    // At most 20 digits: fits a u128 without overflow.
+    let magnitude = digits
+        .bytes()
+        .fold(0u128, |acc, b| acc * 10 + u128::from(b.wrapping_sub(b'0')));
     if negative {
         (magnitude <= MAX_NEGATIVE).then(|| -(magnitude as i128))
     } else {
@@ -95,64 +98,194 @@ pub fn to_f64(text: &str, integer: bool) -> Option<f64> {
 }
 
 // Exact powers of ten a double holds: up to 10^22.
-const POW10: [f64; 23] = [
+static POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
 fn parse_f64(text: &str) -> Option<f64> {
-    let value = fast_f64(text).or_else(|| text.parse::<f64>().ok())?;
+    let value = match fast_decimal(text.as_bytes(), 0) {
+        Some((value, end)) if end == text.len() => value,
+        _ => text.parse::<f64>().ok()?,
+    };
     value.is_finite().then_some(value)
 }
 
-/// Clinger's fast path: a mantissa below 2^53 and a power of ten up to 10^22 are both exact, so one
-/// multiplication or division is correctly rounded. Embedding values (about 9 digits) all take it.
-fn fast_f64(text: &str) -> Option<f64> {
-    let bytes = text.as_bytes();
-    let (negative, mut i) = if bytes.first() == Some(&b'-') {
-        (true, 1)
-    } else {
-        (false, 0)
-    };
-    let mut mantissa: u64 = 0;
-    let mut digits = 0u32;
-    let mut exponent: i32 = 0;
-    let mut seen_point = false;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'0'..=b'9' => {
-                if mantissa == 0 && b == b'0' {
-                    // Leading zeros carry no precision.
-                } else {
-                    digits += 1;
-                    if digits > 15 {
-                        return None;
-                    }
-                    mantissa = mantissa * 10 + u64::from(b - b'0');
-                }
-                if seen_point {
-                    exponent -= 1;
-                }
-            }
-            b'.' => seen_point = true,
-            b'e' | b'E' => {
-                let e: i32 = text.get(i + 1..)?.parse().ok()?;
-                exponent = exponent.checked_add(e)?;
-                break;
-            }
-            _ => return None,
-        }
-        i += 1;
+/// Eight ASCII digits at `at` as their value (SWAR: three multiplications instead of eight steps).
+#[inline(always)]
+fn eight_digits(bytes: &[u8], at: usize) -> Option<u64> {
+    let chunk = <[u8; 8]>::try_from(bytes.get(at..at + 8)?).ok()?;
+    let v = u64::from_le_bytes(chunk);
+    let high = 0xF0F0_F0F0_F0F0_F0F0;
+    if (v & high) | ((v.wrapping_add(0x0606_0606_0606_0606) & high) >> 4) != 0x3333_3333_3333_3333 {
+        return None;
     }
-    let value = mantissa as f64;
-    let magnitude = if mantissa == 0 {
-        0.0
-    } else if exponent >= 0 {
-        value * *POW10.get(usize::try_from(exponent).ok()?)?
-    } else {
-        value / *POW10.get(usize::try_from(-exponent).ok()?)?
+    Some(digits_value(v))
+}
+
+/// The value of eight bytes known to be ASCII digits, the first being the most significant.
+#[inline(always)]
+fn digits_value(v: u64) -> u64 {
+    let v = v.wrapping_sub(0x3030_3030_3030_3030);
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    let low = 0x0000_00FF_0000_00FF;
+    ((v & low).wrapping_mul(100 + (1_000_000 << 32))
+        + ((v >> 16) & low).wrapping_mul(1 + (10_000 << 32)))
+        >> 32
+}
+
+/// How many of these 16 bytes, from the first, are ASCII digits.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn leading_digits(chunk: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8,
+        _mm_sub_epi8,
     };
-    Some(if negative { -magnitude } else { magnitude })
+    // SAFETY: `chunk` is 16 readable bytes; SSE2 is part of every x86-64 processor.
+    let mask = unsafe {
+        let offset = _mm_sub_epi8(
+            _mm_loadu_si128(chunk.as_ptr().cast()),
+            _mm_set1_epi8(b'0' as i8),
+        );
+        let nine = _mm_set1_epi8(9);
+        // byte - '0' <= 9, unsigned: the byte is a digit
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(offset, nine), nine))
+    };
+    (!(mask as u32)).trailing_zeros()
+}
+
+/// The embedding shape: `0.ddd` or `-0.ddd` with 1 to 15 digits and no exponent, read without a
+/// digit loop: the digits are found 16 at a time, right-aligned, and valued eight at a time. Exact,
+/// since the digits fit 2^53 and the division by 10^n (n <= 15) is correctly rounded.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub fn zero_point(bytes: &[u8], at: usize) -> Option<(f64, usize)> {
+    let negative = bytes.get(at) == Some(&b'-');
+    let start = at + usize::from(negative);
+    if bytes.get(start..start + 2) != Some(b"0.") {
+        return None;
+    }
+    let first = start + 2;
+    let chunk = <[u8; 16]>::try_from(bytes.get(first..first + 16)?).ok()?;
+    let n = leading_digits(&chunk);
+    if n == 0 || n > 15 || matches!(chunk.get(n as usize), Some(b'e' | b'E')) {
+        return None;
+    }
+    let (first_eight, rest) = chunk.split_at(8);
+    let high = u64::from_le_bytes(<[u8; 8]>::try_from(first_eight).ok()?);
+    let low = u64::from_le_bytes(<[u8; 8]>::try_from(rest).ok()?);
+    let mantissa = if n <= 8 {
+        digits_value(leading(high, n))
+    } else {
+        digits_value(high) * POW10_INT.get((n - 8) as usize)? + digits_value(leading(low, n - 8))
+    };
+    let magnitude = mantissa as i64 as f64 / *POW10.get(n as usize)?;
+    Some((
+        if negative { -magnitude } else { magnitude },
+        first + n as usize,
+    ))
+}
+
+/// The first `count` (1 to 8) digits of `word`, right-aligned behind '0' padding.
+#[inline(always)]
+fn leading(word: u64, count: u32) -> u64 {
+    let keep = 8 * (8 - count);
+    (word << keep)
+        | (0x3030_3030_3030_3030_u64
+            .checked_shr(8 * count)
+            .unwrap_or(0))
+}
+
+static POW10_INT: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub fn zero_point(_bytes: &[u8], _at: usize) -> Option<(f64, usize)> {
+    None
+}
+
+/// A plain decimal number at `at` whose digits fit 2^53 and whose power of ten is within +-22, as its
+/// double and where it ends: Clinger's fast path, where one multiplication or division is correctly
+/// rounded. Every float32 written in shortest form takes it. `None` for anything else (including a
+/// grammar error), which the general path then reads.
+#[inline(always)]
+pub fn fast_decimal(bytes: &[u8], at: usize) -> Option<(f64, usize)> {
+    let negative = bytes.get(at) == Some(&b'-');
+    let mut i = at + usize::from(negative);
+    let start = i;
+    let mut mantissa: u64 = 0;
+    match bytes.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            while let Some(&d @ b'0'..=b'9') = bytes.get(i) {
+                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                i += 1;
+            }
+        }
+        _ => return None,
+    }
+    let mut count = i - start;
+    let mut exponent: i32 = 0;
+    let mut integer = true;
+    if bytes.get(i) == Some(&b'.') {
+        integer = false;
+        i += 1;
+        let first = i;
+        while let Some(eight) = eight_digits(bytes, i) {
+            mantissa = mantissa.wrapping_mul(100_000_000).wrapping_add(eight);
+            i += 8;
+        }
+        while let Some(&d @ b'0'..=b'9') = bytes.get(i) {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+            i += 1;
+        }
+        if i == first {
+            return None;
+        }
+        count += i - first;
+        exponent = -i32::try_from(i - first).ok()?;
+    }
+    if let Some(b'e' | b'E') = bytes.get(i) {
+        integer = false;
+        i += 1;
+        let minus = bytes.get(i) == Some(&b'-');
+        i += usize::from(matches!(bytes.get(i), Some(b'+' | b'-')));
+        let first = i;
+        let mut power: i32 = 0;
+        while let Some(&d @ b'0'..=b'9') = bytes.get(i) {
+            power = power.saturating_mul(10).saturating_add(i32::from(d - b'0'));
+            i += 1;
+        }
+        if i == first {
+            return None;
+        }
+        exponent = exponent.saturating_add(if minus { -power } else { power });
+    }
+    // At most 19 digits cannot have wrapped; the mantissa must be exact as a double.
+    if count > 19 || mantissa > (1 << 53) || !(-22..=22).contains(&exponent) {
+        return None;
+    }
+    let scale = *POW10.get(usize::try_from(exponent.unsigned_abs()).ok()?)?;
+    let value = mantissa as f64;
+    let magnitude = if exponent < 0 {
+        value / scale
+    } else {
+        value * scale
+    };
+    // An integer literal is an int to orjson: "-0" is 0, whose double is +0.0.
+    let negative = negative && !(integer && mantissa == 0);
+    Some((if negative { -magnitude } else { magnitude }, i))
 }
 
 #[cfg(test)]

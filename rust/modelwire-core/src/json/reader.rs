@@ -78,6 +78,7 @@ impl<'a> Reader<'a> {
         self.text.get(start..end).unwrap_or_default()
     }
 
+    #[inline(always)]
     fn byte(&self, at: usize) -> Option<u8> {
         self.text.as_bytes().get(at).copied()
     }
@@ -89,12 +90,22 @@ impl<'a> Reader<'a> {
         })
     }
 
+    #[inline(always)]
     fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.byte(self.pos) {
-            self.pos += 1;
+        let bytes = self.text.as_bytes();
+        let mut i = self.pos;
+        loop {
+            match bytes.get(i) {
+                Some(&b) if b > b' ' => break,
+                // Pretty-printed bodies put a newline and an indentation run before most tokens.
+                Some(b' ' | b'\n' | b'\r' | b'\t') => i += whitespace_run(bytes, i),
+                _ => break,
+            }
         }
+        self.pos = i;
     }
 
+    #[inline(always)]
     fn next_byte(&mut self) -> Syn<u8> {
         self.skip_ws();
         match self.byte(self.pos) {
@@ -104,6 +115,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The type of the next value (after whitespace), without consuming it.
+    #[inline(always)]
     pub fn kind(&mut self) -> Syn<Kind> {
         Ok(match self.next_byte()? {
             b'{' => Kind::Object,
@@ -125,6 +137,7 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    #[inline(always)]
     fn push(&mut self, object: bool) -> Syn<()> {
         if self.depth >= MAX_DEPTH {
             return self.err("depth limit exceeded");
@@ -142,6 +155,7 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    #[inline(always)]
     fn in_object(&self) -> bool {
         let top = self.depth.saturating_sub(1);
         self.objects
@@ -150,6 +164,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads `{`; true when a member follows (false: the object was empty and is closed).
+    #[inline(always)]
     pub fn begin_object(&mut self) -> Syn<bool> {
         if self.next_byte()? != b'{' {
             return self.err("expected an object");
@@ -159,6 +174,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads `[`; true when an element follows (false: the array was empty and is closed).
+    #[inline(always)]
     pub fn begin_array(&mut self) -> Syn<bool> {
         if self.next_byte()? != b'[' {
             return self.err("expected an array");
@@ -167,6 +183,7 @@ impl<'a> Reader<'a> {
         self.after_open(b']')
     }
 
+    #[inline(always)]
     fn after_open(&mut self, close: u8) -> Syn<bool> {
         if self.next_byte()? == close {
             self.pos += 1;
@@ -177,41 +194,54 @@ impl<'a> Reader<'a> {
     }
 
     /// A member's key and the `:` after it.
+    #[inline(always)]
     pub fn key(&mut self) -> Syn<Cow<'a, str>> {
         if self.next_byte()? != b'"' {
             return self.err("expected a string key");
         }
-        let key = self.string()?;
-        if self.next_byte()? != b':' {
-            return self.err("expected ':' after a key");
-        }
-        self.pos += 1;
+        let key = self.string_at_quote()?;
+        self.colon()?;
         Ok(key)
     }
 
-    /// After a member or element: true when another follows, false when the container closed.
-    pub fn more(&mut self) -> Syn<bool> {
-        let (close, reason) = if self.in_object() {
-            (b'}', "expected ',' or '}'")
-        } else {
-            (b']', "expected ',' or ']'")
-        };
-        let b = self.next_byte()?;
+    #[inline(always)]
+    fn colon(&mut self) -> Syn<()> {
+        // Compact and pretty-printed JSON alike put the colon right after the key.
+        if self.byte(self.pos) != Some(b':') && self.next_byte()? != b':' {
+            return self.err("expected ':' after a key");
+        }
         self.pos += 1;
-        if b == b',' {
-            // orjson rejects a trailing comma: a value (or key) must follow.
-            let next = self.next_byte()?;
-            if next == b'}' || next == b']' {
-                return self.err("trailing comma is not allowed");
+        Ok(())
+    }
+
+    /// After a member or element: true when another follows, false when the container closed.
+    #[inline(always)]
+    pub fn more(&mut self) -> Syn<bool> {
+        let next = match self.byte(self.pos) {
+            Some(b @ (b',' | b'}' | b']')) => b,
+            _ => self.next_byte()?,
+        };
+        match next {
+            b',' => {
+                self.pos += 1;
+                // orjson rejects a trailing comma: a value (or key) must follow.
+                match self.next_byte()? {
+                    b'}' | b']' => self.err("trailing comma is not allowed"),
+                    _ => Ok(true),
+                }
             }
-            return Ok(true);
+            b'}' if self.in_object() => self.close(),
+            b']' if !self.in_object() => self.close(),
+            _ if self.in_object() => self.err("expected ',' or '}'"),
+            _ => self.err("expected ',' or ']'"),
         }
-        if b == close {
-            self.depth -= 1;
-            return Ok(false);
-        }
-        self.pos -= 1;
-        self.err(reason)
+    }
+
+    #[inline(always)]
+    fn close(&mut self) -> Syn<bool> {
+        self.pos += 1;
+        self.depth -= 1;
+        Ok(false)
     }
 
     /// Calls `member` with each key of the object that comes next; it must consume the value.
@@ -252,6 +282,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `null` if it comes next (consumed: true), or nothing consumed (false).
+    #[inline(always)]
     pub fn null(&mut self) -> Syn<bool> {
         if self.next_byte()? == b'n' {
             self.literal(b"null")?;
@@ -270,6 +301,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline(always)]
     fn literal(&mut self, word: &'static [u8]) -> Syn<()> {
         let end = self.pos + word.len();
         if self.text.as_bytes().get(self.pos..end) != Some(word) {
@@ -280,39 +312,41 @@ impl<'a> Reader<'a> {
     }
 
     /// The string that comes next, borrowed from the input unless it holds escapes.
+    #[inline(always)]
     pub fn string(&mut self) -> Syn<Cow<'a, str>> {
         if self.next_byte()? != b'"' {
             return self.err("expected a string");
         }
+        self.string_at_quote()
+    }
+
+    #[inline(always)]
+    fn string_at_quote(&mut self) -> Syn<Cow<'a, str>> {
         let start = self.pos + 1;
-        let bytes = self.text.as_bytes();
-        let mut i = start;
-        loop {
-            match bytes.get(i) {
-                Some(b'"') => {
-                    self.pos = i + 1;
-                    return match self.text.get(start..i) {
-                        Some(s) => Ok(Cow::Borrowed(s)),
-                        None => self.err("invalid UTF-8"),
-                    };
-                }
-                Some(b'\\') => {
-                    let mut owned = String::with_capacity(i - start + 16);
-                    owned.push_str(self.text.get(start..i).unwrap_or_default());
-                    self.pos = i;
-                    self.escaped(&mut owned)?;
-                    return Ok(Cow::Owned(owned));
-                }
-                Some(&b) if b < 0x20 => {
-                    self.pos = i;
-                    return self.err("unexpected control character in string");
-                }
-                Some(_) => i += 1,
-                None => {
-                    self.pos = i;
-                    return self.err("unexpected end of data in string");
-                }
+        let end = plain_run(self.text.as_bytes(), start);
+        if self.byte(end) == Some(b'"') {
+            self.pos = end + 1;
+            // Both ends sit next to an ASCII quote, so they fall on character boundaries.
+            if let Some(s) = self.text.get(start..end) {
+                return Ok(Cow::Borrowed(s));
             }
+        }
+        self.string_slow(start, end)
+    }
+
+    #[cold]
+    fn string_slow(&mut self, start: usize, end: usize) -> Syn<Cow<'a, str>> {
+        self.pos = end;
+        match self.byte(end) {
+            Some(b'\\') => {
+                let mut owned = String::with_capacity(2 * (end - start) + 64);
+                owned.push_str(self.text.get(start..end).unwrap_or_default());
+                self.escaped(&mut owned)?;
+                Ok(Cow::Owned(owned))
+            }
+            Some(b'"') => self.err("invalid UTF-8"),
+            Some(_) => self.err("unexpected control character in string"),
+            None => self.err("unexpected end of data in string"),
         }
     }
 
@@ -321,12 +355,7 @@ impl<'a> Reader<'a> {
         let bytes = self.text.as_bytes();
         loop {
             let run = self.pos;
-            while let Some(&b) = bytes.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos = plain_run(bytes, self.pos);
             out.push_str(self.text.get(run..self.pos).unwrap_or_default());
             match bytes.get(self.pos) {
                 Some(b'"') => {
@@ -403,6 +432,7 @@ impl<'a> Reader<'a> {
         self.pos += 1;
         let bytes = self.text.as_bytes();
         loop {
+            self.pos = plain_run(bytes, self.pos);
             match bytes.get(self.pos) {
                 Some(b'"') => {
                     self.pos += 1;
@@ -419,6 +449,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The source text of the number that comes next, checked against the JSON grammar.
+    #[inline(always)]
     pub fn number_text(&mut self) -> Syn<(&'a str, bool)> {
         self.skip_ws();
         let start = self.pos;
@@ -430,6 +461,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The number that comes next, typed as orjson types it.
+    #[inline(always)]
     pub fn number(&mut self) -> Syn<Number> {
         let start = self.pos;
         let (text, integer) = self.number_text()?;
@@ -449,6 +481,45 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// The next number as a double if `number::fast_decimal` can read it (nothing consumed if not).
+    #[inline(always)]
+    pub fn fast_float(&mut self) -> Option<f64> {
+        self.skip_ws();
+        let (value, end) = number::fast_decimal(self.text.as_bytes(), self.pos)?;
+        self.pos = end;
+        Some(value)
+    }
+
+    /// Inside an array, at an element: reads the elements that are plain numbers whose float32 is
+    /// finite into `out`, up to the end of the array (`true`, the array closed) or up to an element
+    /// that needs the general path (`false`, the reader left at that element).
+    pub fn float32_run(&mut self, out: &mut Vec<f32>) -> Syn<bool> {
+        let bytes = self.text.as_bytes();
+        loop {
+            self.skip_ws();
+            let read = number::zero_point(bytes, self.pos)
+                .or_else(|| number::fast_decimal(bytes, self.pos));
+            let Some((value, end)) = read else {
+                return Ok(false);
+            };
+            let single = value as f32;
+            if single.is_infinite() {
+                return Ok(false);
+            }
+            out.push(single);
+            self.pos = end;
+            match self.byte(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => return self.close().map(|_| true),
+                _ => {
+                    if !self.more()? {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+    }
+
     /// Skips one value of any type, checking it exactly as if it were read.
     pub fn skip(&mut self) -> Syn<()> {
         let base = self.depth;
@@ -457,7 +528,7 @@ impl<'a> Reader<'a> {
             match self.kind()? {
                 Kind::Object => {
                     if self.begin_object()? {
-                        self.key()?;
+                        self.skip_key()?;
                         continue;
                     }
                 }
@@ -467,9 +538,7 @@ impl<'a> Reader<'a> {
                     }
                 }
                 Kind::String => self.skip_string()?,
-                Kind::Number => {
-                    self.number()?;
-                }
+                Kind::Number => self.skip_number()?,
                 Kind::Bool => {
                     self.boolean()?;
                 }
@@ -482,11 +551,35 @@ impl<'a> Reader<'a> {
                 }
                 if self.more()? {
                     if self.in_object() {
-                        self.key()?;
+                        self.skip_key()?;
                     }
                     break;
                 }
             }
+        }
+    }
+
+    fn skip_key(&mut self) -> Syn<()> {
+        if self.next_byte()? != b'"' {
+            return self.err("expected a string key");
+        }
+        self.skip_string()?;
+        self.colon()
+    }
+
+    /// A number only needs its value checked when it could overflow a double.
+    fn skip_number(&mut self) -> Syn<()> {
+        let start = self.pos;
+        let (text, integer) = self.number_text()?;
+        if integer && text.len() <= 20 {
+            return Ok(());
+        }
+        match number::classify(text, integer) {
+            Some(_) => Ok(()),
+            None => Err(SyntaxError {
+                reason: "number is infinity when parsed as double",
+                offset: start,
+            }),
         }
     }
 
@@ -497,4 +590,100 @@ impl<'a> Reader<'a> {
         self.skip()?;
         Ok((start, self.pos))
     }
+}
+
+/// The end of the run of plain string bytes from `at`: the first `"`, `\\` or control character (or
+/// the end of input). Strings are most of a response body, so this looks at 16 bytes at a time.
+#[inline(always)]
+fn plain_run(bytes: &[u8], at: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    let at = match plain_run_sse2(bytes, at) {
+        Ok(found) => return found,
+        Err(tail) => tail,
+    };
+    plain_run_swar(bytes, at)
+}
+
+/// SSE2 is part of every x86-64 processor, so no runtime detection is needed.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn plain_run_sse2(bytes: &[u8], mut at: usize) -> Result<usize, usize> {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    while let Some(chunk) = bytes.get(at..at + 16) {
+        // SAFETY: `chunk` holds 16 readable bytes; the intrinsics only need SSE2, which x86-64 has.
+        let mask = unsafe {
+            let block = _mm_loadu_si128(chunk.as_ptr().cast());
+            let quote = _mm_cmpeq_epi8(block, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(block, _mm_set1_epi8(b'\\' as i8));
+            // byte <= 0x1f (unsigned): max(byte, 0x1f) == 0x1f
+            let limit = _mm_set1_epi8(0x1f);
+            let control = _mm_cmpeq_epi8(_mm_max_epu8(block, limit), limit);
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control))
+        };
+        if mask != 0 {
+            return Ok(at + mask.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
+    // Fewer than 16 bytes left: the caller finishes the scan.
+    Err(at)
+}
+
+#[inline]
+fn plain_run_swar(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes
+        .get(at..at + 8)
+        .and_then(|c| <[u8; 8]>::try_from(c).ok())
+    {
+        let word = u64::from_le_bytes(chunk);
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        // A byte is flagged when it is zero after the xor (or below 0x20 before it), and not >= 0x80;
+        // borrows can only flag bytes above a true hit, so the lowest flag is exact.
+        let special = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (word.wrapping_sub(ONES * 0x20) & !word);
+        let special = special & HIGHS;
+        if special != 0 {
+            return at + (special.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while let Some(&b) = bytes.get(at) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// How many whitespace bytes start at `at` (at least one is known to be there), up to 16.
+#[inline(always)]
+fn whitespace_run(bytes: &[u8], at: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(chunk) = bytes.get(at..at + 16) {
+        use std::arch::x86_64::{
+            _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        };
+        // SAFETY: `chunk` holds 16 readable bytes; the intrinsics only need SSE2, which x86-64 has.
+        let mask = unsafe {
+            let block = _mm_loadu_si128(chunk.as_ptr().cast());
+            let space = _mm_cmpeq_epi8(block, _mm_set1_epi8(b' ' as i8));
+            let newline = _mm_cmpeq_epi8(block, _mm_set1_epi8(b'\n' as i8));
+            let other = _mm_or_si128(
+                _mm_cmpeq_epi8(block, _mm_set1_epi8(b'\r' as i8)),
+                _mm_cmpeq_epi8(block, _mm_set1_epi8(b'\t' as i8)),
+            );
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(space, newline), other))
+        };
+        return (!(mask as u32)).trailing_zeros() as usize;
+    }
+    let _ = bytes;
+    1
 }
