@@ -1,0 +1,135 @@
+"""Anthropic Messages responses (``POST /v1/messages``) to canonical types (docs/parsing-rules-anthropic.md).
+
+The pure-Python reference; a Rust port must give equal objects and the same error types. JSON reading,
+type coercion, error texts and finish-reason normalisation are those of docs/parsing-rules.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from modelwire.parsing.pure._read import (
+    Fault,
+    at,
+    check_missing_array,
+    expected,
+    opt_dict,
+    opt_int,
+    opt_str,
+    run,
+)
+from modelwire.parsing.pure.finish import normalise_finish_reason
+from modelwire.types import (
+    AssistantMessage,
+    ChatCompletionChoice,
+    ChatCompletionResponse,
+    ThinkingBlock,
+    ToolCall,
+    Usage,
+    new_tool_call_id,
+)
+
+__all__ = ["parse_anthropic_message"]
+
+
+def parse_anthropic_message(body: bytes, provider: str = "anthropic") -> ChatCompletionResponse:
+    """A Messages API response as one choice (index 0)."""
+    return run(_parse, body, provider)
+
+
+def _parse(data: dict[str, Any], body: bytes, provider: str) -> ChatCompletionResponse:
+    blocks = data.get("content")
+    if blocks is None:
+        check_missing_array(data, "content")
+    if type(blocks) is not list:
+        raise expected("an array", blocks, "content")
+    native = opt_str(data, "stop_reason", "") or None
+    opt_str(data, "stop_sequence", "")  # checked, not kept: the text already ends before it
+    details = opt_dict(data, "stop_details", "")
+    explanation = None if details is None else opt_str(details, "explanation", "stop_details")
+    refusal = (explanation or None) if native == "refusal" else None
+    raw_usage = opt_dict(data, "usage", "")
+    message = _message(blocks, refusal)
+    return ChatCompletionResponse(
+        id=opt_str(data, "id", ""),
+        model=opt_str(data, "model", ""),
+        choices=[ChatCompletionChoice(0, message, normalise_finish_reason(native), native)],
+        usage=None if raw_usage is None else _usage(raw_usage),
+        provider=provider,
+        service_tier=None if raw_usage is None else opt_str(raw_usage, "service_tier", "usage"),
+        body=body,
+    )
+
+
+def _message(blocks: list[Any], refusal: str | None) -> AssistantMessage:
+    texts: list[str] = []
+    reasoning: list[str] = []
+    thinking: list[ThinkingBlock] = []
+    calls: list[ToolCall] = []
+    for i, block in enumerate(blocks):
+        path = f"content[{i}]"
+        if type(block) is not dict:
+            raise expected("an object", block, path)
+        kind = opt_str(block, "type", path)
+        if kind == "text":
+            text = opt_str(block, "text", path)
+            if text is not None:
+                texts.append(text)
+        elif kind == "thinking":
+            text = opt_str(block, "thinking", path)
+            thinking.append(ThinkingBlock(text, opt_str(block, "signature", path)))
+            if text:
+                reasoning.append(text)
+        elif kind == "redacted_thinking":
+            thinking.append(ThinkingBlock(redacted_data=_required_str(block, "data", path)))
+        elif kind == "tool_use":
+            calls.append(_tool_call(block, path))
+    return AssistantMessage(
+        # Text blocks are pieces of one answer (citations split it mid-sentence): joined with nothing.
+        "".join(texts) if texts else None,
+        "\n".join(reasoning) or None,
+        calls,
+        None,
+        refusal,
+        thinking,
+    )
+
+
+def _tool_call(block: dict[str, Any], path: str) -> ToolCall:
+    call_id = opt_str(block, "id", path) or new_tool_call_id()
+    name = _required_str(block, "name", path)
+    arguments = opt_dict(block, "input", path)
+    if arguments is None:
+        return ToolCall(call_id, name, "{}")
+    return ToolCall(call_id, name, orjson.dumps(arguments).decode(), arguments)
+
+
+def _usage(raw: dict[str, Any]) -> Usage:
+    uncached = opt_int(raw, "input_tokens", "usage")
+    cache_read = opt_int(raw, "cache_read_input_tokens", "usage")
+    cache_write = opt_int(raw, "cache_creation_input_tokens", "usage")
+    output = opt_int(raw, "output_tokens", "usage")
+    details = opt_dict(raw, "output_tokens_details", "usage")
+    thinking = None if details is None else opt_int(details, "thinking_tokens", "usage.output_tokens_details")
+    # Anthropic counts cached prompt tokens apart from input_tokens; the canonical count includes them.
+    prompt = None if uncached is None else uncached + (cache_read or 0) + (cache_write or 0)
+    return Usage(
+        prompt,
+        output,
+        None if prompt is None or output is None else prompt + output,
+        thinking,
+        cache_read,
+        cache_write,
+        "provider" if thinking is not None else None,
+    )
+
+
+def _required_str(obj: dict[str, Any], key: str, path: str) -> str:
+    value = obj.get(key)
+    if type(value) is str:
+        return value
+    if key not in obj:
+        raise Fault("missing required field", at(path, key))
+    raise expected("a string", value, at(path, key))

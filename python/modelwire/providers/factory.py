@@ -1,0 +1,40 @@
+"""From a ``ModelSpec`` to the adapter that speaks its provider's API, and the model id to send."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from modelwire.providers._base import HttpAdapter
+from modelwire.providers.anthropic import AnthropicClient
+from modelwire.providers.azure import AzureOpenAIClient
+from modelwire.providers.catalog import lookup_provider
+from modelwire.providers.openai_compatible import OpenAICompatibleClient
+
+if TYPE_CHECKING:
+    from modelwire.config import ModelSpec
+
+__all__ = ["client_from_spec", "model_id_for"]
+
+_ADAPTERS: dict[str, type[HttpAdapter]] = {
+    "openai": OpenAICompatibleClient,
+    "azure": AzureOpenAIClient,
+    "anthropic": AnthropicClient,
+}
+
+
+def client_from_spec(spec: ModelSpec, **overrides: Any) -> HttpAdapter:
+    """The adapter for ``spec``: the catalog's choice for a known provider, ``OpenAICompatibleClient`` for
+    anything else (which then needs ``api_base``). ``overrides`` go to the adapter's ``from_spec``."""
+    info = lookup_provider(spec.provider_name)
+    adapter = _ADAPTERS[info.adapter] if info is not None else OpenAICompatibleClient
+    client: HttpAdapter = adapter.from_spec(spec, **overrides)  # type: ignore[attr-defined]
+    return client
+
+
+def model_id_for(spec: ModelSpec) -> str:
+    """The ``model`` to send: ``spec.name`` without its provider prefix when that prefix is a known
+    provider (or the spec's explicit ``provider``), else the whole name (``meta-llama/Llama-3.1-8B`` on a
+    vLLM ``api_base`` keeps its organisation)."""
+    if spec.provider is not None or lookup_provider(spec.provider_name) is not None:
+        return spec.model_id
+    return spec.name

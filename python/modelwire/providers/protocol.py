@@ -1,0 +1,50 @@
+"""``ModelClient``: the interface every adapter implements, with Data Designer's method names, so a modelwire
+adapter can stand in for one of Data Designer's own clients unchanged.
+
+Adapters never retry (``modelwire.policy`` does); every failure they raise is a
+``modelwire.ProviderError`` subclass. An operation the adapter does not offer raises
+``UnsupportedCapabilityError`` and its ``supports_*`` method says ``False``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from modelwire.types import (
+    ChatCompletionRequest,
+    ChatCompletionResponse,
+    EmbeddingRequest,
+    EmbeddingResponse,
+    ImageGenerationRequest,
+    ImageGenerationResponse,
+)
+
+__all__ = ["ModelClient"]
+
+
+@runtime_checkable
+class ModelClient(Protocol):
+    @property
+    def provider_name(self) -> str: ...
+
+    def supports_chat_completion(self) -> bool: ...
+
+    def supports_embeddings(self) -> bool: ...
+
+    def supports_image_generation(self) -> bool: ...
+
+    def completion(self, request: ChatCompletionRequest) -> ChatCompletionResponse: ...
+
+    async def acompletion(self, request: ChatCompletionRequest) -> ChatCompletionResponse: ...
+
+    def embeddings(self, request: EmbeddingRequest) -> EmbeddingResponse: ...
+
+    async def aembeddings(self, request: EmbeddingRequest) -> EmbeddingResponse: ...
+
+    def generate_image(self, request: ImageGenerationRequest) -> ImageGenerationResponse: ...
+
+    async def agenerate_image(self, request: ImageGenerationRequest) -> ImageGenerationResponse: ...
+
+    def close(self) -> None: ...
+
+    async def aclose(self) -> None: ...

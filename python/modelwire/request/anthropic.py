@@ -1,0 +1,359 @@
+"""A canonical (OpenAI-shaped) chat request as an Anthropic Messages API body.
+
+What is translated, and how (the adapter docs and tests hold the same list):
+
+- ``system``/``developer`` messages are lifted into ``system`` (a string for one string message, else a list
+  of text blocks in order); ``tool`` messages become ``tool_result`` blocks, consecutive ones in one user
+  turn; assistant ``tool_calls`` become ``tool_use`` blocks (arguments parsed to ``input``), preceded by the
+  message's ``thinking_blocks`` sent back verbatim with their signatures;
+- ``image_url`` content blocks become ``image`` blocks (a base64 data URI -> a base64 source, a PDF data URI
+  -> a ``document`` block, any other URL -> a url source); ``file`` blocks with ``file_data`` -> documents;
+  blocks already in Anthropic's shape pass through untouched;
+- OpenAI tools -> ``{name, description, input_schema}``; ``tool_choice`` auto/none/required/named ->
+  auto/none/any/tool; ``parallel_tool_calls=False`` -> ``disable_parallel_tool_use``;
+- ``max_tokens`` (or ``max_completion_tokens``) is always sent, defaulting to ``ANTHROPIC_DEFAULT_MAX_TOKENS``
+  (plus the thinking budget when ``extra_body.thinking.budget_tokens`` would not fit under it);
+- ``stop`` -> ``stop_sequences``; ``response_format`` json_schema -> ``output_config.format``;
+  ``reasoning_effort`` low..max -> ``output_config.effort``.
+
+What Anthropic cannot take (``n > 1``, ``seed``, non-zero penalties, ``logprobs``/``top_logprobs``, a
+``response_format`` other than text/json_schema, another ``reasoning_effort``) raises
+``UnsupportedParamsError`` naming every one, unless the caller asked to drop them: then they are returned
+so the adapter can warn. Values with no effect (``n=1``, penalties of 0, ``logprobs=False``) are accepted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import orjson
+
+from modelwire._constants import ANTHROPIC_DEFAULT_MAX_TOKENS
+from modelwire.exceptions import BadRequestError, UnsupportedParamsError
+from modelwire.types import ChatCompletionRequest, ThinkingBlock
+
+__all__ = ["EFFORTS", "anthropic_body_fields", "anthropic_messages"]
+
+EFFORTS: Final = frozenset({"low", "medium", "high", "xhigh", "max"})
+_CHOICES: Final = {"auto": "auto", "none": "none", "required": "any", "any": "any"}
+_NATIVE_CHOICES: Final = frozenset({"auto", "any", "tool", "none"})
+
+
+class _Context:
+    """Who is asking, for the errors raised while translating."""
+
+    __slots__ = ("model", "provider")
+
+    def __init__(self, provider: str, model: str) -> None:
+        self.provider = provider
+        self.model = model
+
+    def invalid(self, message: str) -> BadRequestError:
+        return BadRequestError(message, provider=self.provider, model=self.model)
+
+
+def anthropic_body_fields(
+    request: ChatCompletionRequest, *, provider: str, drop_params: bool, stream: bool = False
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The body fields for ``request`` (everything but ``extra_body``, which the caller merges last) and
+    the names of the parameters dropped because ``drop_params`` was set."""
+    ctx = _Context(provider, request.model)
+    unsupported: list[str] = []
+    system, messages = _messages(request.messages, ctx)
+    fields: dict[str, Any] = {"model": request.model, "max_tokens": _max_tokens(request, ctx)}
+    if system is not None:
+        fields["system"] = system
+    fields["messages"] = messages
+    if request.tools:
+        fields["tools"] = [_tool(tool, i, ctx) for i, tool in enumerate(request.tools)]
+    choice = _tool_choice(request, ctx)
+    if choice is not None:
+        fields["tool_choice"] = choice
+    if request.temperature is not None:
+        fields["temperature"] = request.temperature
+    if request.top_p is not None:
+        fields["top_p"] = request.top_p
+    stop = [request.stop] if isinstance(request.stop, str) else request.stop
+    if stop:
+        fields["stop_sequences"] = list(stop)
+    output_config = _output_config(request, unsupported, ctx)
+    if output_config:
+        fields["output_config"] = output_config
+    if request.n not in (None, 1):
+        unsupported.append(f"n={request.n}")
+    if request.seed is not None:
+        unsupported.append("seed")
+    unsupported.extend(
+        name
+        for name in ("frequency_penalty", "presence_penalty", "top_logprobs")
+        if getattr(request, name) not in (None, 0)
+    )
+    if request.logprobs:
+        unsupported.append("logprobs")
+    if stream:
+        fields["stream"] = True
+    if unsupported and not drop_params:
+        raise UnsupportedParamsError(
+            f"the Anthropic Messages API cannot take {', '.join(unsupported)}; remove "
+            f"{'it' if len(unsupported) == 1 else 'them'}, or create the client with drop_params=True "
+            "to drop them with a warning",
+            params=tuple(name.partition("=")[0].partition(" ")[0] for name in unsupported),
+            provider=provider,
+            model=request.model,
+        )
+    return fields, tuple(unsupported)
+
+
+def _max_tokens(request: ChatCompletionRequest, ctx: _Context) -> int:
+    given, legacy = request.max_completion_tokens, request.max_tokens
+    if given is not None and legacy is not None and given != legacy:
+        raise ctx.invalid(f"max_tokens={legacy} and max_completion_tokens={given} disagree; give one")
+    if given is not None:
+        return given
+    if legacy is not None:
+        return legacy
+    thinking = (request.extra_body or {}).get("thinking")
+    budget = thinking.get("budget_tokens") if isinstance(thinking, dict) else None
+    if isinstance(budget, int) and budget >= ANTHROPIC_DEFAULT_MAX_TOKENS:
+        # max_tokens must exceed the thinking budget; leave the default's room for the answer itself.
+        return budget + ANTHROPIC_DEFAULT_MAX_TOKENS
+    return ANTHROPIC_DEFAULT_MAX_TOKENS
+
+
+def _output_config(request: ChatCompletionRequest, unsupported: list[str], ctx: _Context) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    fmt = request.response_format
+    if fmt is not None:
+        kind = fmt.get("type")
+        if kind == "json_schema":
+            spec = fmt.get("json_schema")
+            schema = spec.get("schema") if isinstance(spec, dict) else None
+            if not isinstance(schema, dict):
+                raise ctx.invalid("response_format of type json_schema needs json_schema.schema (an object)")
+            config["format"] = {"type": "json_schema", "schema": schema}
+        elif kind != "text":
+            unsupported.append(f"response_format of type {kind}")
+    effort = request.reasoning_effort
+    if effort is not None:
+        if effort in EFFORTS:
+            config["effort"] = effort
+        else:
+            unsupported.append(f"reasoning_effort={effort}")
+    return config
+
+
+def _tool(tool: Any, index: int, ctx: _Context) -> Any:
+    if not isinstance(tool, dict):
+        raise ctx.invalid(f"tools[{index}] is not an object")
+    function = tool.get("function")
+    if tool.get("type") != "function" or not isinstance(function, dict):
+        return tool  # already Anthropic's shape: a custom tool with input_schema, or a server tool
+    name = function.get("name")
+    if not isinstance(name, str) or not name:
+        raise ctx.invalid(f"tools[{index}].function has no name")
+    out: dict[str, Any] = {"name": name}
+    if function.get("description"):
+        out["description"] = function["description"]
+    out["input_schema"] = function.get("parameters") or {"type": "object", "properties": {}}
+    if function.get("strict") is not None:
+        out["strict"] = function["strict"]
+    if "cache_control" in tool:
+        out["cache_control"] = tool["cache_control"]
+    return out
+
+
+def _tool_choice(request: ChatCompletionRequest, ctx: _Context) -> dict[str, Any] | None:
+    choice = request.tool_choice
+    result: dict[str, Any] | None
+    if choice is None:
+        result = None
+    elif isinstance(choice, str):
+        if choice not in _CHOICES:
+            raise ctx.invalid(f"tool_choice {choice!r} is not auto, none, required or a named function")
+        result = {"type": _CHOICES[choice]}
+    elif choice.get("type") == "function":
+        function = choice.get("function")
+        name = function.get("name") if isinstance(function, dict) else None
+        if not isinstance(name, str):
+            raise ctx.invalid("tool_choice of type function needs function.name")
+        result = {"type": "tool", "name": name}
+    elif choice.get("type") in _NATIVE_CHOICES:
+        result = dict(choice)
+    else:
+        raise ctx.invalid(f"tool_choice of type {choice.get('type')!r} is not understood")
+    if request.parallel_tool_calls is False and request.tools:
+        result = result or {"type": "auto"}
+        if result["type"] != "none":  # with no tool use at all there is nothing to run in parallel
+            result["disable_parallel_tool_use"] = True
+    return result
+
+
+# --- messages -------------------------------------------------------------------------------------------
+
+
+def anthropic_messages(
+    messages: list[dict[str, Any]], *, provider: str = "anthropic", model: str = ""
+) -> tuple[str | list[dict[str, Any]] | None, list[dict[str, Any]]]:
+    """``(system, messages)`` in Anthropic's shape (``system`` is None when there was no system message)."""
+    return _messages(messages, _Context(provider, model))
+
+
+def _messages(
+    messages: list[dict[str, Any]], ctx: _Context
+) -> tuple[str | list[dict[str, Any]] | None, list[dict[str, Any]]]:
+    system: list[tuple[int, Any]] = []
+    out: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] | None = None  # the open user turn that collects tool results
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise ctx.invalid(f"messages[{i}] is not an object")
+        role = message.get("role")
+        if role in ("system", "developer"):
+            system.append((i, message.get("content")))
+            continue
+        if role == "tool":
+            block = _tool_result(message, i, ctx)
+            if results is None:
+                results = [block]
+                out.append({"role": "user", "content": results})
+            else:
+                results.append(block)
+            continue
+        results = None
+        if role == "user":
+            out.append({"role": "user", "content": _content(message.get("content"), ctx, i)})
+        elif role == "assistant":
+            out.append({"role": "assistant", "content": _assistant(message, ctx, i)})
+        else:
+            out.append(message)  # not a role we know: the provider's to judge, never dropped
+    return _system(system, ctx), out
+
+
+def _system(parts: list[tuple[int, Any]], ctx: _Context) -> str | list[dict[str, Any]] | None:
+    if not parts:
+        return None
+    if len(parts) == 1 and isinstance(parts[0][1], str):
+        return parts[0][1]
+    blocks: list[dict[str, Any]] = []
+    for index, part in parts:
+        if isinstance(part, str):
+            blocks.append({"type": "text", "text": part})
+        elif isinstance(part, list):
+            blocks.extend(_block(block, ctx, index) for block in part)
+        else:
+            raise ctx.invalid(f"messages[{index}] (system) must hold a string or a list of text blocks")
+    return blocks
+
+
+def _tool_result(message: dict[str, Any], index: int, ctx: _Context) -> dict[str, Any]:
+    call_id = message.get("tool_call_id")
+    if not isinstance(call_id, str) or not call_id:
+        raise ctx.invalid(f"messages[{index}] (a tool result) has no tool_call_id")
+    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": call_id}
+    content = message.get("content")
+    if content is not None:
+        block["content"] = _content(content, ctx, index)
+    if message.get("is_error") is True:
+        block["is_error"] = True
+    return block
+
+
+def _content(content: Any, ctx: _Context, index: int) -> Any:
+    if isinstance(content, list):
+        return [_block(block, ctx, index) for block in content]
+    return content
+
+
+def _block(block: Any, ctx: _Context, index: int) -> Any:
+    if isinstance(block, str):
+        return {"type": "text", "text": block}
+    if not isinstance(block, dict):
+        return block
+    kind = block.get("type")
+    if kind == "image_url":
+        ref = block.get("image_url")
+        url = ref.get("url") if isinstance(ref, dict) else ref
+        converted = _media(url, ctx, index)
+    elif kind == "file" and isinstance(block.get("file"), dict):
+        converted = _file(block["file"], ctx, index)
+    else:
+        return block
+    if "cache_control" in block:
+        converted["cache_control"] = block["cache_control"]
+    return converted
+
+
+def _media(url: Any, ctx: _Context, index: int) -> dict[str, Any]:
+    if not isinstance(url, str) or not url:
+        raise ctx.invalid(f"messages[{index}] has an image_url block without a url")
+    if not url.startswith("data:"):
+        return {"type": "image", "source": {"type": "url", "url": url}}
+    header, comma, data = url.partition(",")
+    if not comma or not header.endswith(";base64"):
+        raise ctx.invalid(f"messages[{index}]: data URIs must be base64 (data:<media type>;base64,<data>)")
+    mime = header[5:].split(";", 1)[0]
+    if not mime:
+        raise ctx.invalid(f"messages[{index}]: a data URI must name its media type")
+    kind = "document" if mime == "application/pdf" else "image"
+    return {"type": kind, "source": {"type": "base64", "media_type": mime, "data": data}}
+
+
+def _file(file: dict[str, Any], ctx: _Context, index: int) -> dict[str, Any]:
+    if isinstance(file.get("file_data"), str):
+        block = _media(file["file_data"], ctx, index)
+        return {"type": "document", "source": block["source"]}
+    if isinstance(file.get("file_id"), str):
+        return {"type": "document", "source": {"type": "file", "file_id": file["file_id"]}}
+    raise ctx.invalid(f"messages[{index}] has a file block with neither file_data nor file_id")
+
+
+def _assistant(message: dict[str, Any], ctx: _Context, index: int) -> Any:
+    content = message.get("content")
+    thinking = message.get("thinking_blocks") or ()
+    calls = message.get("tool_calls") or ()
+    if not thinking and not calls and content is not None:
+        return _content(content, ctx, index)
+    blocks: list[Any] = [_thinking(block, ctx, index) for block in thinking]
+    if isinstance(content, str):
+        if content:
+            blocks.append({"type": "text", "text": content})
+    elif isinstance(content, list):
+        blocks.extend(_block(block, ctx, index) for block in content)
+    blocks.extend(_tool_use(call, ctx, index, j) for j, call in enumerate(calls))
+    return blocks or ""
+
+
+def _thinking(block: Any, ctx: _Context, index: int) -> dict[str, Any]:
+    if isinstance(block, ThinkingBlock):
+        block = block.to_dict()
+    if not isinstance(block, dict):
+        raise ctx.invalid(f"messages[{index}].thinking_blocks holds a {type(block).__name__}, not an object")
+    if block.get("type") in ("thinking", "redacted_thinking"):
+        return block  # already Anthropic's shape (LiteLLM's thinking_blocks)
+    if block.get("redacted_data") is not None:
+        return {"type": "redacted_thinking", "data": block["redacted_data"]}
+    out = {"type": "thinking", "thinking": block.get("thinking") or ""}
+    if block.get("signature") is not None:
+        out["signature"] = block["signature"]
+    return out
+
+
+def _tool_use(call: Any, ctx: _Context, index: int, position: int) -> dict[str, Any]:
+    where = f"messages[{index}].tool_calls[{position}]"
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+        raise ctx.invalid(f"{where} needs function.name")
+    arguments = function.get("arguments")
+    if isinstance(arguments, str) and arguments.strip():
+        try:
+            arguments = orjson.loads(arguments)
+        except orjson.JSONDecodeError:
+            raise ctx.invalid(f"{where} ({function['name']}): arguments are not valid JSON") from None
+    elif arguments is None or isinstance(arguments, str):
+        arguments = {}
+    if not isinstance(arguments, dict):
+        raise ctx.invalid(f"{where} ({function['name']}): arguments must be a JSON object")
+    call_id = call.get("id")
+    if not isinstance(call_id, str) or not call_id:
+        raise ctx.invalid(f"{where} ({function['name']}) has no id")
+    return {"type": "tool_use", "id": call_id, "name": function["name"], "input": arguments}
