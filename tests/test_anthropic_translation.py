@@ -322,3 +322,11 @@ def test_streaming_asks_for_a_stream() -> None:
     request = ChatCompletionRequest(model="m", messages=[USER])
     fields, _ = anthropic_body_fields(request, provider="anthropic", drop_params=False, stream=True)
     assert fields["stream"] is True
+
+
+def test_an_assistant_turn_that_said_nothing_is_not_sent() -> None:
+    refusal = AssistantMessage(refusal="I can't help with that.").to_message()
+    _, messages = anthropic_messages([USER, refusal, {"role": "user", "content": "ok, something else"}])
+    assert messages == [USER, {"role": "user", "content": "ok, something else"}]
+    _, messages = anthropic_messages([USER, {"role": "assistant", "content": "Sure"}])
+    assert messages == [USER, {"role": "assistant", "content": "Sure"}]

@@ -145,7 +145,6 @@ class HttpAdapter:
         self._defaults = dict(default_params or {})
         self._default_body = dict(extra_body or {})
         self._lock = threading.Lock()
-        self._closed = False
         self._sync_transport: SyncTransport | None = None
         # One async transport per event loop: an httpx AsyncClient cannot outlive the loop it ran on, and
         # callers do run asyncio.run() more than once. A user's async client is shared (key None).
@@ -185,16 +184,11 @@ class HttpAdapter:
 
     # --- transports ------------------------------------------------------------------------------------
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise RuntimeError(f"this {type(self).__name__} is closed")
-
     def _sync(self) -> SyncTransport:
         transport = self._sync_transport
         if transport is not None:
             return transport
         with self._lock:
-            self._check_open()
             if self._sync_transport is None:
                 self._sync_transport = SyncTransport(
                     self.base_url,
@@ -213,7 +207,6 @@ class HttpAdapter:
         if transport is not None:
             return transport
         with self._lock:
-            self._check_open()
             transport = self._async_transports.get(key)
             if transport is None:
                 self._forget_dead_loops()
@@ -349,19 +342,19 @@ class HttpAdapter:
 
     def close(self) -> None:
         """Close the sync connection pool. Async pools of a running loop need ``aclose()``; those of loops
-        that have ended are let go. Clients passed in by the user stay open (they are theirs)."""
+        that have ended are let go. Clients passed in by the user stay open (they are theirs). The adapter
+        stays usable: a later call opens a new pool."""
         with self._lock:
-            self._closed = True
             sync, self._sync_transport = self._sync_transport, None
             self._forget_dead_loops()
         if sync is not None:
             sync.close()
 
     async def aclose(self) -> None:
-        """Close every pool: this loop's (awaited), other live loops' (scheduled on them), the sync one."""
+        """Close every pool: this loop's (awaited), other live loops' (scheduled on them), the sync one.
+        Call it before the loop ends (``async with adapter:``); a later call opens new pools."""
         current = asyncio.get_running_loop()
         with self._lock:
-            self._closed = True
             sync, self._sync_transport = self._sync_transport, None
             transports, self._async_transports = self._async_transports, {}
         errors: list[BaseException] = []

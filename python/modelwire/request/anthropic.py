@@ -5,7 +5,8 @@ What is translated, and how (the adapter docs and tests hold the same list):
 - ``system``/``developer`` messages are lifted into ``system`` (a string for one string message, else a list
   of text blocks in order); ``tool`` messages become ``tool_result`` blocks, consecutive ones in one user
   turn; assistant ``tool_calls`` become ``tool_use`` blocks (arguments parsed to ``input``), preceded by the
-  message's ``thinking_blocks`` sent back verbatim with their signatures;
+  message's ``thinking_blocks`` sent back verbatim with their signatures; an assistant message with no
+  content, thinking or tool call at all (a refusal) is not sent, since Anthropic rejects empty turns;
 - ``image_url`` content blocks become ``image`` blocks (a base64 data URI -> a base64 source, a PDF data URI
   -> a ``document`` block, any other URL -> a url source); ``file`` blocks with ``file_data`` -> documents;
   blocks already in Anthropic's shape pass through untouched;
@@ -223,7 +224,11 @@ def _messages(
         if role == "user":
             out.append({"role": "user", "content": _content(message.get("content"), ctx, i)})
         elif role == "assistant":
-            out.append({"role": "assistant", "content": _assistant(message, ctx, i)})
+            content = _assistant(message, ctx, i)
+            # An assistant turn that said nothing (a refusal, say) has nothing to send, and Anthropic
+            # rejects empty turns; the user turns around it are joined by the API.
+            if content not in ("", []):
+                out.append({"role": "assistant", "content": content})
         else:
             out.append(message)  # not a role we know: the provider's to judge, never dropped
     return _system(system, ctx), out

@@ -1,0 +1,138 @@
+"""How adapters hold their connections: user httpx/httpx2 clients and transports end to end, a pool that
+follows max_concurrency even around a user's transport, one pool per event loop, and the lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import httpx
+import httpx2
+import pytest
+
+from modelwire import APIConnectionError
+from modelwire.providers import AnthropicClient, OpenAICompatibleClient
+from modelwire.testing import LocalProviderServer, Route, faults
+from modelwire.types import ChatCompletionRequest
+
+KEY = "sk-test-transport-0123456789abcdef"
+REQUEST = ChatCompletionRequest(model="m", messages=[{"role": "user", "content": "ping"}])
+
+
+def _openai(server: LocalProviderServer, **kw: Any) -> OpenAICompatibleClient:
+    return OpenAICompatibleClient(base_url=server.openai_base_url, api_key=KEY, **kw)
+
+
+def test_a_user_httpx2_client_works_end_to_end_and_stays_theirs(local_server: LocalProviderServer) -> None:
+    with httpx2.Client(headers={"x-from-user-client": "yes"}) as user_client:
+        client = AnthropicClient(
+            base_url=local_server.anthropic_base_url, api_key=KEY, http_client=user_client
+        )
+        with client:
+            response = client.completion(REQUEST)
+        assert response.message.content == "echo: ping"
+        assert local_server.last_request.headers["x-from-user-client"] == "yes"
+        assert local_server.last_request.headers["x-api-key"] == KEY
+        assert client._sync().library is httpx2
+        assert not user_client.is_closed  # closing the adapter left the user's client open
+        local_server.enqueue(Route.MESSAGES, faults.drop_mid_body(5))
+        with pytest.raises(APIConnectionError) as caught:
+            client.completion(REQUEST)
+        assert type(caught.value.__cause__).__module__.startswith("httpx2")
+
+
+def test_a_user_httpx2_async_client_works_end_to_end(local_server: LocalProviderServer) -> None:
+    async def run() -> tuple[str | None, bool]:
+        async with httpx2.AsyncClient() as user_client:
+            client = _openai(local_server, async_http_client=user_client)
+            async with client:
+                first = await client.acompletion(REQUEST)
+            return first.message.content, user_client.is_closed
+
+    assert asyncio.run(run()) == ("echo: ping", False)
+    assert local_server.last_request.headers["authorization"] == f"Bearer {KEY}"
+
+
+@pytest.mark.parametrize("library", [httpx, httpx2])
+def test_the_pool_follows_max_concurrency_around_a_users_big_transport(
+    local_server: LocalProviderServer, library: Any
+) -> None:
+    """Six concurrent calls, each held 0.3 s by the server, through a user transport allowing 50
+    connections: with max_concurrency=2 they share two connections."""
+    local_server.enqueue(Route.CHAT, *[faults.delay(0.3)] * 6)
+    big = library.AsyncHTTPTransport(limits=library.Limits(max_connections=50))
+    client = _openai(local_server, async_transport=big, max_concurrency=2)
+
+    async def run() -> None:
+        async with client:
+            await asyncio.gather(*(client.acompletion(REQUEST) for _ in range(6)))
+        await big.aclose()  # the user's transport stays theirs to close
+
+    asyncio.run(run())
+    connections = {request.connection for request in local_server.requests}
+    assert len(local_server.requests) == 6
+    assert len(connections) == 2
+
+
+def test_the_sync_pool_follows_max_concurrency_across_threads(local_server: LocalProviderServer) -> None:
+    local_server.enqueue(Route.CHAT, *[faults.delay(0.3)] * 6)
+    with httpx.HTTPTransport(limits=httpx.Limits(max_connections=50)) as big:
+        client = _openai(local_server, transport=big, max_concurrency=3)
+        threads = [threading.Thread(target=client.completion, args=(REQUEST,)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        client.close()
+    assert len(local_server.requests) == 6
+    assert len({request.connection for request in local_server.requests}) == 3
+
+
+def test_clients_and_transports_must_match_the_mode() -> None:
+    with pytest.raises(TypeError, match="async_http_client"):
+        OpenAICompatibleClient(base_url="http://h/v1", http_client=httpx.AsyncClient())
+    with pytest.raises(TypeError, match="http_client"):
+        OpenAICompatibleClient(base_url="http://h/v1", async_http_client=httpx.Client())
+    with pytest.raises(TypeError, match="async_transport"):
+        OpenAICompatibleClient(base_url="http://h/v1", transport=httpx.AsyncHTTPTransport())
+
+
+def test_one_adapter_serves_several_event_loops_and_reopens_after_close(
+    local_server: LocalProviderServer,
+) -> None:
+    client = _openai(local_server)
+
+    async def run() -> str | None:
+        async with client:
+            return (await client.acompletion(REQUEST)).message.content
+
+    assert asyncio.run(run()) == "echo: ping"
+    assert asyncio.run(run()) == "echo: ping"  # a new loop, a new pool
+    with client:
+        assert client.completion(REQUEST).message.content == "echo: ping"
+    assert client.completion(REQUEST).message.content == "echo: ping"  # reopened
+    client.close()
+    assert len(local_server.requests) == 4
+    assert len({request.connection for request in local_server.requests}) == 4
+
+
+def test_keep_alive_reuses_one_connection(local_server: LocalProviderServer) -> None:
+    with _openai(local_server) as client:
+        for _ in range(3):
+            client.completion(REQUEST)
+    assert len({request.connection for request in local_server.requests}) == 1
+
+
+def test_aclose_closes_the_sync_pool_too(local_server: LocalProviderServer) -> None:
+    client = _openai(local_server)
+    client.completion(REQUEST)
+    sync_client = client._sync().client
+
+    async def run() -> None:
+        await client.acompletion(REQUEST)
+        await client.aclose()
+
+    asyncio.run(run())
+    assert sync_client.is_closed
+    assert client._async_transports == {}
