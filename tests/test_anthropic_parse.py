@@ -3,6 +3,7 @@ on every corpus response, and against the official anthropic SDK as an oracle.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -11,6 +12,8 @@ import anthropic.types.beta as sdk_beta
 import orjson
 import pydantic
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_files import Recording, recordings
 from modelwire import ResponseParseError
@@ -246,3 +249,69 @@ def test_the_official_sdk_agrees_where_it_parses_the_same_body() -> None:
         assert ours.usage.cache_write_tokens == usage.cache_creation_input_tokens, recording.id
         assert (ours.id, ours.model) == (oracle.id, oracle.model)
     assert compared >= 20, f"the SDK parsed only {compared} of {len(MESSAGES)} corpus messages"
+
+
+TEMPLATE = {
+    "id": "msg", "model": "m", "stop_reason": "tool_use", "stop_sequence": None,
+    "stop_details": {"type": "refusal", "explanation": "e"},
+    "content": [
+        {"type": "thinking", "thinking": "t", "signature": "s"},
+        {"type": "redacted_thinking", "data": "d"},
+        {"type": "text", "text": "a"},
+        {"type": "tool_use", "id": "toolu", "name": "f", "input": {"x": 1}},
+    ],
+    "usage": {"input_tokens": 1, "output_tokens": 2, "cache_read_input_tokens": 3,
+              "cache_creation_input_tokens": 4, "output_tokens_details": {"thinking_tokens": 1},
+              "service_tier": "standard"},
+}  # fmt: skip
+FIELDS = [
+    ("id",), ("model",), ("stop_reason",), ("stop_sequence",), ("stop_details",),
+    ("stop_details", "explanation"), ("content",), ("content", 0), ("content", 0, "type"),
+    ("content", 0, "thinking"), ("content", 0, "signature"),
+    ("content", 1, "data"), ("content", 2, "text"), ("content", 3, "id"), ("content", 3, "name"),
+    ("content", 3, "input"), ("usage",), ("usage", "input_tokens"), ("usage", "cache_read_input_tokens"),
+    ("usage", "output_tokens_details"), ("usage", "output_tokens_details", "thinking_tokens"),
+    ("usage", "service_tier"), ("error",),
+]  # fmt: skip
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(FIELDS), JSON)
+def test_any_value_in_any_field_parses_or_raises_a_parse_error(path: tuple[Any, ...], value: Any) -> None:
+    document = json.loads(json.dumps(TEMPLATE))
+    target = document
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    try:
+        body = orjson.dumps(document)
+    except orjson.JSONEncodeError:
+        return  # an integer JSON cannot carry
+    try:
+        result = parse(body)
+    except ResponseParseError as error:
+        failed_at = error.path
+    else:
+        failed_at = None
+        assert len(result.choices) == 1
+    assert failed_at is None or failed_at.split(".")[0].split("[")[0] in {p[0] for p in FIELDS}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(MESSAGES), st.integers(0, 10_000), st.binary(max_size=3))
+def test_damaged_corpus_bodies_never_crash_the_parser(recording: Recording, at: int, junk: bytes) -> None:
+    body = recording.body
+    at %= len(body) + 1
+    with contextlib.suppress(ResponseParseError):
+        parse(body[:at] + junk + body[at + len(junk) :])

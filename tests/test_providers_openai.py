@@ -329,3 +329,11 @@ def test_model_ids_keep_an_organisation_that_is_not_a_provider() -> None:
 def test_default_params_cannot_replace_what_each_request_carries() -> None:
     with pytest.raises(ValueError, match="messages"):
         OpenAICompatibleClient(base_url="http://localhost/v1", default_params={"messages": []})
+
+
+@pytest.mark.parametrize(
+    ("provider", "adapter"), [("anthropic", "AnthropicClient"), ("azure", "AzureOpenAIClient")]
+)
+def test_providers_with_their_own_api_point_to_their_adapter(provider: str, adapter: str) -> None:
+    with pytest.raises(ValueError, match=adapter):
+        OpenAICompatibleClient(provider=provider, base_url="http://localhost/v1", api_key=KEY)

@@ -11,12 +11,13 @@ from modelwire.providers._base import HttpAdapter, PreparedRequest
 from modelwire.providers.anthropic import AnthropicClient
 from modelwire.providers.azure import AzureOpenAIClient
 from modelwire.providers.catalog import PROVIDERS, ProviderInfo, lookup_provider
-from modelwire.providers.factory import client_from_spec, model_id_for
+from modelwire.providers.factory import Adapter, client_from_spec, model_id_for
 from modelwire.providers.openai_compatible import OpenAICompatibleClient
 from modelwire.providers.protocol import ModelClient
 
 __all__ = [
     "PROVIDERS",
+    "Adapter",
     "AnthropicClient",
     "AzureOpenAIClient",
     "HttpAdapter",

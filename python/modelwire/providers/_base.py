@@ -98,6 +98,16 @@ def spec_options(spec: ModelSpec) -> dict[str, Any]:
     }
 
 
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(field.name for field in dataclasses.fields(cls))
+    return names
+
+
 def _is_async(obj: Any, method: str) -> bool:
     return inspect.iscoroutinefunction(getattr(obj, method, None))
 
@@ -169,7 +179,7 @@ class HttpAdapter:
         (the request's own values win)."""
         if not self._defaults and not self._default_body:
             return request
-        names = {field.name for field in dataclasses.fields(request)}  # type: ignore[arg-type]
+        names = _field_names(type(request))
         updates: dict[str, Any] = {}
         extra = dict(self._default_body)
         for name, value in self._defaults.items():

@@ -63,7 +63,6 @@ class AzureOpenAIClient(OpenAICompatibleClient):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
-        provider: str | None = None,  # accepted for from_spec symmetry; always "azure"
     ) -> None:
         endpoint = base_url or env_value(_INFO.base_url_env)[0]
         if not endpoint:

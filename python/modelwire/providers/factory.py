@@ -4,31 +4,35 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from modelwire.providers._base import HttpAdapter
 from modelwire.providers.anthropic import AnthropicClient
 from modelwire.providers.azure import AzureOpenAIClient
 from modelwire.providers.catalog import lookup_provider
 from modelwire.providers.openai_compatible import OpenAICompatibleClient
+from modelwire.providers.protocol import ModelClient
 
 if TYPE_CHECKING:
     from modelwire.config import ModelSpec
 
-__all__ = ["client_from_spec", "model_id_for"]
+__all__ = ["Adapter", "client_from_spec", "model_id_for"]
 
-_ADAPTERS: dict[str, type[HttpAdapter]] = {
+Adapter = OpenAICompatibleClient | AnthropicClient
+_ADAPTERS: dict[str, type[OpenAICompatibleClient] | type[AnthropicClient]] = {
     "openai": OpenAICompatibleClient,
     "azure": AzureOpenAIClient,
     "anthropic": AnthropicClient,
 }
 
 
-def client_from_spec(spec: ModelSpec, **overrides: Any) -> HttpAdapter:
+def client_from_spec(spec: ModelSpec, **overrides: Any) -> Adapter:
     """The adapter for ``spec``: the catalog's choice for a known provider, ``OpenAICompatibleClient`` for
     anything else (which then needs ``api_base``). ``overrides`` go to the adapter's ``from_spec``."""
     info = lookup_provider(spec.provider_name)
     adapter = _ADAPTERS[info.adapter] if info is not None else OpenAICompatibleClient
-    client: HttpAdapter = adapter.from_spec(spec, **overrides)  # type: ignore[attr-defined]
-    return client
+    return adapter.from_spec(spec, **overrides)
+
+
+def _implements_model_client(client: Adapter) -> ModelClient:
+    return client  # mypy checks here that every adapter satisfies the ModelClient protocol
 
 
 def model_id_for(spec: ModelSpec) -> str:

@@ -73,6 +73,9 @@ class OpenAICompatibleClient(HttpAdapter):
     ) -> None:
         info = lookup_provider(provider)
         name = info.name if info is not None else (provider or "openai_compatible")
+        if info is not None and info.adapter != "openai" and type(self) is OpenAICompatibleClient:
+            adapter = "AzureOpenAIClient" if info.adapter == "azure" else "AnthropicClient"
+            raise ValueError(f"provider {name!r} has its own API: use {adapter} (or client_from_spec)")
         if base_url is None and info is not None:
             base_url = env_value(info.base_url_env)[0] or info.base_url
         if not base_url:
