@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use modelwire_core::chat::{ChatCompletion, Choice};
 use modelwire_core::embeddings::Embeddings;
+use modelwire_core::error::ParseError;
 use modelwire_core::finish;
 use modelwire_core::images::ImageGeneration;
 use modelwire_core::json::Reader;
@@ -14,6 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyNone, PyString};
 
 use crate::classes::Types;
+use crate::errors::parse_error;
 use crate::values::{self, BuildError};
 
 /// What every conversion needs: the cached types, the body and the provider label.
@@ -36,19 +38,19 @@ fn int<'py>(py: Python<'py>, value: Option<i128>) -> PyResult<Bound<'py, PyAny>>
     value.map_or_else(|| Ok(none(py)), |v| values::int(py, v))
 }
 
-fn built<'py>(result: Result<Bound<'py, PyAny>, BuildError>) -> PyResult<Bound<'py, PyAny>> {
-    result.map_err(|e| match e {
-        BuildError::Python(error) => error,
-        // Spans were checked when the whole body was read; this cannot happen.
-        BuildError::Syntax(error) => pyo3::exceptions::PyValueError::new_err(error.reason),
-    })
-}
-
 impl<'py> Context<'_, 'py> {
     fn span(&self, (start, end): (usize, usize)) -> PyResult<Bound<'py, PyAny>> {
-        let bytes = self.body.as_bytes().get(start..end).unwrap_or_default();
-        let text = std::str::from_utf8(bytes).unwrap_or_default();
-        built(values::build(self.py, &mut Reader::over(text)))
+        let body = self.body.as_bytes();
+        let text =
+            std::str::from_utf8(body.get(start..end).unwrap_or_default()).unwrap_or_default();
+        values::build(self.py, &mut Reader::over(text)).map_err(|error| match error {
+            BuildError::Python(error) => error,
+            // The span was checked with the whole body, so this cannot happen; if it did, it is
+            // still the body that is wrong.
+            BuildError::Syntax(error) => {
+                parse_error(self.py, ParseError::syntax(&error, body), self.provider)
+            }
+        })
     }
 
     pub fn usage(&self, usage: Option<&Usage>) -> PyResult<Bound<'py, PyAny>> {
