@@ -67,7 +67,7 @@ def _check(server: LocalProviderServer, recording: Recording, response: Any) -> 
 def test_round_trip_sync(local_server: LocalProviderServer, recording: Recording) -> None:
     first = ChatCompletionRequest(model="claude-sonnet-4-5", messages=[QUESTION])
     with AnthropicClient(base_url=local_server.anthropic_base_url, api_key=KEY) as client:
-        local_server.replay(recording)
+        local_server.replay(recording, model="claude-sonnet-4-5")
         response = client.completion(first)
         follow_up = client.completion(_next_request(first, response))
     _check(local_server, recording, response)
@@ -80,7 +80,7 @@ def test_round_trip_async_on_every_recording_in_one_loop(local_server: LocalProv
         async with AnthropicClient(base_url=local_server.anthropic_base_url, api_key=KEY) as client:
             for recording in MESSAGES:
                 first = ChatCompletionRequest(model="claude-sonnet-4-5", messages=[QUESTION])
-                local_server.replay(recording)
+                local_server.replay(recording, model="claude-sonnet-4-5")
                 response = await client.acompletion(first)
                 await client.acompletion(_next_request(first, response))
                 _check(local_server, recording, response)

@@ -47,7 +47,7 @@ ADAPTERS: dict[str, tuple[Callable[..., Adapter], Route]] = {
     "azure": (_azure, Route.CHAT),
     "anthropic": (_anthropic, Route.MESSAGES),
 }
-REQUEST = ChatCompletionRequest(model="model-x", messages=[{"role": "user", "content": "hello"}])
+REQUEST = ChatCompletionRequest(model="errors-probe", messages=[{"role": "user", "content": "hello"}])
 
 
 def _fail(mode: str, client: Adapter, request: ChatCompletionRequest = REQUEST) -> ProviderError:
@@ -92,11 +92,11 @@ def test_faults_surface_as_classified_errors(
     retryable: bool,
 ) -> None:
     factory, route = ADAPTERS[adapter]
-    local_server.enqueue(route, fault)
+    local_server.enqueue(route, fault, model=REQUEST.model)
     error = _fail(mode, factory(local_server))
     assert type(error) is cls
     assert error.retryable is retryable
-    assert (error.provider, error.model) == (adapter, "model-x")
+    assert (error.provider, error.model) == (adapter, REQUEST.model)
     if status is not None:
         assert error.status_code == status
     if name == "overloaded":  # each provider's own status for it
@@ -105,7 +105,7 @@ def test_faults_surface_as_classified_errors(
         assert error.retry_after == 7.0
     if cls is APIConnectionError:
         assert type(error.__cause__).__module__.startswith("httpx")
-    assert len(local_server.requests) == 1  # no retry inside the adapter
+    assert len(local_server.requests_for(model=REQUEST.model)) == 1  # no retry inside the adapter
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
@@ -114,7 +114,7 @@ def test_a_hung_provider_times_out_on_the_read_timeout(
     local_server: LocalProviderServer, adapter: str, mode: str
 ) -> None:
     factory, route = ADAPTERS[adapter]
-    local_server.enqueue(route, faults.hang())
+    local_server.enqueue(route, faults.hang(), model=REQUEST.model)
     error = _fail(mode, factory(local_server, timeout={"connect": 2, "read": 0.3, "write": 2, "pool": 2}))
     assert type(error) is APITimeoutError
     assert error.retryable
@@ -123,8 +123,10 @@ def test_a_hung_provider_times_out_on_the_read_timeout(
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_per_request_timeout_bounds_one_call(local_server: LocalProviderServer, mode: str) -> None:
-    local_server.enqueue(Route.CHAT, faults.delay(3))
-    request = ChatCompletionRequest(model="model-x", messages=[{"role": "user", "content": "x"}], timeout=0.3)
+    local_server.enqueue(Route.CHAT, faults.delay(3), model=REQUEST.model)
+    request = ChatCompletionRequest(
+        model=REQUEST.model, messages=[{"role": "user", "content": "x"}], timeout=0.3
+    )
     assert type(_fail(mode, _openai(local_server), request)) is APITimeoutError
 
 
@@ -134,7 +136,9 @@ def test_an_error_object_sent_with_200_is_classified_as_the_error_it_is(
 ) -> None:
     factory, route = ADAPTERS[adapter]
     local_server.enqueue(
-        route, faults.respond(200, {"error": {"message": "Rate limit exceeded", "code": 429}})
+        route,
+        faults.respond(200, {"error": {"message": "Rate limit exceeded", "code": 429}}),
+        model=REQUEST.model,
     )
     error = _fail("sync", factory(local_server))
     assert type(error) is RateLimitError
@@ -143,7 +147,7 @@ def test_an_error_object_sent_with_200_is_classified_as_the_error_it_is(
 
 def test_a_full_pool_is_our_saturation_not_the_providers(local_server: LocalProviderServer) -> None:
     """One slot, held by a hung request: the second request waits for the pool, not for the provider."""
-    local_server.enqueue(Route.CHAT, faults.hang())
+    local_server.enqueue(Route.CHAT, faults.hang(), model=REQUEST.model)
     client = _openai(
         local_server, max_concurrency=1, timeout={"connect": 2, "read": 1.5, "write": 2, "pool": 0.2}
     )
@@ -159,7 +163,9 @@ def test_a_full_pool_is_our_saturation_not_the_providers(local_server: LocalProv
     assert type(hung) is APITimeoutError
     assert type(waiting) is PoolTimeoutError
     assert waiting.retryable
-    assert len(local_server.requests) == 1  # the second request never reached the provider
+    assert (
+        len(local_server.requests_for(model=REQUEST.model)) == 1
+    )  # the second request never reached the provider
 
 
 def test_keys_never_show_in_errors(local_server: LocalProviderServer) -> None:

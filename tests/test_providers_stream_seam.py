@@ -15,7 +15,7 @@ from modelwire.testing import LocalProviderServer, Route, faults
 from modelwire.types import ChatCompletionRequest
 
 KEY = "sk-test-stream-0123456789abcdef"
-REQUEST = ChatCompletionRequest(model="m", messages=[{"role": "user", "content": "one two three"}])
+REQUEST = ChatCompletionRequest(model="stream-probe", messages=[{"role": "user", "content": "one two three"}])
 
 
 def test_openai_stream_body_and_raw_events(local_server: LocalProviderServer) -> None:
@@ -24,7 +24,7 @@ def test_openai_stream_body_and_raw_events(local_server: LocalProviderServer) ->
         with client._open_stream(prepared) as response:
             body = b"".join(response.iter_bytes())
     assert local_server.last_request.json == {
-        "model": "m",
+        "model": REQUEST.model,
         "messages": REQUEST.messages,
         "stream": True,
         "stream_options": {"include_usage": True},
@@ -49,8 +49,8 @@ def test_anthropic_stream_body_and_raw_events(local_server: LocalProviderServer)
 def test_an_error_status_is_raised_before_the_stream_is_handed_over(
     local_server: LocalProviderServer, mode: str
 ) -> None:
-    local_server.enqueue(Route.MESSAGES, faults.preset("overloaded"))
-    local_server.enqueue(Route.CHAT, faults.rate_limited(retry_after=3))
+    local_server.enqueue(Route.MESSAGES, faults.preset("overloaded"), model=REQUEST.model)
+    local_server.enqueue(Route.CHAT, faults.rate_limited(retry_after=3), model=REQUEST.model)
     anthropic = AnthropicClient(base_url=local_server.anthropic_base_url, api_key=KEY)
     openai = OpenAICompatibleClient(base_url=local_server.openai_base_url, api_key=KEY)
 
@@ -65,12 +65,12 @@ def test_an_error_status_is_raised_before_the_stream_is_handed_over(
     for client, cls in ((anthropic, OverloadedError), (openai, RateLimitError)):
         with pytest.raises(cls) as caught:
             sync(client) if mode == "sync" else asyncio.run(run(client))
-        assert caught.value.model == "m"
+        assert caught.value.model == REQUEST.model
     assert caught.value.retry_after == 3.0
 
 
 def test_a_connection_lost_mid_stream_becomes_a_provider_error(local_server: LocalProviderServer) -> None:
-    local_server.enqueue(Route.CHAT, faults.drop_mid_body(40))
+    local_server.enqueue(Route.CHAT, faults.drop_mid_body(40), model=REQUEST.model)
     received: list[bytes] = []
     with OpenAICompatibleClient(base_url=local_server.openai_base_url, api_key=KEY) as client:
         prepared = client._prepare_chat(REQUEST, stream=True)

@@ -17,7 +17,12 @@ from modelwire.testing import LocalProviderServer, Route, faults
 from modelwire.types import ChatCompletionRequest
 
 KEY = "sk-test-transport-0123456789abcdef"
-REQUEST = ChatCompletionRequest(model="m", messages=[{"role": "user", "content": "ping"}])
+REQUEST = ChatCompletionRequest(model="transport-probe", messages=[{"role": "user", "content": "ping"}])
+
+
+def _sent(server: LocalProviderServer) -> list[Any]:
+    """This file's requests (other tests' stragglers, if any, use other models)."""
+    return server.requests_for(model=REQUEST.model)
 
 
 def _openai(server: LocalProviderServer, **kw: Any) -> OpenAICompatibleClient:
@@ -36,7 +41,7 @@ def test_a_user_httpx2_client_works_end_to_end_and_stays_theirs(local_server: Lo
         assert local_server.last_request.headers["x-api-key"] == KEY
         assert client._sync().library is httpx2
         assert not user_client.is_closed  # closing the adapter left the user's client open
-        local_server.enqueue(Route.MESSAGES, faults.drop_mid_body(5))
+        local_server.enqueue(Route.MESSAGES, faults.drop_mid_body(5), model=REQUEST.model)
         with pytest.raises(APIConnectionError) as caught:
             client.completion(REQUEST)
         assert type(caught.value.__cause__).__module__.startswith("httpx2")
@@ -60,7 +65,7 @@ def test_the_pool_follows_max_concurrency_around_a_users_big_transport(
 ) -> None:
     """Six concurrent calls, each held 0.3 s by the server, through a user transport allowing 50
     connections: with max_concurrency=2 they share two connections."""
-    local_server.enqueue(Route.CHAT, *[faults.delay(0.3)] * 6)
+    local_server.enqueue(Route.CHAT, *[faults.delay(0.3)] * 6, model=REQUEST.model)
     big = library.AsyncHTTPTransport(limits=library.Limits(max_connections=50))
     client = _openai(local_server, async_transport=big, max_concurrency=2)
 
@@ -70,13 +75,13 @@ def test_the_pool_follows_max_concurrency_around_a_users_big_transport(
         await big.aclose()  # the user's transport stays theirs to close
 
     asyncio.run(run())
-    connections = {request.connection for request in local_server.requests}
-    assert len(local_server.requests) == 6
+    connections = {request.connection for request in _sent(local_server)}
+    assert len(_sent(local_server)) == 6
     assert len(connections) == 2
 
 
 def test_the_sync_pool_follows_max_concurrency_across_threads(local_server: LocalProviderServer) -> None:
-    local_server.enqueue(Route.CHAT, *[faults.delay(0.3)] * 6)
+    local_server.enqueue(Route.CHAT, *[faults.delay(0.3)] * 6, model=REQUEST.model)
     with httpx.HTTPTransport(limits=httpx.Limits(max_connections=50)) as big:
         client = _openai(local_server, transport=big, max_concurrency=3)
         threads = [threading.Thread(target=client.completion, args=(REQUEST,)) for _ in range(6)]
@@ -85,8 +90,8 @@ def test_the_sync_pool_follows_max_concurrency_across_threads(local_server: Loca
         for thread in threads:
             thread.join()
         client.close()
-    assert len(local_server.requests) == 6
-    assert len({request.connection for request in local_server.requests}) == 3
+    assert len(_sent(local_server)) == 6
+    assert len({request.connection for request in _sent(local_server)}) == 3
 
 
 def test_clients_and_transports_must_match_the_mode() -> None:
@@ -113,15 +118,15 @@ def test_one_adapter_serves_several_event_loops_and_reopens_after_close(
         assert client.completion(REQUEST).message.content == "echo: ping"
     assert client.completion(REQUEST).message.content == "echo: ping"  # reopened
     client.close()
-    assert len(local_server.requests) == 4
-    assert len({request.connection for request in local_server.requests}) == 4
+    assert len(_sent(local_server)) == 4
+    assert len({request.connection for request in _sent(local_server)}) == 4
 
 
 def test_keep_alive_reuses_one_connection(local_server: LocalProviderServer) -> None:
     with _openai(local_server) as client:
         for _ in range(3):
             client.completion(REQUEST)
-    assert len({request.connection for request in local_server.requests}) == 1
+    assert len({request.connection for request in _sent(local_server)}) == 1
 
 
 def test_aclose_closes_the_sync_pool_too(local_server: LocalProviderServer) -> None:
