@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from modelwire import AuthenticationError, UnsupportedParamsError
+from modelwire import AuthenticationError, ModelwireWarning, UnsupportedParamsError
 from modelwire._redact import MASK, redact
 from modelwire.config import ModelSpec
 from modelwire.providers import ModelClient, OpenAICompatibleClient, client_from_spec, model_id_for
@@ -337,3 +337,9 @@ def test_default_params_cannot_replace_what_each_request_carries() -> None:
 def test_providers_with_their_own_api_point_to_their_adapter(provider: str, adapter: str) -> None:
     with pytest.raises(ValueError, match=adapter):
         OpenAICompatibleClient(provider=provider, base_url="http://localhost/v1", api_key=KEY)
+
+
+def test_a_responses_api_spec_is_not_silently_served_by_chat_completions() -> None:
+    spec = ModelSpec(name="openai/o3", api_key=KEY, responses_api=True)
+    with pytest.warns(ModelwireWarning, match="responses_api"):
+        client_from_spec(spec).close()

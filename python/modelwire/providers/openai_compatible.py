@@ -10,10 +10,11 @@ choose a format (as the official SDK does: a quarter of the bytes, same float32 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Self
 
-from modelwire.exceptions import UnsupportedParamsError
+from modelwire.exceptions import ModelwireWarning, UnsupportedParamsError
 from modelwire.parsing import parse_chat_completion, parse_embeddings, parse_image_generation
 from modelwire.providers._base import HttpAdapter, PreparedRequest, resolve_api_key, spec_options
 from modelwire.providers.catalog import env_value, lookup_provider
@@ -111,6 +112,12 @@ class OpenAICompatibleClient(HttpAdapter):
         """An adapter for ``spec`` (``provider`` from its name's prefix, ``api_base``, key, timeouts,
         ``max_concurrency``, ``extra_headers``/``extra_body``, ``extra_params`` as request defaults, with
         ``drop_params`` taken out of them); keyword ``overrides`` win."""
+        if spec.responses_api:
+            warnings.warn(
+                f"{spec.name}: responses_api=True is not supported yet; Chat Completions is used instead",
+                ModelwireWarning,
+                stacklevel=2,
+            )
         options: dict[str, Any] = {
             "provider": spec.provider_name if lookup_provider(spec.provider_name) else spec.provider,
             "base_url": spec.api_base,
