@@ -3,3 +3,5 @@
 //! Nothing here knows about Python: the binding crate (`modelwire-py`) turns these results into the
 //! canonical Python types. Every function takes untrusted bytes from the network and returns a
 //! `Result`; none of them panics on any input.
+
+pub mod sse;
