@@ -2,8 +2,11 @@
 
 use pyo3::prelude::*;
 
+mod sse;
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    sse::register(m)?;
     Ok(())
 }
