@@ -192,6 +192,7 @@ class TestSse:
         [
             ([b"data: a\n\ndata: ", b"\xe2\x82\n"], 15),  # no event before it in its chunk: raised at once
             ([b"data: \xe2\x82"], 6),  # truncated at the end of the stream
+            ([b"data: a\n\ndata: \xe2", b"\x82"], 15),  # ... after other lines
             ([b":\xc0\x80\n"], 1),  # comments must be UTF-8 too
             ([b"\xef\xbb\xbfab\xff\n"], 5),  # a stripped BOM counts
             ([b"\xef\xbb"], 0),  # half a BOM is content

@@ -114,7 +114,7 @@ class _Lines:
             try:
                 lines = [last.decode()]
             except UnicodeDecodeError as exc:
-                error = self._error(exc.start)
+                error = self._error(self.offset + exc.start)
         self._restart()
         return lines, error
 
