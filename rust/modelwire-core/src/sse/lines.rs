@@ -149,8 +149,8 @@ impl LineSplitter {
 
     fn find_end(&mut self, bytes: &[u8]) -> Option<usize> {
         let found = match self.ends {
-            LineEnds::Any => bytes.iter().position(|&b| b == b'\n' || b == b'\r'),
-            LineEnds::Lf => bytes.iter().position(|&b| b == b'\n'),
+            LineEnds::Any => find_either(bytes, b'\n', b'\r'),
+            LineEnds::Lf => find_either(bytes, b'\n', b'\n'),
         };
         self.scanned += found.map_or(bytes.len(), |at| at + 1) as u64;
         found
@@ -168,6 +168,33 @@ impl LineSplitter {
             }),
         }
     }
+}
+
+/// The first position of `a` or `b`, sixteen bytes at a time (the core crate takes no memchr dependency).
+fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Nonzero iff some byte of `word` is zero (exact: borrows only start at a zero byte).
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let (splat_a, splat_b) = (ONES * u64::from(a), ONES * u64::from(b));
+    let hit = |word: &[u8]| {
+        let word = u64::from_ne_bytes(word.try_into().unwrap_or_default());
+        has_zero(word ^ splat_a) | has_zero(word ^ splat_b) != 0
+    };
+    let mut base = 0;
+    for pair in bytes.chunks_exact(16) {
+        if pair
+            .split_at_checked(8)
+            .is_none_or(|(low, high)| hit(low) || hit(high))
+        {
+            break;
+        }
+        base += 16;
+    }
+    let rest = bytes.get(base..).unwrap_or_default();
+    rest.iter()
+        .position(|&c| c == a || c == b)
+        .map(|at| base + at)
 }
 
 #[cfg(test)]
