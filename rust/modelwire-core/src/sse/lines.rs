@@ -198,7 +198,7 @@ fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -243,6 +243,24 @@ mod tests {
         assert_eq!(got, ["x\u{20ac}"]);
         let err = split(LineEnds::Any, &[b"ok\nab", b"c\xE2\x82", b"\n"]).unwrap_err();
         assert_eq!(err.offset, 6);
+    }
+
+    #[test]
+    fn the_word_scan_finds_the_first_line_end_wherever_it_is() {
+        for len in 0..70 {
+            for at in 0..len {
+                for (end, other) in [(b'\n', b'\r'), (b'\r', b'\n')] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = end;
+                    if at + 1 < len {
+                        bytes[at + 1] = other;
+                    }
+                    bytes.iter_mut().take(at).for_each(|b| *b = 0x0B); // near misses: \v
+                    assert_eq!(find_either(&bytes, b'\n', b'\r'), Some(at));
+                }
+            }
+            assert_eq!(find_either(&vec![0x8A; len], b'\n', b'\r'), None);
+        }
     }
 
     #[test]
