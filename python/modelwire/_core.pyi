@@ -3,10 +3,14 @@
 
 from collections.abc import Collection, Mapping
 from typing import Any
+from typing import final as _final
 
+from modelwire.parsing.pure.sse import SseEvent as _SseEvent
 from modelwire.types import ChatCompletionResponse, EmbeddingResponse, ImageGenerationResponse
 
 __all__ = [
+    "NdjsonDecoder",
+    "SseDecoder",
     "__version__",
     "parse_chat_completion",
     "parse_embeddings",
@@ -19,3 +23,18 @@ def parse_chat_completion(body: bytes, provider: str = "openai") -> ChatCompleti
 def parse_embeddings(body: bytes, provider: str = "openai") -> EmbeddingResponse: ...
 def parse_image_generation(body: bytes, provider: str = "openai") -> ImageGenerationResponse: ...
 def request_body(request: object, fields: Mapping[str, Any] | None, exclude: Collection[str]) -> bytes: ...
+
+# --- SSE decoding ---
+# The pure twin (modelwire.parsing.pure.sse) documents the rules; both return equal SseEvent objects.
+
+@_final
+class SseDecoder:
+    def __init__(self) -> None: ...
+    def feed(self, chunk: bytes | bytearray) -> list[_SseEvent]: ...
+    def finish(self) -> list[_SseEvent]: ...
+
+@_final
+class NdjsonDecoder:
+    def __init__(self) -> None: ...
+    def feed(self, chunk: bytes | bytearray) -> list[str]: ...
+    def finish(self) -> list[str]: ...

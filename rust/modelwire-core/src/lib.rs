@@ -13,4 +13,5 @@ pub mod images;
 pub mod json;
 pub mod media;
 pub mod message;
+pub mod sse;
 pub mod usage;

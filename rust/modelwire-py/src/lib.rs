@@ -7,6 +7,7 @@ mod body;
 mod classes;
 mod convert;
 mod errors;
+mod sse;
 mod values;
 
 use pyo3::prelude::*;
@@ -88,5 +89,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_embeddings, m)?)?;
     m.add_function(wrap_pyfunction!(parse_image_generation, m)?)?;
     m.add_function(wrap_pyfunction!(body::request_body, m)?)?;
+    sse::register(m)?;
     Ok(())
 }

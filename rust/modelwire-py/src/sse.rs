@@ -1,0 +1,103 @@
+//! `SseDecoder` and `NdjsonDecoder` for Python: the core decoders, with events built as the twin's
+//! `modelwire.parsing.pure.sse.SseEvent` so both backends return equal objects.
+
+use modelwire_core::sse::{self as core, InvalidUtf8};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyString, PyType};
+
+static SSE_EVENT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static RESPONSE_PARSE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<SseDecoder>()?;
+    module.add_class::<NdjsonDecoder>()?;
+    Ok(())
+}
+
+/// Bytes in (pieces of any size, split anywhere), `SseEvent` objects out.
+#[pyclass(module = "modelwire._core")]
+pub struct SseDecoder {
+    inner: core::SseDecoder,
+}
+
+#[pymethods]
+impl SseDecoder {
+    #[new]
+    fn new() -> Self {
+        Self {
+            inner: core::SseDecoder::new(),
+        }
+    }
+
+    fn feed<'py>(&mut self, py: Python<'py>, chunk: PyBackedBytes) -> PyResult<Bound<'py, PyList>> {
+        let result = self.inner.feed(&chunk);
+        events(py, result, "event stream")
+    }
+
+    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let result = self.inner.finish();
+        events(py, result, "event stream")
+    }
+}
+
+/// Bytes in, one JSON text (`str`) per non-blank line out.
+#[pyclass(module = "modelwire._core")]
+pub struct NdjsonDecoder {
+    inner: core::NdjsonDecoder,
+}
+
+#[pymethods]
+impl NdjsonDecoder {
+    #[new]
+    fn new() -> Self {
+        Self {
+            inner: core::NdjsonDecoder::new(),
+        }
+    }
+
+    fn feed<'py>(&mut self, py: Python<'py>, chunk: PyBackedBytes) -> PyResult<Bound<'py, PyList>> {
+        let texts = self
+            .inner
+            .feed(&chunk)
+            .map_err(|err| parse_error(py, err, "NDJSON stream"))?;
+        PyList::new(py, texts)
+    }
+
+    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let texts = self
+            .inner
+            .finish()
+            .map_err(|err| parse_error(py, err, "NDJSON stream"))?;
+        PyList::new(py, texts)
+    }
+}
+
+fn events<'py>(
+    py: Python<'py>,
+    result: Result<Vec<core::SseEvent>, InvalidUtf8>,
+    what: &str,
+) -> PyResult<Bound<'py, PyList>> {
+    let decoded = result.map_err(|err| parse_error(py, err, what))?;
+    let class = SSE_EVENT.import(py, "modelwire.parsing.pure.sse", "SseEvent")?;
+    let list = PyList::empty(py);
+    for event in decoded {
+        let data = PyString::new(py, &event.data);
+        list.append(class.call1((event.event, data, event.id, event.retry))?)?;
+    }
+    Ok(list)
+}
+
+// TODO(merge): fold into the binding's single core-error -> Python mapping function once it exists.
+fn parse_error(py: Python<'_>, err: InvalidUtf8, what: &str) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let class =
+            RESPONSE_PARSE_ERROR.import(py, "modelwire.exceptions", "ResponseParseError")?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("offset", err.offset)?;
+        let error = class.call((format!("invalid UTF-8 in the {what}"),), Some(&kwargs))?;
+        Ok(PyErr::from_value(error))
+    };
+    build().unwrap_or_else(|failure| failure)
+}
