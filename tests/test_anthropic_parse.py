@@ -108,7 +108,7 @@ def test_every_block_kind_maps_to_its_canonical_field() -> None:
         ("tool_use", "tool_calls"),
         ("pause_turn", "pause"),
         ("refusal", "refusal"),
-        ("model_context_window_exceeded", "other"),
+        ("model_context_window_exceeded", "length"),
         ("", None),
         (None, None),
     ],

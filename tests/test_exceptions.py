@@ -99,7 +99,9 @@ def test_exceptions_survive_pickling_with_their_fields() -> None:
 
 
 def test_codes_and_request_ids_are_masked_too() -> None:
-    error = ProviderError("x", provider_code="sk-proj-abcdefghijkl", request_id="req authorization: hunter22222")
+    error = ProviderError(
+        "x", provider_code="sk-proj-abcdefghijkl", request_id="req authorization: hunter22222"
+    )
     assert "abcdefghijkl" not in repr(error.provider_code)
     assert "hunter22222" not in str(error)
 

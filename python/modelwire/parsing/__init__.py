@@ -10,9 +10,15 @@ from typing import Final, Protocol, TypeVar
 
 from modelwire._backend import core
 from modelwire.parsing import pure
+from modelwire.parsing.anthropic import parse_anthropic_message
 from modelwire.types import ChatCompletionResponse, EmbeddingResponse, ImageGenerationResponse
 
-__all__ = ["parse_chat_completion", "parse_embeddings", "parse_image_generation"]
+__all__ = [
+    "parse_anthropic_message",
+    "parse_chat_completion",
+    "parse_embeddings",
+    "parse_image_generation",
+]
 
 _T_co = TypeVar("_T_co", covariant=True)
 

@@ -30,7 +30,8 @@ pub fn normalise(native: &str) -> Option<&'static str> {
         | "max_output_tokens"
         | "max_completion_tokens"
         | "model_length"
-        | "token_limit" => "length",
+        | "token_limit"
+        | "model_context_window_exceeded" => "length",
         "tool_calls" | "tool_call" | "tool_use" | "function_call" => "tool_calls",
         "content_filter"
         | "content_filtered"

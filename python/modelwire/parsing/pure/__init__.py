@@ -4,6 +4,7 @@ Written with orjson; same signatures and same results as ``modelwire._core``. Us
 absent or ``MODELWIRE_PURE_PYTHON=1``, and by the tests that compare the two.
 """
 
+from modelwire.parsing.pure.anthropic import parse_anthropic_message
 from modelwire.parsing.pure.chat import parse_chat_completion
 from modelwire.parsing.pure.embeddings import parse_embeddings
 from modelwire.parsing.pure.finish import normalise_finish_reason
@@ -12,6 +13,7 @@ from modelwire.parsing.pure.usage import parse_usage
 
 __all__ = [
     "normalise_finish_reason",
+    "parse_anthropic_message",
     "parse_chat_completion",
     "parse_embeddings",
     "parse_image_generation",

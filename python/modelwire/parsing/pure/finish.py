@@ -22,7 +22,15 @@ FINISH_REASON_TABLE: Final[dict[str, FinishReason]] = {
         "stop",
     ),
     **dict.fromkeys(
-        ("length", "max_tokens", "max_output_tokens", "max_completion_tokens", "model_length", "token_limit"),
+        (
+            "length",
+            "max_tokens",
+            "max_output_tokens",
+            "max_completion_tokens",
+            "model_length",
+            "token_limit",
+            "model_context_window_exceeded",
+        ),
         "length",
     ),
     **dict.fromkeys(("tool_calls", "tool_call", "tool_use", "function_call"), "tool_calls"),
