@@ -53,6 +53,24 @@ class _TransportBase:
     def _request_headers(self, headers: Mapping[str, str] | None) -> dict[str, str]:
         return {**self.headers, **headers} if headers else self.headers
 
+    def _send_args(
+        self,
+        path: str,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        params: Mapping[str, str] | None,
+        timeouts: Timeouts,
+        library: ModuleType,
+    ) -> dict[str, Any]:
+        """The keyword arguments of ``client.request``/``client.stream``, shared by both transports."""
+        return {
+            "url": self.url(path),
+            "content": content,
+            "headers": self._request_headers(headers),
+            "params": params,
+            "timeout": timeouts.for_library(library),
+        }
+
     def _limits(self, library: ModuleType) -> Any:
         n = self.max_connections
         return library.Limits(
@@ -126,12 +144,7 @@ class SyncTransport(_TransportBase):
         self._acquire(timeouts)
         try:
             return self.client.request(
-                method,
-                self.url(path),
-                content=content,
-                headers=self._request_headers(headers),
-                params=params,
-                timeout=timeouts.for_library(self.library),
+                method, **self._send_args(path, content, headers, params, timeouts, self.library)
             )
         finally:
             self._slots.release()
@@ -152,12 +165,7 @@ class SyncTransport(_TransportBase):
         self._acquire(timeouts)
         try:
             with self.client.stream(
-                method,
-                self.url(path),
-                content=content,
-                headers=self._request_headers(headers),
-                params=params,
-                timeout=timeouts.for_library(self.library),
+                method, **self._send_args(path, content, headers, params, timeouts, self.library)
             ) as response:
                 yield response
         finally:
@@ -226,12 +234,7 @@ class AsyncTransport(_TransportBase):
         await self._acquire(timeouts)
         try:
             return await self.client.request(
-                method,
-                self.url(path),
-                content=content,
-                headers=self._request_headers(headers),
-                params=params,
-                timeout=timeouts.for_library(self.library),
+                method, **self._send_args(path, content, headers, params, timeouts, self.library)
             )
         finally:
             self._slots.release()
@@ -251,12 +254,7 @@ class AsyncTransport(_TransportBase):
         await self._acquire(timeouts)
         try:
             async with self.client.stream(
-                method,
-                self.url(path),
-                content=content,
-                headers=self._request_headers(headers),
-                params=params,
-                timeout=timeouts.for_library(self.library),
+                method, **self._send_args(path, content, headers, params, timeouts, self.library)
             ) as response:
                 yield response
         finally:
