@@ -59,8 +59,12 @@ __version__ = "0.1.0"
 
 # name -> module that defines it; imported on first attribute access (PEP 562).
 _LAZY: dict[str, str] = {
+    "AsyncClient": "modelwire.facade",
+    "Client": "modelwire.facade",
     "LLMConfig": "modelwire.config",
+    "ModelRegistry": "modelwire.facade",
     "ModelSpec": "modelwire.config",
+    "UsageLedger": "modelwire.facade",
 }
 
 __all__ = [
@@ -71,12 +75,14 @@ __all__ = [
     "AdmissionTimeoutError",
     "AllModelsExhaustedError",
     "AssistantMessage",
+    "AsyncClient",
     "AttemptRecord",
     "AuthenticationError",
     "BadRequestError",
     "ChatCompletionChoice",
     "ChatCompletionRequest",
     "ChatCompletionResponse",
+    "Client",
     "ContentPolicyError",
     "ContextWindowExceededError",
     "EmbeddingRequest",
@@ -88,6 +94,7 @@ __all__ = [
     "InternalServerError",
     "LLMConfig",
     "ModelRefusalError",
+    "ModelRegistry",
     "ModelSpec",
     "ModelwireError",
     "ModelwireWarning",
@@ -107,6 +114,7 @@ __all__ = [
     "UnsupportedCapabilityError",
     "UnsupportedParamsError",
     "Usage",
+    "UsageLedger",
     "__version__",
 ]
 

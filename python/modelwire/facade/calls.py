@@ -1,0 +1,154 @@
+"""One high-level call, ready to be attempted on any model of the chain.
+
+A call keeps what the caller asked for; each attempt builds the canonical request for its model (the
+model id the provider knows, the timeout the attempt has left). Keyword parameters that name a field of
+the request set it; any other keyword is merged into ``extra_body`` (and wins over the same key there),
+so provider-specific parameters pass through without a wrapper.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from modelwire.exceptions import ModelRefusalError
+from modelwire.types import (
+    AssistantMessage,
+    ChatCompletionRequest,
+    ChatCompletionResponse,
+    EmbeddingRequest,
+    ImageGenerationRequest,
+)
+
+if TYPE_CHECKING:
+    from modelwire.policy import AttemptContext
+
+__all__ = ["Call", "chat_call", "embedding_call", "image_call", "refusal_error"]
+
+# The shortest per-request timeout handed to the transport: a deadline that has all but passed.
+_MIN_TIMEOUT: Final = 0.001
+
+
+def _fields(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+_CHAT: Final = _fields(ChatCompletionRequest) - {"model", "messages"}
+_EMBEDDING: Final = _fields(EmbeddingRequest) - {"model", "inputs"}
+_IMAGE: Final = _fields(ImageGenerationRequest) - {"model", "prompt"}
+
+
+class Call:
+    """The request of one call, minus the model; ``request(model_id, ctx)`` builds one attempt's."""
+
+    __slots__ = ("cls", "fields", "timeout", "tokens")
+
+    def __init__(self, cls: type, fields: dict[str, Any], tokens: int) -> None:
+        self.cls = cls
+        self.timeout: float | None = fields.pop("timeout", None)
+        self.fields = fields
+        self.tokens = tokens
+
+    def request(self, model_id: str, ctx: AttemptContext) -> Any:
+        return self.cls(model=model_id, timeout=self._timeout(ctx), **self.fields)
+
+    def _timeout(self, ctx: AttemptContext) -> float | None:
+        """The caller's timeout, shortened to what the chain has left. When the chain leaves the model its
+        own timeout, None keeps the adapter's (which bounds connecting more tightly)."""
+        bound = ctx.timeout if ctx.deadline is not None else None
+        if bound is not None and bound == ctx.spec.timeout:
+            bound = None
+        wanted = self.timeout
+        if wanted is None:
+            wanted = bound
+        elif bound is not None:
+            wanted = min(wanted, bound)
+        return None if wanted is None else max(wanted, _MIN_TIMEOUT)
+
+
+def _split(known: frozenset[str], params: Mapping[str, Any], what: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for name, value in params.items():
+        if name in known:
+            fields[name] = value
+        elif name in ("model", "messages", "inputs", "prompt"):
+            raise TypeError(f"{name} is not a parameter of {what}: the client's chain chooses the model")
+        else:
+            extra[name] = value
+    if extra:
+        given = fields.get("extra_body")
+        fields["extra_body"] = {**given, **extra} if given else extra
+    return fields
+
+
+def _messages(messages: str | Iterable[Any]) -> list[dict[str, Any]]:
+    if isinstance(messages, str):
+        return [{"role": "user", "content": messages}]
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        if isinstance(message, dict):
+            out.append(message)
+        elif isinstance(message, AssistantMessage):
+            out.append(message.to_message())
+        else:
+            raise TypeError(
+                f"a message must be a dict (or an AssistantMessage), not {type(message).__name__}"
+            )
+    if not out:
+        raise ValueError("messages is empty: a chat completion needs at least one message")
+    return out
+
+
+def _estimate_tokens(messages: list[dict[str, Any]], fields: Mapping[str, Any]) -> int:
+    """A cheap upper-leaning guess for a tokens/min budget (settled with the real count afterwards):
+    four characters a token of message text, plus the output allowed."""
+    chars = 0
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str):
+            chars += len(content)
+        elif isinstance(content, list):
+            chars += sum(len(str(part.get("text", ""))) for part in content if isinstance(part, dict))
+    output = fields.get("max_completion_tokens") or fields.get("max_tokens") or 0
+    return chars // 4 + 1 + int(output)
+
+
+def chat_call(messages: str | Iterable[Any], params: Mapping[str, Any], *, count_tokens: bool) -> Call:
+    fields = _split(_CHAT, params, "complete()")
+    fields["messages"] = _messages(messages)
+    tokens = _estimate_tokens(fields["messages"], fields) if count_tokens else 0
+    return Call(ChatCompletionRequest, fields, tokens)
+
+
+def embedding_call(inputs: str | Iterable[str], params: Mapping[str, Any], *, count_tokens: bool) -> Call:
+    fields = _split(_EMBEDDING, params, "embed()")
+    items = [inputs] if isinstance(inputs, str) else list(inputs)
+    if not items or not all(isinstance(item, str) for item in items):
+        raise TypeError("inputs must be a string or a non-empty list of strings")
+    fields["inputs"] = items
+    tokens = sum(len(item) for item in items) // 4 + 1 if count_tokens else 0
+    return Call(EmbeddingRequest, fields, tokens)
+
+
+def image_call(prompt: str, params: Mapping[str, Any], *, count_tokens: bool) -> Call:
+    if not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a string, not {type(prompt).__name__}")
+    fields = _split(_IMAGE, params, "generate_image()")
+    fields["prompt"] = prompt
+    return Call(ImageGenerationRequest, fields, len(prompt) // 4 + 1 if count_tokens else 0)
+
+
+def refusal_error(response: ChatCompletionResponse, model: str) -> ModelRefusalError | None:
+    """A ``ModelRefusalError`` carrying ``response`` when the model refused instead of answering."""
+    message = response.message
+    refused = response.finish_reason == "refusal" or (
+        message.refusal is not None and not message.content and not message.tool_calls
+    )
+    if not refused:
+        return None
+    text = message.refusal or message.content or "no explanation given"
+    return ModelRefusalError(
+        f"{model} refused: {text}", response=response, provider=response.provider, model=model
+    )

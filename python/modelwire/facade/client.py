@@ -1,0 +1,255 @@
+"""``Client`` and ``AsyncClient``: one model or a fallback chain behind ``complete``, ``embed``,
+``generate_image`` and ``stream``, with retries, fallbacks, limits and usage accounting.
+
+    with modelwire.Client("openai/gpt-4.1-mini") as client:
+        response = client.complete("Say hi", temperature=0)
+        print(response.message.content, client.usage)
+
+    async with modelwire.AsyncClient(["anthropic/claude-sonnet-4-5", "openai/gpt-4.1"]) as client:
+        vectors = await client.embed(["a", "b"])   # Anthropic has no embeddings: the chain moves on
+
+Every call goes through one ``RetryPolicy`` (the only retry layer): it admits the call under the model's
+limits, retries what can be retried, moves on to the next model when another may succeed, and raises
+the request's own error, or ``AllModelsExhaustedError`` with one record per attempt. The adapters behind
+it never retry. See :mod:`modelwire.facade.options` for what ``**options`` accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Self
+
+from modelwire.facade.calls import Call, chat_call, embedding_call, image_call, refusal_error
+from modelwire.facade.options import Settings, build_settings
+from modelwire.facade.pool import AdapterPool
+from modelwire.facade.usage import UsageLedger
+from modelwire.policy import RetryPolicy
+from modelwire.providers import Adapter, model_id_for
+from modelwire.types import (
+    ChatCompletionResponse,
+    EmbeddingResponse,
+    ImageGenerationResponse,
+    Usage,
+)
+
+if TYPE_CHECKING:
+    from modelwire.config import LLMConfig
+    from modelwire.policy import AttemptContext
+
+__all__ = ["AsyncClient", "Client"]
+
+
+def _raise_all(errors: list[Exception], what: str) -> None:
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ExceptionGroup(f"{len(errors)} failures while closing {what}", errors)
+
+
+class _BaseClient:
+    """What both clients share: settings, the policy, the adapters, usage. Not used directly."""
+
+    def __init__(self, model: Any, **options: Any) -> None:
+        self._setup(build_settings(model, options), AdapterPool(), UsageLedger())
+
+    def _setup(self, settings: Settings, pool: AdapterPool, ledger: UsageLedger) -> None:
+        self._settings = settings
+        self._policy = RetryPolicy(settings.config, limiters=settings.limiters)
+        self._pool = pool
+        self._ledger = ledger
+        models = settings.config.models
+        self._adapters: list[Adapter | None] = [None] * len(models)
+        self._model_ids = [model_id_for(spec) for spec in models]
+        self._count_tokens = any(spec.tokens_per_minute for spec in models)
+        self._refusals_fall_back = settings.on_refusal == "fallback"
+
+    @classmethod
+    def _derived(cls, settings: Settings, pool: AdapterPool, ledger: UsageLedger) -> Self:
+        client = cls.__new__(cls)
+        client._setup(settings, pool, ledger)
+        return client
+
+    def with_options(self, **options: Any) -> Self:
+        """A copy with ``options`` changed (same keywords as the constructor). The copy shares this
+        client's connections (adapters are shared wherever their settings are equal) and its usage."""
+        merged = {**self._settings.options, **options}
+        return self._derived(build_settings(self._settings.model, merged), self._pool, self._ledger)
+
+    # -- what the client is ----------------------------------------------------------------------------
+
+    @property
+    def config(self) -> LLMConfig:
+        """The validated chain: ``config.models[0]`` is the primary, the rest are fallbacks."""
+        return self._settings.config
+
+    @property
+    def models(self) -> list[str]:
+        return [spec.name for spec in self._settings.config.models]
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return self._policy
+
+    @property
+    def usage(self) -> dict[str, Usage]:
+        """Usage so far, per model that answered (``ModelSpec.name``); a snapshot, shared with the copies
+        ``with_options`` made."""
+        return self._ledger.by_model()
+
+    @property
+    def total_usage(self) -> Usage:
+        return self._ledger.total()
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """Answered calls so far, per model."""
+        return self._ledger.calls()
+
+    def reset_usage(self) -> dict[str, Usage]:
+        """Start counting from zero; returns the usage so far."""
+        return dict(self._ledger.reset())
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {' -> '.join(self.models)}>"
+
+    # -- the pieces of an attempt ------------------------------------------------------------------------
+
+    def _adapter(self, ctx: AttemptContext) -> Adapter:
+        adapter = self._adapters[ctx.model_index]
+        if adapter is None:
+            adapter = self._pool.adapter(ctx.spec, self._settings.adapter_overrides)
+            self._adapters[ctx.model_index] = adapter
+        return adapter
+
+    def _request(self, call: Call, ctx: AttemptContext) -> Any:
+        return call.request(self._model_ids[ctx.model_index], ctx)
+
+    def _settle(self, ctx: AttemptContext, usage: Usage | None) -> None:
+        self._ledger.add(ctx.spec.name, usage)
+        if usage is not None and self._count_tokens:
+            ctx.record_tokens(usage.total_tokens)
+
+    def _settle_chat(self, ctx: AttemptContext, response: ChatCompletionResponse) -> ChatCompletionResponse:
+        self._settle(ctx, response.usage)
+        if self._refusals_fall_back:
+            error = refusal_error(response, ctx.spec.name)
+            if error is not None:
+                raise error
+        return response
+
+    def _chat(self, messages: str | Iterable[Any], params: dict[str, Any]) -> Call:
+        return chat_call(messages, params, count_tokens=self._count_tokens)
+
+    def _embedding(self, inputs: str | Iterable[str], params: dict[str, Any]) -> Call:
+        return embedding_call(inputs, params, count_tokens=self._count_tokens)
+
+    def _image(self, prompt: str, params: dict[str, Any]) -> Call:
+        return image_call(prompt, params, count_tokens=self._count_tokens)
+
+
+class Client(_BaseClient):
+    """The synchronous client. ``Client(model, **options)``; see the module docstring."""
+
+    def complete(self, messages: str | Iterable[Any], **params: Any) -> ChatCompletionResponse:
+        """A chat completion. ``messages``: OpenAI-style dicts (``AssistantMessage``s are accepted for
+        assistant turns) or one string for a single user message. ``params``: ``ChatCompletionRequest``
+        fields (``temperature``, ``tools``, ``max_tokens``, ``timeout``, ...); others go to ``extra_body``."""
+        call = self._chat(messages, params)
+
+        def attempt(ctx: AttemptContext) -> ChatCompletionResponse:
+            response = self._adapter(ctx).completion(self._request(call, ctx))
+            return self._settle_chat(ctx, response)
+
+        return self._policy.call(attempt, tokens=call.tokens)
+
+    def embed(self, inputs: str | Iterable[str], **params: Any) -> EmbeddingResponse:
+        """Embeddings of ``inputs`` (one string or several). ``params``: ``dimensions``,
+        ``encoding_format``, ``timeout``, ...; others go to ``extra_body``."""
+        call = self._embedding(inputs, params)
+
+        def attempt(ctx: AttemptContext) -> EmbeddingResponse:
+            response = self._adapter(ctx).embeddings(self._request(call, ctx))
+            self._settle(ctx, response.usage)
+            return response
+
+        return self._policy.call(attempt, tokens=call.tokens)
+
+    def generate_image(self, prompt: str, **params: Any) -> ImageGenerationResponse:
+        """Images for ``prompt``. ``params``: ``n``, ``size``, ``quality``, ``response_format``,
+        ``messages`` (set: the chat route, for models that answer with images), ...; others go to
+        ``extra_body``."""
+        call = self._image(prompt, params)
+
+        def attempt(ctx: AttemptContext) -> ImageGenerationResponse:
+            response = self._adapter(ctx).generate_image(self._request(call, ctx))
+            self._settle(ctx, response.usage)
+            return response
+
+        return self._policy.call(attempt, tokens=call.tokens)
+
+    def close(self) -> None:
+        """Close the connection pools (shared with ``with_options`` copies). A later call opens new ones.
+        Every pool is closed even when one fails; failures are raised afterwards (several as an
+        ``ExceptionGroup``)."""
+        _raise_all(self._pool.close(), repr(self))
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient):
+    """The asyncio client: the same methods as :class:`Client`, awaited. Close it (``await aclose()`` or
+    ``async with``) before its event loop ends."""
+
+    async def complete(self, messages: str | Iterable[Any], **params: Any) -> ChatCompletionResponse:
+        """As :meth:`Client.complete`."""
+        call = self._chat(messages, params)
+
+        async def attempt(ctx: AttemptContext) -> ChatCompletionResponse:
+            response = await self._adapter(ctx).acompletion(self._request(call, ctx))
+            return self._settle_chat(ctx, response)
+
+        return await self._policy.acall(attempt, tokens=call.tokens)
+
+    async def embed(self, inputs: str | Iterable[str], **params: Any) -> EmbeddingResponse:
+        """As :meth:`Client.embed`."""
+        call = self._embedding(inputs, params)
+
+        async def attempt(ctx: AttemptContext) -> EmbeddingResponse:
+            response = await self._adapter(ctx).aembeddings(self._request(call, ctx))
+            self._settle(ctx, response.usage)
+            return response
+
+        return await self._policy.acall(attempt, tokens=call.tokens)
+
+    async def generate_image(self, prompt: str, **params: Any) -> ImageGenerationResponse:
+        """As :meth:`Client.generate_image`."""
+        call = self._image(prompt, params)
+
+        async def attempt(ctx: AttemptContext) -> ImageGenerationResponse:
+            response = await self._adapter(ctx).agenerate_image(self._request(call, ctx))
+            self._settle(ctx, response.usage)
+            return response
+
+        return await self._policy.acall(attempt, tokens=call.tokens)
+
+    async def aclose(self) -> None:
+        """Close the connection pools and this event loop's Redis connections (shared limits). Every one
+        is closed even when one fails; failures are raised afterwards."""
+        errors = await self._pool.aclose()
+        limiters = self._policy.limiters
+        if limiters is not None:
+            try:
+                await limiters.aclose()
+            except Exception as exc:
+                errors.append(exc)
+        _raise_all(errors, repr(self))
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
