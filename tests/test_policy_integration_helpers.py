@@ -1,0 +1,124 @@
+"""What the end-to-end policy tests share: a chain on the local server run through ``Client`` (sync) or
+``AsyncClient`` (async), and a transport that stamps when each request leaves and each answer arrives,
+so a test can observe the wait between a 429 and its retry from the client's side of the socket."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from modelwire import AsyncClient, Client
+from modelwire.policy import Limiters, ModelLimiter
+from modelwire.testing import LocalProviderServer
+from modelwire.types import ChatCompletionResponse
+
+__all__ = ["KEY", "Runner", "anthropic_model", "openai_model", "runner"]
+
+KEY = "sk-policy-integration-key"
+# Without a Retry-After the jitter stays below 50 ms: any longer wait a test sees was asked for.
+QUICK = {"initial_retry_delay": 0.01, "max_retry_delay": 0.05}
+
+
+class QuickLimiters(Limiters):
+    """The process's kind of limiters, with the cool-down after an overload that gave no Retry-After
+    shortened from 2 s to 50 ms, so a burst of three 503s does not take six seconds of test time."""
+
+    def for_spec(self, spec: Any, shared: Any = None) -> ModelLimiter:
+        limiter = super().for_spec(spec, shared)
+        limiter.aimd.cooldown = 0.05
+        return limiter
+
+
+class Timeline:
+    """(what, monotonic, wall clock) for every request sent and every answer's head received."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, float, float]] = []
+
+    def mark(self, what: str) -> None:
+        self.events.append((what, time.monotonic(), time.time()))
+
+    def of(self, what: str) -> list[tuple[float, float]]:
+        return [(mono, wall) for kind, mono, wall in self.events if kind == what]
+
+
+class TimedTransport(httpx.HTTPTransport):
+    def __init__(self, timeline: Timeline) -> None:
+        super().__init__()
+        self.timeline = timeline
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.timeline.mark("sent")
+        response = super().handle_request(request)
+        self.timeline.mark("answered")
+        return response
+
+
+class TimedAsyncTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, timeline: Timeline) -> None:
+        super().__init__()
+        self.timeline = timeline
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.timeline.mark("sent")
+        response = await super().handle_async_request(request)
+        self.timeline.mark("answered")
+        return response
+
+
+def openai_model(server: LocalProviderServer, model: str, **fields: Any) -> dict[str, Any]:
+    return {"name": f"openai/{model}", "api_base": server.openai_base_url, "api_key": KEY, **fields}
+
+
+def anthropic_model(server: LocalProviderServer, model: str, **fields: Any) -> dict[str, Any]:
+    return {"name": f"anthropic/{model}", "api_base": server.anthropic_base_url, "api_key": KEY, **fields}
+
+
+class Runner:
+    """Runs one call through a fresh client of the chosen kind, with limiters of the test's own (a 429
+    in one test must not cool down the next one's models)."""
+
+    def __init__(self, mode: str, server: LocalProviderServer) -> None:
+        self.mode = mode
+        self.server = server
+        self.timeline = Timeline()
+        self.limiters = QuickLimiters()
+
+    def _options(self, options: dict[str, Any]) -> dict[str, Any]:
+        transport: dict[str, Any] = (
+            {"transport": TimedTransport(self.timeline)}
+            if self.mode == "sync"
+            else {"async_transport": TimedAsyncTransport(self.timeline)}
+        )
+        return {**QUICK, "limiters": self.limiters, **transport, **options}
+
+    def complete(self, chain: Any, messages: Any = "hi", **options: Any) -> ChatCompletionResponse:
+        settings = self._options(options)
+        if self.mode == "sync":
+            with Client(chain, **settings) as client:
+                return client.complete(messages)
+
+        async def run() -> ChatCompletionResponse:
+            async with AsyncClient(chain, **settings) as client:
+                return await client.complete(messages)
+
+        return asyncio.run(run())
+
+    def count(self, route: str, model: str) -> int:
+        return len(self.server.requests_for(route, model=model))
+
+    def gap_after_first_answer(self) -> tuple[float, float, float]:
+        """(seconds between the first answer and the second request, wall clock of that answer, wall
+        clock of the second request)."""
+        (answer_mono, answer_wall), *_ = self.timeline.of("answered")
+        _, (resend_mono, resend_wall), *_ = self.timeline.of("sent")
+        return resend_mono - answer_mono, answer_wall, resend_wall
+
+
+@pytest.fixture(params=["sync", "async"])
+def runner(request: pytest.FixtureRequest, local_server: LocalProviderServer) -> Runner:
+    return Runner(request.param, local_server)
