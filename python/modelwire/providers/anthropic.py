@@ -19,6 +19,7 @@ from modelwire.exceptions import ModelwireWarning, UnsupportedCapabilityError
 from modelwire.parsing.anthropic import parse_anthropic_message
 from modelwire.providers._base import HttpAdapter, PreparedRequest, resolve_api_key, spec_options
 from modelwire.providers.catalog import PROVIDERS, env_value
+from modelwire.providers.streaming import AsyncChatStream, ChatStream
 from modelwire.request import TransportKwargs
 from modelwire.request.anthropic import anthropic_body_fields
 from modelwire.transport import TimeoutSpec
@@ -140,6 +141,18 @@ class AnthropicClient(HttpAdapter):
 
     async def acompletion(self, request: ChatCompletionRequest) -> ChatCompletionResponse:
         return await self._acall(self._prepare_chat(request), parse_anthropic_message)
+
+    def stream(self, request: ChatCompletionRequest) -> ChatStream:
+        """A streamed Messages call: a context manager and iterator of typed events whose
+        ``final_response()`` returns the folded ``ChatCompletionResponse`` (thinking blocks and their
+        signatures included). See :mod:`modelwire.providers.streaming`."""
+        prepared = self._prepare_chat(request, stream=True)
+        return ChatStream(self, prepared, "anthropic", parse_anthropic_message)
+
+    def astream(self, request: ChatCompletionRequest) -> AsyncChatStream:
+        """The async twin of :meth:`stream`."""
+        prepared = self._prepare_chat(request, stream=True)
+        return AsyncChatStream(self, prepared, "anthropic", parse_anthropic_message)
 
     # --- what the Messages API does not offer ----------------------------------------------------------
 

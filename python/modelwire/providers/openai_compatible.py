@@ -18,6 +18,7 @@ from modelwire.exceptions import ModelwireWarning, UnsupportedParamsError
 from modelwire.parsing import parse_chat_completion, parse_embeddings, parse_image_generation
 from modelwire.providers._base import HttpAdapter, PreparedRequest, resolve_api_key, spec_options
 from modelwire.providers.catalog import env_value, lookup_provider
+from modelwire.providers.streaming import AsyncChatStream, ChatStream
 from modelwire.request import TransportKwargs
 from modelwire.request.openai import openai_messages
 from modelwire.transport import TimeoutSpec
@@ -164,6 +165,17 @@ class OpenAICompatibleClient(HttpAdapter):
 
     async def acompletion(self, request: ChatCompletionRequest) -> ChatCompletionResponse:
         return await self._acall(self._prepare_chat(request), parse_chat_completion)
+
+    def stream(self, request: ChatCompletionRequest) -> ChatStream:
+        """A streamed chat completion (usage included): a context manager and iterator of typed events
+        whose ``final_response()`` returns the folded ``ChatCompletionResponse``. Nothing is sent before
+        it is opened or iterated; see :mod:`modelwire.providers.streaming` for failures and closing."""
+        return ChatStream(self, self._prepare_chat(request, stream=True), "openai", parse_chat_completion)
+
+    def astream(self, request: ChatCompletionRequest) -> AsyncChatStream:
+        """The async twin of :meth:`stream` (``async with`` / ``async for`` / ``await final_response()``)."""
+        prepared = self._prepare_chat(request, stream=True)
+        return AsyncChatStream(self, prepared, "openai", parse_chat_completion)
 
     # --- embeddings ------------------------------------------------------------------------------------
 

@@ -14,6 +14,17 @@ from modelwire.types.chat import (
 from modelwire.types.embeddings import EmbeddingResponse
 from modelwire.types.images import ImageGenerationResponse, ImagePayload
 from modelwire.types.requests import ChatCompletionRequest, EmbeddingRequest, ImageGenerationRequest
+from modelwire.types.stream import (
+    ReasoningDelta,
+    RefusalDelta,
+    StreamEvent,
+    StreamFinish,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallStart,
+    UsageUpdate,
+)
 from modelwire.types.usage import Usage
 
 __all__ = [
@@ -29,8 +40,17 @@ __all__ = [
     "ImageGenerationRequest",
     "ImageGenerationResponse",
     "ImagePayload",
+    "ReasoningDelta",
+    "RefusalDelta",
+    "StreamEvent",
+    "StreamFinish",
+    "TextDelta",
     "ThinkingBlock",
     "ToolCall",
+    "ToolCallDelta",
+    "ToolCallEnd",
+    "ToolCallStart",
     "Usage",
+    "UsageUpdate",
     "new_tool_call_id",
 ]

@@ -1,0 +1,256 @@
+"""Anthropic Messages stream events (``message_start``, ``content_block_*``, ``message_delta``, ...)
+folded into stream events and one ``ChatCompletionResponse`` (docs/stream-rules.md, section 4), with the
+non-streamed parser's conventions (docs/parsing-rules-anthropic.md). The pure-Python twin of
+``rust/modelwire-core/src/stream/anthropic.rs``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from modelwire.parsing.pure._read import Fault, at, expected, opt_dict, opt_int, opt_list, opt_str
+from modelwire.parsing.pure.sse import SseEvent
+from modelwire.parsing.pure.stream_fold import Call, StreamFolder, Thinking, load_event
+from modelwire.types import Usage
+from modelwire.types.stream import StreamEvent
+
+__all__ = ["AnthropicStreamFolder"]
+
+_USAGE_FIELDS = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens")
+
+
+class _Block:
+    """A content block as read: its type and the members that type reads."""
+
+    __slots__ = ("arguments", "id", "kind", "name", "signature", "text")
+
+    def __init__(self, kind: str | None) -> None:
+        self.kind = kind
+        self.text: str | None = None  # text, thinking, or redacted data
+        self.signature: str | None = None
+        self.id: str | None = None
+        self.name = ""
+        self.arguments: str | None = None  # tool_use `input`, serialized
+
+
+class AnthropicStreamFolder(StreamFolder):
+    """Messages API events as Server-Sent Events; ``message_stop`` ends the stream. The response always
+    has one choice (index 0), as a non-streamed Messages response does."""
+
+    __slots__ = ("_blocks", "_usage")
+
+    def __init__(self, provider: str = "anthropic") -> None:
+        super().__init__(provider)
+        self._blocks: dict[int, Thinking | Call | str | None] = {}
+        # Anthropic's own counts, as last reported (message_delta totals are cumulative).
+        self._usage: list[int | None] = [None] * 5
+        self._state.choice(0)
+
+    def _event(self, event: SseEvent, number: int, out: list[StreamEvent]) -> None:
+        data = event.data
+        if event.event == "error":
+            self.error = data
+            return
+        if not data:
+            return
+        obj = load_event(data, number, self.provider)
+        kind = opt_str(obj, "type", "")
+        if kind == "content_block_delta":
+            self._delta(obj, out)
+        elif kind == "content_block_start":
+            index = _index(obj)
+            block = opt_dict(obj, "content_block", "")
+            if block is None:
+                raise _required(obj, "content_block", "", "an object")
+            self._start(index, _read_block(block, "content_block"), out)
+        elif kind == "content_block_stop":
+            self._stop(_index(obj), out)
+        elif kind == "message_start":
+            self._message_start(obj, out)
+        elif kind == "message_delta":
+            delta = opt_dict(obj, "delta", "") or {}
+            stop = _read_stop(delta, "delta")
+            usage = _read_usage(obj.get("usage"), "usage")
+            self._finish(*stop, out)
+            self._set_usage(usage, out)
+        elif kind == "message_stop":
+            self._state.end_all(out)
+            self.done = True
+        elif kind == "error":
+            self.error = data
+
+    # --- events ------------------------------------------------------------------------------------------
+
+    def _message_start(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
+        message = opt_dict(obj, "message", "")
+        if message is None:
+            return
+        id = opt_str(message, "id", "message")
+        model = opt_str(message, "model", "message")
+        blocks = [
+            _read_block(block, f"message.content[{i}]")
+            for i, block in enumerate(opt_list(message, "content", "message") or ())
+        ]
+        stop = _read_stop(message, "message")
+        usage = _read_usage(message.get("usage"), "message.usage")
+        self._state.identify(id, model)
+        for i, block in enumerate(blocks):
+            self._start(i, block, out)
+            self._stop(i, out)
+        self._finish(*stop, out)
+        self._set_usage(usage, out)
+
+    def _start(self, index: int, block: _Block, out: list[StreamEvent]) -> None:
+        state = self._state
+        choice = state.choice(0)
+        target: Thinking | Call | str | None = None
+        if block.kind == "text":
+            target = "text"
+            if block.text is not None:
+                state.text(choice, block.text, out)
+        elif block.kind == "thinking":
+            target = Thinking(None, block.signature, None)
+            choice.thinking.append(target)
+            self._think(target, block.text, out)
+        elif block.kind == "redacted_thinking":
+            choice.thinking.append(Thinking(None, None, block.text))
+        elif block.kind == "tool_use":
+            target = state.start_call(choice, index, block.id, block.name, out)
+            if block.arguments is not None:
+                target.fallback = block.arguments
+        self._blocks[index] = target
+
+    def _delta(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
+        index = _index(obj)
+        delta = opt_dict(obj, "delta", "") or {}
+        kind = opt_str(delta, "type", "delta")
+        member = _DELTA_MEMBERS.get(kind or "")
+        piece = None if member is None else opt_str(delta, member, "delta")
+        target = self._target(index)
+        if piece is None:
+            return
+        state, choice = self._state, self._state.choice(0)
+        if kind == "text_delta" and target == "text":
+            state.text(choice, piece, out)
+        elif kind == "thinking_delta" and isinstance(target, Thinking):
+            self._think(target, piece, out)
+        elif kind == "signature_delta" and isinstance(target, Thinking):
+            target.signature = piece
+        elif kind == "input_json_delta" and isinstance(target, Call):
+            state.arguments(choice, target, piece, out)
+
+    def _stop(self, index: int, out: list[StreamEvent]) -> None:
+        target = self._target(index)
+        if isinstance(target, Call):
+            self._state.end_call(self._state.choice(0), target, out)
+
+    def _target(self, index: int) -> Thinking | Call | str | None:
+        if index not in self._blocks:
+            raise Fault(f"content block {index} was never started", "index")
+        return self._blocks[index]
+
+    # --- folding helpers ---------------------------------------------------------------------------------
+
+    def _think(self, thinking: Thinking, piece: str | None, out: list[StreamEvent]) -> None:
+        if piece is None:
+            return
+        thinking.text = piece if thinking.text is None else thinking.text + piece
+        if piece:
+            choice = self._state.choice(0)
+            # Blocks are joined with "\n" in reasoning_content, as in a non-streamed response.
+            if not thinking.told and choice.reasoning:
+                piece = "\n" + piece
+            thinking.told = True
+            self._state.reasoning(choice, piece, out)
+
+    def _finish(self, reason: str | None, explanation: str | None, out: list[StreamEvent]) -> None:
+        choice = self._state.choice(0)
+        if reason == "refusal" and explanation and not choice.refusal:
+            self._state.refusal(choice, explanation, out)
+        self._state.finish(choice, reason, out)
+
+    def _set_usage(self, read: tuple[list[int | None], str | None] | None, out: list[StreamEvent]) -> None:
+        if read is None:
+            return
+        counts, tier = read
+        self._usage = [new if new is not None else old for old, new in zip(self._usage, counts, strict=True)]
+        self._state.describe(None, tier, None)
+        uncached, cache_read, cache_write, output, thinking = self._usage
+        # Anthropic counts cached prompt tokens apart from input_tokens; the canonical count includes them.
+        prompt = None if uncached is None else uncached + (cache_read or 0) + (cache_write or 0)
+        usage = Usage(
+            prompt,
+            output,
+            None if prompt is None or output is None else prompt + output,
+            thinking,
+            cache_read,
+            cache_write,
+            "provider" if thinking is not None else None,
+        )
+        self._state.set_usage(usage, out)
+
+
+_DELTA_MEMBERS = {
+    "text_delta": "text",
+    "thinking_delta": "thinking",
+    "signature_delta": "signature",
+    "input_json_delta": "partial_json",
+}
+
+
+def _index(obj: dict[str, Any]) -> int:
+    index = opt_int(obj, "index", "")
+    if index is None:
+        raise _required(obj, "index", "", "an integer")
+    return index
+
+
+def _required(obj: dict[str, Any], key: str, path: str, what: str) -> Fault:
+    """The fault of a required member that is absent or null."""
+    if key not in obj:
+        return Fault("missing required field", at(path, key))
+    return expected(what, None, at(path, key))
+
+
+def _read_block(block: Any, path: str) -> _Block:
+    if type(block) is not dict:
+        raise expected("an object", block, path)
+    read = _Block(opt_str(block, "type", path))
+    if read.kind == "text":
+        read.text = opt_str(block, "text", path)
+    elif read.kind == "thinking":
+        read.text = opt_str(block, "thinking", path)
+        read.signature = opt_str(block, "signature", path)
+    elif read.kind == "redacted_thinking":
+        read.text = opt_str(block, "data", path)
+        if read.text is None:
+            raise _required(block, "data", path, "a string")
+    elif read.kind == "tool_use":
+        read.id = opt_str(block, "id", path) or None
+        name = opt_str(block, "name", path)
+        if name is None:
+            raise _required(block, "name", path, "a string")
+        read.name = name
+        arguments = opt_dict(block, "input", path)
+        read.arguments = None if arguments is None else orjson.dumps(arguments).decode()
+    return read
+
+
+def _read_stop(obj: dict[str, Any], path: str) -> tuple[str | None, str | None]:
+    reason = opt_str(obj, "stop_reason", path)
+    details = opt_dict(obj, "stop_details", path)
+    explanation = None if details is None else opt_str(details, "explanation", at(path, "stop_details"))
+    return reason, explanation
+
+
+def _read_usage(raw: Any, path: str) -> tuple[list[int | None], str | None] | None:
+    if raw is None:
+        return None
+    if type(raw) is not dict:
+        raise expected("an object", raw, path)
+    counts = [opt_int(raw, name, path) for name in _USAGE_FIELDS]
+    details = opt_dict(raw, "output_tokens_details", path)
+    details_path = at(path, "output_tokens_details")
+    counts.append(None if details is None else opt_int(details, "thinking_tokens", details_path))
+    return counts, opt_str(raw, "service_tier", path)

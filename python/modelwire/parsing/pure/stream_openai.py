@@ -1,0 +1,254 @@
+"""OpenAI-compatible chat completion chunks (``chat.completion.chunk``) folded into stream events and one
+``ChatCompletionResponse`` (docs/stream-rules.md, section 3). The pure-Python twin of
+``rust/modelwire-core/src/stream/openai.rs``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from modelwire.parsing.pure._read import at, expected, opt_dict, opt_int, opt_list, opt_str
+from modelwire.parsing.pure.sse import SseEvent
+from modelwire.parsing.pure.stream_fold import ChoiceState, FoldState, StreamFolder, load_event
+from modelwire.parsing.pure.usage import parse_usage
+from modelwire.types.stream import StreamEvent
+
+__all__ = ["OpenAIStreamFolder"]
+
+_TEXT_BLOCKS = frozenset({None, "text", "output_text"})
+_REASONING_BLOCKS = frozenset({"thinking", "reasoning"})
+_LEGACY = None  # the key of a legacy `function_call` (no provider index can be None)
+
+
+class OpenAIStreamFolder(StreamFolder):
+    """Chat completion chunks as Server-Sent Events; ``data: [DONE]`` ends the stream."""
+
+    __slots__ = ()
+
+    def __init__(self, provider: str = "openai") -> None:
+        super().__init__(provider)
+
+    def _event(self, event: SseEvent, number: int, out: list[StreamEvent]) -> None:
+        data = event.data
+        if event.event == "error":
+            self.error = data
+            return
+        if not data:
+            return
+        if data == "[DONE]":
+            self._state.end_all(out)
+            self.done = True
+            return
+        chunk = load_event(data, number, self.provider)
+        _apply(self._state, _Chunk(chunk), out)
+        if chunk.get("error") is not None:  # OpenRouter: an error object inside a 200 stream
+            self.error = data
+
+
+class _Tool:
+    __slots__ = ("arguments", "id", "key", "name")
+
+    def __init__(self, key: Any, id: str | None, name: str, arguments: str) -> None:
+        self.key = key
+        self.id = id
+        self.name = name
+        self.arguments = arguments
+
+
+class _Delta:
+    __slots__ = ("content", "finish", "index", "logprobs", "reasoning", "refusal", "tools")
+
+    def __init__(self) -> None:
+        self.index = 0
+        self.content: str | None = None
+        self.reasoning = ""
+        self.refusal = ""
+        self.tools: list[_Tool] = []
+        self.finish: str | None = None
+        self.logprobs: tuple[list[Any] | None, list[Any] | None] | None = None
+
+
+class _Chunk:
+    __slots__ = ("choices", "created", "fingerprint", "id", "model", "tier", "usage")
+
+    def __init__(self, chunk: dict[str, Any]) -> None:
+        """Every field the rules read, checked; nothing is applied yet."""
+        self.id = opt_str(chunk, "id", "")
+        self.model = opt_str(chunk, "model", "")
+        self.created = opt_int(chunk, "created", "")
+        self.fingerprint = opt_str(chunk, "system_fingerprint", "")
+        self.tier = opt_str(chunk, "service_tier", "")
+        usage = parse_usage(chunk.get("usage"), "usage")
+        groq = opt_dict(chunk, "x_groq", "")
+        groq_usage = None if groq is None else parse_usage(groq.get("usage"), "x_groq.usage")
+        self.usage = usage if usage is not None else groq_usage
+        items = opt_list(chunk, "choices", "") or ()
+        self.choices = [_read_choice(item, i) for i, item in enumerate(items)]
+
+
+def _read_choice(item: Any, position: int) -> _Delta:
+    path = f"choices[{position}]"
+    if type(item) is not dict:
+        raise expected("an object", item, path)
+    read = _Delta()
+    index = opt_int(item, "index", path)
+    read.index = position if index is None else index
+    read.finish = opt_str(item, "finish_reason", path)
+    logprobs = opt_dict(item, "logprobs", path)
+    if logprobs is not None:
+        lp_path = at(path, "logprobs")
+        read.logprobs = (opt_list(logprobs, "content", lp_path), opt_list(logprobs, "refusal", lp_path))
+    delta = opt_dict(item, "delta", path)
+    if delta is not None:
+        _read_delta(delta, at(path, "delta"), read)
+    return read
+
+
+def _read_delta(delta: dict[str, Any], path: str, read: _Delta) -> None:
+    thinking: list[str] = []
+    content = delta.get("content")
+    if type(content) is list:
+        content = _content_blocks(content, at(path, "content"), thinking)
+    elif content is not None and type(content) is not str:
+        raise expected("a string or an array", content, at(path, "content"))
+    read.content = content
+    # One fragment of reasoning per delta: the first non-empty source (OpenRouter repeats `reasoning`
+    # in `reasoning_details`), every source checked.
+    reasoning = opt_str(delta, "reasoning", path)
+    reasoning_content = opt_str(delta, "reasoning_content", path)
+    details = _reasoning_details(delta, path)
+    read.reasoning = reasoning or reasoning_content or "".join(thinking) or details
+    read.refusal = opt_str(delta, "refusal", path) or ""
+    tools = opt_list(delta, "tool_calls", path) or ()
+    read.tools = [_read_tool(call, f"{path}.tool_calls[{j}]", j) for j, call in enumerate(tools)]
+    legacy = opt_dict(delta, "function_call", path)
+    if legacy is not None:
+        legacy_path = at(path, "function_call")
+        name = opt_str(legacy, "name", legacy_path) or ""
+        read.tools.append(_Tool(_LEGACY, None, name, _arguments(legacy, legacy_path)))
+
+
+def _content_blocks(blocks: list[Any], path: str, thinking: list[str]) -> str | None:
+    texts: list[str] = []
+    for j, block in enumerate(blocks):
+        block_path = f"{path}[{j}]"
+        if type(block) is not dict:
+            raise expected("an object", block, block_path)
+        kind = opt_str(block, "type", block_path)
+        if kind in _TEXT_BLOCKS:
+            text = opt_str(block, "text", block_path)
+            if text is not None:
+                texts.append(text)
+        elif kind in _REASONING_BLOCKS:
+            thinking.extend(_thinking_texts(block, block_path))
+    return "".join(texts) if texts else None
+
+
+def _thinking_texts(block: dict[str, Any], path: str) -> list[str]:
+    value = block.get("thinking")
+    text = opt_str(block, "text", path)
+    if value is None:
+        return [] if text is None else [text]
+    if type(value) is str:
+        return [value]
+    if type(value) is not list:
+        raise expected("a string or an array", value, at(path, "thinking"))
+    texts = []
+    for k, item in enumerate(value):
+        item_path = f"{path}.thinking[{k}]"
+        if type(item) is not dict:
+            raise expected("an object", item, item_path)
+        piece = opt_str(item, "text", item_path)
+        if piece is not None:
+            texts.append(piece)
+    return texts
+
+
+def _reasoning_details(delta: dict[str, Any], path: str) -> str:
+    texts = []
+    for j, detail in enumerate(opt_list(delta, "reasoning_details", path) or ()):
+        detail_path = f"{path}.reasoning_details[{j}]"
+        if type(detail) is not dict:
+            raise expected("an object", detail, detail_path)
+        kind = opt_str(detail, "type", detail_path)
+        if kind == "reasoning.text":
+            text = opt_str(detail, "text", detail_path)
+        elif kind == "reasoning.summary":
+            text = opt_str(detail, "summary", detail_path)
+        else:
+            continue
+        if text is not None:
+            texts.append(text)
+    return "".join(texts)
+
+
+def _read_tool(call: Any, path: str, position: int) -> _Tool:
+    if type(call) is not dict:
+        raise expected("an object", call, path)
+    index = opt_int(call, "index", path)
+    key = position if index is None else index
+    call_id = opt_str(call, "id", path) or None
+    if opt_str(call, "type", path) == "custom":
+        custom = opt_dict(call, "custom", path) or {}
+        custom_path = at(path, "custom")
+        name = opt_str(custom, "name", custom_path) or ""
+        return _Tool(key, call_id, name, opt_str(custom, "input", custom_path) or "")
+    function = opt_dict(call, "function", path) or {}
+    function_path = at(path, "function")
+    name = opt_str(function, "name", function_path) or ""
+    return _Tool(key, call_id, name, _arguments(function, function_path))
+
+
+def _arguments(function: dict[str, Any], path: str) -> str:
+    value = function.get("arguments")
+    if value is None:
+        return ""
+    if type(value) is str:
+        return value
+    if type(value) is dict:
+        return orjson.dumps(value).decode()
+    raise expected("a string or an object", value, at(path, "arguments"))
+
+
+def _apply(state: FoldState, read: _Chunk, out: list[StreamEvent]) -> None:
+    state.identify(read.id, read.model)
+    state.describe(read.fingerprint, read.tier, read.created)
+    for delta in read.choices:
+        choice = state.choice(delta.index)
+        state.reasoning(choice, delta.reasoning, out)
+        if delta.content is not None:
+            state.text(choice, delta.content, out)
+        state.refusal(choice, delta.refusal, out)
+        for tool in delta.tools:
+            _apply_tool(state, choice, tool, out)
+        if delta.logprobs is not None:
+            _merge_logprobs(choice, *delta.logprobs)
+        state.finish(choice, delta.finish, out)
+    state.set_usage(read.usage, out)
+
+
+def _apply_tool(state: FoldState, choice: ChoiceState, tool: _Tool, out: list[StreamEvent]) -> None:
+    # The latest call with this key continues, unless the fragment names another id: servers that give
+    # every call index 0 (Ollama, some proxies) start each call with its own id.
+    call = next((c for c in reversed(choice.calls) if c.key == tool.key), None)
+    if call is None or (tool.id and call.provider_id and tool.id != call.provider_id):
+        call = state.start_call(choice, tool.key, tool.id, tool.name, out)
+    else:
+        if tool.id and not call.provider_id:
+            call.provider_id = call.id = tool.id
+        if tool.name and not call.name:
+            call.name = tool.name
+    state.arguments(choice, call, tool.arguments, out)
+
+
+def _merge_logprobs(choice: ChoiceState, content: list[Any] | None, refusal: list[Any] | None) -> None:
+    choice.has_logprobs = True
+    if content is not None:
+        if choice.logprobs_content is None:
+            choice.logprobs_content = []
+        choice.logprobs_content.extend(content)
+    if refusal is not None:
+        if choice.logprobs_refusal is None:
+            choice.logprobs_refusal = []
+        choice.logprobs_refusal.extend(refusal)

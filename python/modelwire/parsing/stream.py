@@ -1,0 +1,61 @@
+"""Stream folding: SSE bytes of a streamed chat completion in, typed stream events and one final
+``ChatCompletionResponse`` out; the Rust folder when the extension is loaded, else the pure-Python twin.
+
+    folder = OpenAIStreamFolder(provider="groq")      # or AnthropicStreamFolder()
+    for chunk in response.iter_bytes():
+        for event in folder.feed(chunk): ...
+    events = folder.finish()
+    final = folder.response()
+
+``folder.error`` holds the data of an error event sent inside the stream (folding stops there; the
+providers layer classifies it); ``folder.done`` is set by the terminator (``[DONE]``, ``message_stop``).
+Bad bytes raise :class:`~modelwire.exceptions.ResponseParseError` after the events before them were
+returned. Rules: docs/stream-rules.md; both backends return equal events and responses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from modelwire._backend import core
+from modelwire.parsing.pure import stream_anthropic as _anthropic
+from modelwire.parsing.pure import stream_openai as _openai
+from modelwire.types import ChatCompletionResponse
+from modelwire.types.stream import StreamEvent
+
+__all__ = ["AnthropicStreamFolder", "OpenAIStreamFolder", "StreamFolder", "StreamFormat", "stream_folder"]
+
+StreamFormat = Literal["openai", "anthropic"]
+
+
+class StreamFolder(Protocol):
+    """What both folders (and both backends) offer."""
+
+    @property
+    def error(self) -> str | None: ...
+
+    @property
+    def done(self) -> bool: ...
+
+    def feed(self, chunk: bytes) -> list[StreamEvent]: ...
+
+    def finish(self) -> list[StreamEvent]: ...
+
+    def response(self) -> ChatCompletionResponse: ...
+
+
+if TYPE_CHECKING:  # both backends have the twin's signatures (see _core.pyi)
+    from modelwire.parsing.pure.stream_anthropic import AnthropicStreamFolder
+    from modelwire.parsing.pure.stream_openai import OpenAIStreamFolder
+else:
+    _rust_openai = getattr(core, "OpenAIStreamFolder", None)
+    _rust_anthropic = getattr(core, "AnthropicStreamFolder", None)
+    OpenAIStreamFolder = _rust_openai or _openai.OpenAIStreamFolder
+    AnthropicStreamFolder = _rust_anthropic or _anthropic.AnthropicStreamFolder
+
+
+def stream_folder(format: StreamFormat, provider: str) -> StreamFolder:
+    """A new folder for ``format`` whose results and errors carry ``provider``."""
+    if format == "anthropic":
+        return AnthropicStreamFolder(provider)
+    return OpenAIStreamFolder(provider)
