@@ -14,4 +14,5 @@ pub mod json;
 pub mod media;
 pub mod message;
 pub mod sse;
+pub mod stream;
 pub mod usage;

@@ -52,7 +52,7 @@ impl Slot {
 }
 
 impl Class {
-    fn load(py: Python<'_>, module: &str, name: &str, slots: &[&str]) -> PyResult<Self> {
+    pub fn load(py: Python<'_>, module: &str, name: &str, slots: &[&str]) -> PyResult<Self> {
         let class = py.import(module)?.getattr(name)?.cast_into::<PyType>()?;
         let declared = class.getattr("__slots__")?;
         let expected = PyTuple::new(py, slots)?;

@@ -7,8 +7,14 @@ use pyo3::types::{PyDict, PyString};
 use crate::classes::types;
 
 /// `ParseError` -> `modelwire.ResponseParseError(message, provider=, path=, offset=, snippet=)`; the
-/// exception's constructor redacts and truncates the snippet.
-pub fn parse_error(py: Python<'_>, error: ParseError, provider: &Bound<'_, PyString>) -> PyErr {
+/// exception's constructor redacts and truncates the snippet. `provider` is `None` where no provider is
+/// known (the SSE and NDJSON decoders).
+pub fn parse_error<'a, 'py: 'a>(
+    py: Python<'py>,
+    error: ParseError,
+    provider: impl Into<Option<&'a Bound<'py, PyString>>>,
+) -> PyErr {
+    let provider = provider.into();
     let build = || -> PyResult<PyErr> {
         let kwargs = PyDict::new(py);
         kwargs.set_item("provider", provider)?;

@@ -8,6 +8,7 @@ mod classes;
 mod convert;
 mod errors;
 mod sse;
+mod stream;
 mod values;
 
 use pyo3::prelude::*;
@@ -90,5 +91,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_image_generation, m)?)?;
     m.add_function(wrap_pyfunction!(body::request_body, m)?)?;
     sse::register(m)?;
+    stream::register(m)?;
     Ok(())
 }

@@ -1,14 +1,16 @@
 //! `SseDecoder` and `NdjsonDecoder` for Python: the core decoders, with events built as the twin's
 //! `modelwire.parsing.pure.sse.SseEvent` so both backends return equal objects.
 
+use modelwire_core::error::ParseError;
 use modelwire_core::sse::{self as core, InvalidUtf8};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList, PyString, PyType};
+use pyo3::types::{PyList, PyString, PyType};
+
+use crate::errors;
 
 static SSE_EVENT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static RESPONSE_PARSE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<SseDecoder>()?;
@@ -89,15 +91,13 @@ fn events<'py>(
     Ok(list)
 }
 
-// TODO(merge): fold into the binding's single core-error -> Python mapping function once it exists.
+/// Invalid UTF-8 as the twin reports it (no provider: a decoder does not know one).
 fn parse_error(py: Python<'_>, err: InvalidUtf8, what: &str) -> PyErr {
-    let build = || -> PyResult<PyErr> {
-        let class =
-            RESPONSE_PARSE_ERROR.import(py, "modelwire.exceptions", "ResponseParseError")?;
-        let kwargs = PyDict::new(py);
-        kwargs.set_item("offset", err.offset)?;
-        let error = class.call((format!("invalid UTF-8 in the {what}"),), Some(&kwargs))?;
-        Ok(PyErr::from_value(error))
+    let error = ParseError {
+        message: format!("invalid UTF-8 in the {what}"),
+        path: None,
+        offset: usize::try_from(err.offset).ok(),
+        snippet: None,
     };
-    build().unwrap_or_else(|failure| failure)
+    errors::parse_error(py, error, None)
 }

@@ -233,7 +233,10 @@ def _read_block(block: Any, path: str) -> _Block:
             raise _required(block, "name", path, "a string")
         read.name = name
         arguments = opt_dict(block, "input", path)
-        read.arguments = None if arguments is None else orjson.dumps(arguments).decode()
+        try:
+            read.arguments = None if arguments is None else orjson.dumps(arguments).decode()
+        except orjson.JSONEncodeError:  # nested deeper than orjson writes
+            raise Fault("input is nested too deeply to serialize", at(path, "input")) from None
     return read
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from modelwire.parsing.pure._read import at, expected, opt_dict, opt_int, opt_list, opt_str
+from modelwire.parsing.pure._read import Fault, at, expected, opt_dict, opt_int, opt_list, opt_str
 from modelwire.parsing.pure.sse import SseEvent
 from modelwire.parsing.pure.stream_fold import ChoiceState, FoldState, StreamFolder, load_event
 from modelwire.parsing.pure.usage import parse_usage
@@ -207,7 +207,10 @@ def _arguments(function: dict[str, Any], path: str) -> str:
     if type(value) is str:
         return value
     if type(value) is dict:
-        return orjson.dumps(value).decode()
+        try:
+            return orjson.dumps(value).decode()
+        except orjson.JSONEncodeError:  # nested deeper than orjson writes
+            raise Fault("arguments are nested too deeply to serialize", at(path, "arguments")) from None
     raise expected("a string or an object", value, at(path, "arguments"))
 
 

@@ -1,0 +1,246 @@
+//! Folding streamed chat completions: SSE bytes in, canonical stream events and the folded state out.
+//!
+//! Two formats share one driver and one state: OpenAI-compatible `chat.completion.chunk`s (`openai`)
+//! and Anthropic Messages events (`anthropic`). Rules: docs/stream-rules.md; the pure-Python twin is
+//! `modelwire.parsing.pure.stream_*`. Each SSE event is read completely (every field the rules read is
+//! checked, duplicate keys keep their last value as orjson does) before anything is applied, so an
+//! event with a fault changes nothing. Failures follow the SSE decoder's rule: the events before the
+//! fault are handed over, then the error is returned, and the folder stays failed. An error event sent
+//! inside the stream stops folding and is kept (`error()`) for the caller to classify.
+
+pub mod anthropic;
+mod compact;
+pub mod openai;
+mod state;
+
+pub use state::{Call, Choice, Logprobs, State, Thinking};
+
+use crate::error::{Fault, ParseError, SNIPPET_RADIUS};
+use crate::json::SyntaxError;
+use crate::sse::{SseDecoder, SseEvent};
+use crate::usage::Usage;
+
+/// One canonical stream event; the strings borrow from the event being folded or from the state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Event<'e> {
+    Text {
+        choice: i128,
+        text: &'e str,
+    },
+    Reasoning {
+        choice: i128,
+        text: &'e str,
+    },
+    Refusal {
+        choice: i128,
+        text: &'e str,
+    },
+    /// `id` is `None` when the provider sent none yet: the binding generates one.
+    ToolCallStart {
+        choice: i128,
+        index: usize,
+        id: Option<&'e str>,
+        name: &'e str,
+    },
+    ToolCallDelta {
+        choice: i128,
+        index: usize,
+        arguments: &'e str,
+    },
+    ToolCallEnd {
+        choice: i128,
+        index: usize,
+        call: &'e Call,
+    },
+    Usage(&'e Usage),
+    /// `native` is the finish reason as sent.
+    Finish {
+        choice: i128,
+        native: &'e str,
+    },
+}
+
+/// What an event did to the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// The terminator (`[DONE]`, `message_stop`): nothing after it is folded.
+    Done,
+    /// An error reported inside the stream: its data is kept, nothing after it is folded.
+    Error,
+}
+
+/// One stream format: folds an SSE event into the state.
+pub trait Format {
+    /// Prepares a new state (Anthropic: its one choice exists from the start).
+    fn init(&mut self, _state: &mut State) {}
+
+    fn event(
+        &mut self,
+        state: &mut State,
+        event: &SseEvent,
+        number: u64,
+        emit: &mut state::Emit<'_>,
+    ) -> Result<Flow, ParseError>;
+}
+
+/// SSE bytes in (pieces of any size), events out, through `F`.
+#[derive(Debug)]
+pub struct Folder<F> {
+    decoder: SseDecoder,
+    inner: Inner<F>,
+}
+
+/// Everything but the decoder, so that the decoder's callback can borrow it.
+#[derive(Debug)]
+struct Inner<F> {
+    format: F,
+    state: State,
+    failure: Option<ParseError>,
+    error: Option<String>,
+    done: bool,
+    /// SSE events seen, for error messages.
+    number: u64,
+}
+
+pub type OpenAIFolder = Folder<openai::Chunks>;
+pub type AnthropicFolder = Folder<anthropic::Messages>;
+
+impl<F: Format + Default> Default for Folder<F> {
+    fn default() -> Self {
+        Self::new(F::default())
+    }
+}
+
+impl<F: Format> Inner<F> {
+    fn event(&mut self, event: SseEvent, emit: &mut state::Emit<'_>) {
+        if self.failure.is_some() || self.error.is_some() || self.done {
+            return;
+        }
+        self.number += 1;
+        match self
+            .format
+            .event(&mut self.state, &event, self.number, emit)
+        {
+            Ok(Flow::Continue) => {}
+            Ok(Flow::Done) => self.done = true,
+            Ok(Flow::Error) => self.error = Some(event.data),
+            Err(failure) => self.failure = Some(failure),
+        }
+    }
+}
+
+impl<F: Format> Folder<F> {
+    pub fn new(mut format: F) -> Self {
+        let mut state = State::default();
+        format.init(&mut state);
+        Self {
+            decoder: SseDecoder::new(),
+            inner: Inner {
+                format,
+                state,
+                failure: None,
+                error: None,
+                done: false,
+                number: 0,
+            },
+        }
+    }
+
+    pub fn state(&self) -> &State {
+        &self.inner.state
+    }
+
+    /// The data of an error event sent inside the stream, once one arrived.
+    pub fn error(&self) -> Option<&str> {
+        self.inner.error.as_deref()
+    }
+
+    /// The stream's terminator arrived.
+    pub fn done(&self) -> bool {
+        self.inner.done
+    }
+
+    /// Hands each event completed by `chunk` to `emit`. On a failure the events before it have been
+    /// handed over and the folder is failed from then on.
+    pub fn feed_with(
+        &mut self,
+        chunk: &[u8],
+        emit: &mut impl FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        if let Some(failure) = &self.inner.failure {
+            return Err(failure.clone());
+        }
+        let Self { decoder, inner } = self;
+        let decoded = decoder.feed_with(chunk, |event| inner.event(event, emit));
+        self.settle(decoded)
+    }
+
+    /// End of stream: the last event even without its blank line, then every open tool call ends.
+    pub fn finish_with(&mut self, emit: &mut impl FnMut(Event<'_>)) -> Result<(), ParseError> {
+        if let Some(failure) = &self.inner.failure {
+            return Err(failure.clone());
+        }
+        let Self { decoder, inner } = self;
+        let decoded = decoder.finish_with(|event| inner.event(event, emit));
+        self.settle(decoded)?;
+        let inner = &mut self.inner;
+        if inner.error.is_none() && !inner.done {
+            if let Err(failure) = inner.state.end_all(emit) {
+                let failure = state_error(inner.number, failure);
+                inner.failure = Some(failure.clone());
+                return Err(failure);
+            }
+        }
+        Ok(())
+    }
+
+    fn settle(&mut self, decoded: Result<(), crate::sse::InvalidUtf8>) -> Result<(), ParseError> {
+        if let Err(invalid) = decoded {
+            self.inner.failure.get_or_insert_with(|| ParseError {
+                message: "invalid UTF-8 in the event stream".into(),
+                path: None,
+                offset: usize::try_from(invalid.offset).ok(),
+                snippet: None,
+            });
+        }
+        match &self.inner.failure {
+            Some(failure) => Err(failure.clone()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The data of event `number` is not JSON.
+pub(crate) fn syntax_error(number: u64, error: &SyntaxError, data: &str) -> ParseError {
+    let start = error.offset.saturating_sub(SNIPPET_RADIUS);
+    let end = error.offset.saturating_add(SNIPPET_RADIUS).min(data.len());
+    let window = data.as_bytes().get(start..end).unwrap_or_default();
+    ParseError {
+        message: format!("stream event {number} is not valid JSON: {}", error.reason),
+        path: None,
+        offset: Some(error.offset),
+        snippet: Some(String::from_utf8_lossy(window).into_owned()),
+    }
+}
+
+/// A field of event `number` has the wrong shape.
+pub(crate) fn fault_error(number: u64, fault: Fault) -> ParseError {
+    let error = ParseError::fault(fault);
+    ParseError {
+        message: format!("stream event {number}: {}", error.message),
+        ..error
+    }
+}
+
+/// A failure of the state (a tool call without a name) while folding event `number`.
+pub(crate) fn state_error(number: u64, error: ParseError) -> ParseError {
+    ParseError {
+        message: format!("stream event {number}: {}", error.message),
+        ..error
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests;
