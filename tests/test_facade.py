@@ -20,6 +20,7 @@ from modelwire import (
     ModelRefusalError,
     ModelSpec,
     Usage,
+    UsageLedger,
 )
 from modelwire.policy import Limiters
 from modelwire.testing import LocalProviderServer, Route, faults
@@ -350,3 +351,21 @@ def test_repr_and_lazy_exports() -> None:
     assert "sk-never-shown" not in repr(client.config)
     assert modelwire.Client is Client
     assert "ModelRegistry" in modelwire.__all__
+
+
+def test_the_ledger_sums_like_usage_addition_and_hands_out_copies() -> None:
+    ledger = UsageLedger()
+    first = Usage(input_tokens=1, cache_read_tokens=None)
+    second = Usage(
+        input_tokens=2, output_tokens=3, cache_read_tokens=4, reasoning_token_count_source="provider"
+    )
+    ledger.add("m", first)
+    ledger.add("m", second)
+    ledger.add("m", None)  # answered without usage: a call, no tokens
+    assert ledger.by_model() == {"m": first + second}
+    assert ledger.calls() == {"m": 3}
+    assert (first.input_tokens, first.output_tokens) == (1, None)  # the caller's usage is left alone
+    ledger.by_model()["m"].input_tokens = 99
+    assert ledger.total() == first + second
+    assert ledger.reset() == {"m": first + second}
+    assert (ledger.by_model(), ledger.calls()) == ({}, {})

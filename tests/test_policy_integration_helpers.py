@@ -15,6 +15,7 @@ from modelwire import AsyncClient, Client
 from modelwire.policy import Limiters, ModelLimiter
 from modelwire.testing import LocalProviderServer
 from modelwire.types import ChatCompletionResponse
+from modelwire.types.stream import StreamEvent
 
 __all__ = ["KEY", "Runner", "anthropic_model", "openai_model", "runner"]
 
@@ -105,6 +106,23 @@ class Runner:
         async def run() -> ChatCompletionResponse:
             async with AsyncClient(chain, **settings) as client:
                 return await client.complete(messages)
+
+        return asyncio.run(run())
+
+    def stream(self, chain: Any, received: list[StreamEvent], messages: Any = "hi", **options: Any) -> Any:
+        """Stream through a fresh client, appending every event delivered to ``received`` (kept when the
+        stream fails); returns the final response."""
+        settings = self._options(options)
+        if self.mode == "sync":
+            with Client(chain, **settings) as client, client.stream(messages) as stream:
+                received.extend(stream)
+                return stream.final_response()
+
+        async def run() -> Any:
+            async with AsyncClient(chain, **settings) as client, client.stream(messages) as stream:
+                async for event in stream:  # one by one: what came before a failure is kept
+                    received.append(event)  # noqa: PERF401
+                return await stream.final_response()
 
         return asyncio.run(run())
 

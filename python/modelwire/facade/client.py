@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Self
 from modelwire.facade.calls import Call, chat_call, embedding_call, image_call, refusal_error
 from modelwire.facade.options import Settings, build_settings
 from modelwire.facade.pool import AdapterPool
+from modelwire.facade.stream import AsyncStream, Stream
 from modelwire.facade.usage import UsageLedger
 from modelwire.policy import RetryPolicy
 from modelwire.providers import Adapter, model_id_for
@@ -162,6 +163,12 @@ class Client(_BaseClient):
 
         return self._policy.call(attempt, tokens=call.tokens)
 
+    def stream(self, messages: str | Iterable[Any], **params: Any) -> Stream:
+        """A streamed chat completion (same arguments as :meth:`complete`): a context manager and an
+        iterator of typed events, with ``final_response()``. The request goes out when the stream is
+        opened; failures before its first event are retried, none after (see ``modelwire.facade.stream``)."""
+        return Stream(self, self._chat(messages, params))
+
     def embed(self, inputs: str | Iterable[str], **params: Any) -> EmbeddingResponse:
         """Embeddings of ``inputs`` (one string or several). ``params``: ``dimensions``,
         ``encoding_format``, ``timeout``, ...; others go to ``extra_body``."""
@@ -213,6 +220,11 @@ class AsyncClient(_BaseClient):
             return self._settle_chat(ctx, response)
 
         return await self._policy.acall(attempt, tokens=call.tokens)
+
+    def stream(self, messages: str | Iterable[Any], **params: Any) -> AsyncStream:
+        """As :meth:`Client.stream`: ``async with client.stream(...) as s`` (or ``s = await
+        client.stream(...)``), then ``async for event in s`` and ``await s.final_response()``."""
+        return AsyncStream(self, self._chat(messages, params))
 
     async def embed(self, inputs: str | Iterable[str], **params: Any) -> EmbeddingResponse:
         """As :meth:`Client.embed`."""

@@ -21,6 +21,7 @@ class UsageLedger:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        # Summed in place (one per model, never handed out): no new Usage per call on the hot path.
         self._by_model: dict[str, Usage] = {}
         self._calls: dict[str, int] = {}
 
@@ -31,7 +32,10 @@ class UsageLedger:
             if usage is None:
                 return
             known = self._by_model.get(model)
-            self._by_model[model] = Usage() + usage if known is None else known + usage
+            if known is None:
+                self._by_model[model] = Usage() + usage
+            else:
+                _accumulate(known, usage)
 
     def by_model(self) -> dict[str, Usage]:
         """A snapshot: model -> its summed ``Usage`` (models that reported none are absent)."""
@@ -45,11 +49,10 @@ class UsageLedger:
 
     def total(self) -> Usage:
         """Every model's usage summed (an empty ``Usage`` when nothing was reported)."""
-        with self._lock:
-            values = list(self._by_model.values())
         total = Usage()
-        for usage in values:
-            total = total + usage
+        with self._lock:
+            for usage in self._by_model.values():
+                total = total + usage
         return total
 
     def reset(self) -> Mapping[str, Usage]:
@@ -60,3 +63,18 @@ class UsageLedger:
 
     def __repr__(self) -> str:
         return f"<UsageLedger {self.by_model()!r}>"
+
+
+_COUNTS = ("input_tokens", "output_tokens", "total_tokens", "reasoning_tokens", "cache_read_tokens",
+           "cache_write_tokens", "generated_images")  # fmt: skip
+
+
+def _accumulate(into: Usage, usage: Usage) -> None:
+    """``into += usage`` with ``Usage.__add__``'s rules: a count stays None only if neither reported it."""
+    for name in _COUNTS:
+        value = getattr(usage, name)
+        if value is not None:
+            known = getattr(into, name)
+            setattr(into, name, value if known is None else known + value)
+    if into.reasoning_token_count_source is None:
+        into.reasoning_token_count_source = usage.reasoning_token_count_source
