@@ -42,8 +42,11 @@ def test_the_demo_runs_everything_on_the_embedded_server() -> None:
     embedding = "2 x 32 float32 [0.2406, 0.2831, 0.0960, ...]  [openai/text-embedding-3-small]"
     image = "image/png (112 base64 chars)  [openai/gpt-image-1]"
     adapters = [("chat", answer), ("tool call", tool), ("embedding", embedding), ("image", image)]
-    assert steps(out)[:8] == adapters * 2  # the OpenAI-compatible adapter, then Anthropic's (with fallbacks)
-    assert steps(out)[8:] == [
+    streamed = [(label, text) for label, text in steps(out) if label == "stream"]
+    assert streamed == [("stream", f"14 events -> {answer}"), ("stream", f"15 events -> {answer}")]
+    plain = [step for step in steps(out) if step[0] != "stream"]
+    assert plain[:8] == adapters * 2  # the OpenAI-compatible adapter, then Anthropic's (with fallbacks)
+    assert plain[8:] == [
         ("429 + wait", "echo: retry me  (2 requests)"),
         ("529 overloaded", "echo: again  (2 requests)"),
         ("context window", "echo: a long text  (2 requests)"),
@@ -55,15 +58,15 @@ def test_the_demo_runs_everything_on_the_embedded_server() -> None:
     assert "-> raising it: no model would accept this request" in out
     table = out.split("Usage, per registered name and model\n")[1].splitlines()[:7]
     assert [" ".join(line.split()) for line in table] == [
-        "openai openai/gpt-4.1-mini input 34 | output 21 | total 55",
+        "openai openai/gpt-4.1-mini input 45 | output 33 | total 78",
         "openai-embeddings openai/text-embedding-3-small input 4 | total 4",
         "openai-images openai/gpt-image-1 input 4 | output 16 | total 20 | images 1",
-        "anthropic anthropic/claude-sonnet-4-5 input 35 | output 22 | total 57",
+        "anthropic anthropic/claude-sonnet-4-5 input 46 | output 34 | total 80",
         "anthropic-embeddings openai/text-embedding-3-small input 4 | total 4",
         "anthropic-images openai/gpt-image-1 input 4 | output 16 | total 20 | images 1",
         "long-context anthropic/claude-sonnet-4-5 input 3 | output 4 | total 7",
     ]
-    assert re.search(r"\n17 requests in \d+\.\d\d s \(client and server in this one process\)\n$", out)
+    assert re.search(r"\n19 requests in \d+\.\d\d s \(client and server in this one process\)\n$", out)
 
 
 def test_a_real_provider_needs_its_key() -> None:
@@ -90,13 +93,15 @@ def test_with_model_it_talks_to_that_provider_with_the_key_from_the_environment(
         env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert [label for label, _ in steps(result.stdout)] == ["chat", "tool call", "embedding", "image"]
+    labels = [label for label, _ in steps(result.stdout)]
+    assert labels == ["chat", "stream", "tool call", "embedding", "image"]
     assert "echo: In one sentence: why should a client reuse its HTTP connections?" in result.stdout
     assert "get_weather(" in result.stdout
     assert {r.header("authorization") for r in local_server.requests} == {"Bearer sk-from-the-environment-42"}
     chat = local_server.requests_for("chat_completions")
-    assert [r.json["max_tokens"] for r in chat] == [150, 300, 300]
-    assert chat[1].json["tool_choice"] == "required"
+    assert [r.json["max_tokens"] for r in chat] == [150, 150, 300, 300]
+    assert chat[1].json["stream"] is True
+    assert chat[2].json["tool_choice"] == "required"
     assert "  openai/gpt-4.1-mini" in result.stdout.split("\nUsage\n")[1]
 
 
@@ -107,7 +112,7 @@ def test_a_failing_provider_is_reported_without_its_key(local_server: LocalProvi
                   env={"OPENAI_API_KEY": key})  # fmt: skip
     assert result.returncode == 1
     labels = steps(result.stdout)
-    assert [label for label, _ in labels] == ["chat", "tool call"]
+    assert [label for label, _ in labels] == ["chat", "stream", "tool call"]
     assert all(text.startswith("FAILED AllModelsExhaustedError: all 1 models failed") for _, text in labels)
     assert key not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr

@@ -1,13 +1,14 @@
 """``modelwire demo``: modelwire end to end, on a fresh machine with no network and no keys.
 
 With no arguments it starts the embedded local provider server (``modelwire.testing``) and runs a chat, a
-tool-call round trip, an embedding and an image request through both adapters (OpenAI-compatible and
-Anthropic Messages; Anthropic has no embeddings or images, so a chain falls back to OpenAI for those),
-then scripted faults that show what the retry layer decides, and prints answers, usage and timing.
+streamed chat, a tool-call round trip, an embedding and an image request through both adapters
+(OpenAI-compatible and Anthropic Messages; Anthropic has no embeddings or images, so a chain falls back
+to OpenAI for those), then scripted faults that show what the retry layer decides, and prints answers,
+usage and timing.
 
 With ``--model provider/name`` (and the provider's key in its usual environment variable) it talks to the
-real provider instead: a chat and a tool-call round trip, plus an embedding and an image when
-``--embedding-model`` / ``--image-model`` are given.
+real provider instead: a chat, a streamed chat and a tool-call round trip, plus an embedding and an image
+when ``--embedding-model`` / ``--image-model`` are given.
 """
 
 from __future__ import annotations
@@ -98,6 +99,14 @@ def _tool_round_trip(complete: Callable[..., ChatCompletionResponse], **params: 
     return f"{call.name}({call.arguments_json}) -> {_chat(second)}"
 
 
+def _streamed(stream: Any) -> str:
+    """Count a stream's events as they arrive, then show the response they folded into."""
+    with stream:
+        events = sum(1 for _ in stream)
+        response = stream.final_response()
+    return f"{events} events -> {_chat(response)}"
+
+
 def _embedding(response: EmbeddingResponse) -> str:
     row = ", ".join(f"{v:.4f}" for v in response.vectors[0][:3]) if response.count else ""
     return f"{response.count} x {response.dimensions} float32 [{row}, ...]"
@@ -152,6 +161,7 @@ def _decisions() -> Iterator[list[str]]:
 def _adapter_section(report: Report, models: Any, name: str, *, embed: str, image: str) -> None:
     client, embedder, painter = models[name], models[embed], models[image]
     report.step("chat", lambda: _chat(client.complete(QUESTION)))
+    report.step("stream", lambda: _streamed(client.stream(QUESTION)))
     report.step("tool call", lambda: _tool_round_trip(client.complete))
     texts = ["first text", "second text"]
     report.step("embedding", _served(embedder, lambda: _embedding(embedder.embed(texts))))
@@ -261,6 +271,7 @@ def _real(report: Report, args: argparse.Namespace) -> int:
     clients = [Client(args.model, **options)]
     chat = clients[0]
     report.step("chat", lambda: _chat(chat.complete(QUESTION, max_tokens=150)))
+    report.step("stream", lambda: _streamed(chat.stream(QUESTION, max_tokens=150)))
     report.step("tool call", lambda: _tool_round_trip(chat.complete, max_tokens=300, tool_choice="required"))
     if args.embedding_model:
         clients.append(Client(args.embedding_model, **options))
@@ -286,9 +297,13 @@ def run(args: argparse.Namespace) -> int:
         flags = ", ".join("--" + flag.replace("_", "-") for flag in extras)
         print(f"modelwire demo: {flags} need --model", file=sys.stderr)
         return 2
-    if args.model is not None:
-        code = _real(report, args)
-    else:
-        _local(report)
-        code = 0
+    try:
+        if args.model is not None:
+            code = _real(report, args)
+        else:
+            _local(report)
+            code = 0
+    except BrokenPipeError:  # the reader went away (``modelwire demo | head``): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 1 if report.failures else code
