@@ -21,7 +21,7 @@ from modelwire import (
     RateLimitError,
     StreamInterruptedError,
 )
-from modelwire.providers import AnthropicClient, OpenAICompatibleClient
+from modelwire.providers import AnthropicClient, AzureOpenAIClient, OpenAICompatibleClient
 from modelwire.testing import Fault, LocalProviderServer, Route, faults
 from modelwire.types import ChatCompletionRequest
 from modelwire.types.stream import StreamEvent, TextDelta, ToolCallEnd, UsageUpdate
@@ -101,6 +101,22 @@ def test_async_streams_of_both_adapters(local_server: LocalProviderServer) -> No
         assert response.message.content == text_of(events) == "echo: " + WORDS
         assert isinstance(events[-1], UsageUpdate)
         assert events[-1].usage == response.usage
+
+
+def test_azure_streams_through_the_openai_adapter(local_server: LocalProviderServer) -> None:
+    tools = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object",
+              "properties": {"q": {"type": "string"}}, "required": ["q"]}}}]  # fmt: skip
+    request = ChatCompletionRequest(model=MODEL, messages=REQUEST.messages, tools=tools)
+    with AzureOpenAIClient(
+        base_url=local_server.azure_endpoint, api_key=KEY, api_version="2024-10-21"
+    ) as client:
+        expected = client.completion(request)
+        with client.stream(request) as stream:
+            events = list(stream)
+    (call,) = stream.final_response().message.tool_calls
+    assert call == expected.message.tool_calls[0] and call.arguments == {"q": "echo-q"}
+    assert [type(e).__name__ for e in events[:2]] == ["ToolCallStart", "ToolCallDelta"]
+    assert local_server.last_request.json["stream"] is True
 
 
 # --- closing ---------------------------------------------------------------------------------------------

@@ -270,7 +270,8 @@ class ChatStream(_StreamState):
             self._ended = True
             self._release()
             return
-        self._chunks = response.iter_bytes()
+        # Without a content encoding the raw bytes are the body: one generator layer less per chunk.
+        self._chunks = response.iter_raw() if _identity(response) else response.iter_bytes()
 
     def _convert(self, exc: Exception) -> ProviderError:
         """A failure met while reading, as the adapter classifies it (the response is closed)."""
@@ -397,7 +398,7 @@ class AsyncChatStream(_StreamState):
             self._ended = True
             await self._release()
             return
-        self._chunks = response.aiter_bytes()
+        self._chunks = response.aiter_raw() if _identity(response) else response.aiter_bytes()
 
     async def _convert(self, exc: Exception) -> ProviderError:
         context, self._context = self._context, None
@@ -414,6 +415,10 @@ class AsyncChatStream(_StreamState):
                 await context.__aexit__(None, None, None)
 
 
+def _identity(response: Any) -> bool:
+    return str(response.headers.get("content-encoding", "identity")).strip().lower() in ("", "identity")
+
+
 def events_of(response: ChatCompletionResponse) -> list[StreamEvent]:
     """The events a stream of ``response`` would have produced (for servers that ignore ``stream``)."""
     events: list[StreamEvent] = []
@@ -427,7 +432,8 @@ def events_of(response: ChatCompletionResponse) -> list[StreamEvent]:
             events.append(RefusalDelta(index, message.refusal))
         for position, call in enumerate(message.tool_calls):
             events.append(ToolCallStart(index, position, call.id, call.name))
-            events.append(ToolCallDelta(index, position, call.arguments_json))
+            if call.arguments_json != "{}":  # as a stream has no fragment for a call without arguments
+                events.append(ToolCallDelta(index, position, call.arguments_json))
             events.append(ToolCallEnd(index, position, call))
         if choice.native_finish_reason:
             events.append(StreamFinish(index, choice.finish_reason, choice.native_finish_reason))
