@@ -114,7 +114,8 @@ def test_azure_streams_through_the_openai_adapter(local_server: LocalProviderSer
         with client.stream(request) as stream:
             events = list(stream)
     (call,) = stream.final_response().message.tool_calls
-    assert call == expected.message.tool_calls[0] and call.arguments == {"q": "echo-q"}
+    assert call == expected.message.tool_calls[0]
+    assert call.arguments == {"q": "echo-q"}
     assert [type(e).__name__ for e in events[:2]] == ["ToolCallStart", "ToolCallDelta"]
     assert local_server.last_request.json["stream"] is True
 
