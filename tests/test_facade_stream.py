@@ -112,3 +112,13 @@ def test_a_stream_that_is_never_opened_sends_nothing(local_server: LocalProvider
         chat.stream("never").close()
         assert in_flight(chat) == 0
     assert local_server.requests == []
+
+
+def test_a_closed_stream_iterates_no_further(local_server: LocalProviderServer) -> None:
+    with client(local_server) as chat:
+        stream = chat.stream("one two three four")
+        with stream:
+            next(stream)
+        assert list(stream) == []
+        assert stream.events_delivered == 1
+    assert len(local_server.requests) == 1

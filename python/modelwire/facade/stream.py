@@ -123,7 +123,8 @@ class Stream(_StreamBase):
         try:
             return next(inner)
         except StopIteration:
-            self._settle(inner.final_response())
+            if not self._settled:  # the natural end (a closed stream is settled already)
+                self._settle(inner.final_response())
             raise
         except BaseException as error:
             self._settle(None, error)
@@ -213,7 +214,8 @@ class AsyncStream(_StreamBase):
         try:
             return await inner.__anext__()
         except StopAsyncIteration:
-            await self._settle(await inner.final_response())
+            if not self._settled:
+                await self._settle(await inner.final_response())
             raise
         except BaseException as error:
             await self._settle(None, error)

@@ -65,16 +65,22 @@ class UsageLedger:
         return f"<UsageLedger {self.by_model()!r}>"
 
 
-_COUNTS = ("input_tokens", "output_tokens", "total_tokens", "reasoning_tokens", "cache_read_tokens",
-           "cache_write_tokens", "generated_images")  # fmt: skip
-
-
 def _accumulate(into: Usage, usage: Usage) -> None:
-    """``into += usage`` with ``Usage.__add__``'s rules: a count stays None only if neither reported it."""
-    for name in _COUNTS:
-        value = getattr(usage, name)
-        if value is not None:
-            known = getattr(into, name)
-            setattr(into, name, value if known is None else known + value)
+    """``into += usage`` with ``Usage.__add__``'s rules: a count stays None only if neither reported it.
+    Spelt out field by field: this runs once per answered call."""
+    if (v := usage.input_tokens) is not None:
+        into.input_tokens = v if into.input_tokens is None else into.input_tokens + v
+    if (v := usage.output_tokens) is not None:
+        into.output_tokens = v if into.output_tokens is None else into.output_tokens + v
+    if (v := usage.total_tokens) is not None:
+        into.total_tokens = v if into.total_tokens is None else into.total_tokens + v
+    if (v := usage.reasoning_tokens) is not None:
+        into.reasoning_tokens = v if into.reasoning_tokens is None else into.reasoning_tokens + v
+    if (v := usage.cache_read_tokens) is not None:
+        into.cache_read_tokens = v if into.cache_read_tokens is None else into.cache_read_tokens + v
+    if (v := usage.cache_write_tokens) is not None:
+        into.cache_write_tokens = v if into.cache_write_tokens is None else into.cache_write_tokens + v
+    if (v := usage.generated_images) is not None:
+        into.generated_images = v if into.generated_images is None else into.generated_images + v
     if into.reasoning_token_count_source is None:
         into.reasoning_token_count_source = usage.reasoning_token_count_source
