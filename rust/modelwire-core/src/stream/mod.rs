@@ -9,8 +9,11 @@
 //! inside the stream stops folding and is kept (`error()`) for the caller to classify.
 
 pub mod anthropic;
+mod anthropic_read;
 mod compact;
 pub mod openai;
+mod openai_read;
+mod openai_tools;
 mod state;
 
 pub use state::{Call, Choice, Logprobs, State, Thinking};

@@ -1,0 +1,316 @@
+//! Reading an Anthropic event into checked values (nothing is applied here). Every member an event
+//! type may read is read into a slot (the last of a repeated key wins); the fold unwraps the slots its
+//! type calls for, so a member that type does not read is never a fault.
+
+use std::borrow::Cow;
+
+use crate::error::{Checked, Path};
+use crate::fields::{keep_first, opt_int, opt_object, opt_str, wrong};
+use crate::json::{Kind, Reader, Syn};
+
+use super::compact::compact;
+
+type Text<'a> = Checked<Option<Cow<'a, str>>>;
+
+pub(super) type Stop<'a> = (Option<Cow<'a, str>>, Option<Cow<'a, str>>);
+pub(super) type UsageRead<'a> = ([Option<i128>; 5], Option<Cow<'a, str>>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BlockKind {
+    Text,
+    Thinking,
+    Redacted,
+    ToolUse,
+    Other,
+}
+
+/// A content block as its type reads it: `text` holds the text, thinking or redacted data.
+pub(super) struct Block<'a> {
+    pub(super) kind: BlockKind,
+    pub(super) text: Option<Cow<'a, str>>,
+    pub(super) signature: Option<Cow<'a, str>>,
+    pub(super) id: Option<Cow<'a, str>>,
+    pub(super) name: Cow<'a, str>,
+    pub(super) arguments: Option<String>,
+}
+
+pub(super) struct MessageRead<'a> {
+    pub(super) id: Text<'a>,
+    pub(super) model: Text<'a>,
+    pub(super) content: Checked<Vec<Block<'a>>>,
+    pub(super) stop: Checked<Stop<'a>>,
+    pub(super) usage: Checked<Option<UsageRead<'a>>>,
+}
+
+pub(super) struct DeltaRead<'a> {
+    pub(super) kind: Text<'a>,
+    pub(super) text: Option<Text<'a>>,
+    pub(super) thinking: Option<Text<'a>>,
+    pub(super) signature: Option<Text<'a>>,
+    pub(super) partial_json: Option<Text<'a>>,
+    pub(super) stop_reason: Option<Text<'a>>,
+    pub(super) explanation: Text<'a>,
+}
+
+impl Default for DeltaRead<'_> {
+    fn default() -> Self {
+        Self {
+            kind: Ok(None),
+            text: None,
+            thinking: None,
+            signature: None,
+            partial_json: None,
+            stop_reason: None,
+            explanation: Ok(None),
+        }
+    }
+}
+
+pub(super) struct EventRead<'a> {
+    pub(super) kind: Text<'a>,
+    pub(super) index: Option<Checked<Option<i128>>>,
+    pub(super) block: Option<Checked<Option<Block<'a>>>>,
+    pub(super) delta: Checked<Option<DeltaRead<'a>>>,
+    pub(super) message: Checked<Option<MessageRead<'a>>>,
+    pub(super) usage: Checked<Option<UsageRead<'a>>>,
+}
+
+pub(super) fn read_event<'a>(r: &mut Reader<'a>) -> Syn<EventRead<'a>> {
+    let root = Path::ROOT;
+    let mut read = EventRead {
+        kind: Ok(None),
+        index: None,
+        block: None,
+        delta: Ok(None),
+        message: Ok(None),
+        usage: Ok(None),
+    };
+    r.object(|r, key| {
+        match &*key {
+            "type" => read.kind = opt_str(r, &root.key("type"))?,
+            "index" => read.index = Some(opt_int(r, &root.key("index"))?),
+            "content_block" => {
+                read.block = Some(read_block(r, &root.key("content_block"))?.map(Some))
+            }
+            "delta" => read.delta = read_delta(r, &root.key("delta"))?,
+            "message" => read.message = read_message(r, &root.key("message"))?,
+            "usage" => read.usage = read_usage(r, &root.key("usage"))?,
+            _ => r.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok(read)
+}
+
+fn read_delta<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<DeltaRead<'a>>>> {
+    let mut d = DeltaRead::default();
+    let details_path = path.key("stop_details");
+    let present = opt_object(r, path, |r, key| {
+        match &*key {
+            "type" => d.kind = opt_str(r, &path.key("type"))?,
+            "text" => d.text = Some(opt_str(r, &path.key("text"))?),
+            "thinking" => d.thinking = Some(opt_str(r, &path.key("thinking"))?),
+            "signature" => d.signature = Some(opt_str(r, &path.key("signature"))?),
+            "partial_json" => d.partial_json = Some(opt_str(r, &path.key("partial_json"))?),
+            "stop_reason" => d.stop_reason = Some(opt_str(r, &path.key("stop_reason"))?),
+            "stop_details" => d.explanation = explanation(r, &details_path)?,
+            _ => r.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok(present.map(|present| present.then_some(d)))
+}
+
+/// `stop_details.explanation` (the object may be null).
+fn explanation<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Text<'a>> {
+    let mut text = Ok(None);
+    let present = opt_object(r, path, |r, key| {
+        if key == "explanation" {
+            text = opt_str(r, &path.key("explanation"))?;
+        } else {
+            r.skip()?;
+        }
+        Ok(())
+    })?;
+    Ok(present.and(text))
+}
+
+fn read_message<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<MessageRead<'a>>>> {
+    let mut m = MessageRead {
+        id: Ok(None),
+        model: Ok(None),
+        content: Ok(Vec::new()),
+        stop: Ok((None, None)),
+        usage: Ok(None),
+    };
+    let (mut reason, mut details) = (Ok(None), Ok(None));
+    let content_path = path.key("content");
+    let present = opt_object(r, path, |r, key| {
+        match &*key {
+            "id" => m.id = opt_str(r, &path.key("id"))?,
+            "model" => m.model = opt_str(r, &path.key("model"))?,
+            "stop_reason" => reason = opt_str(r, &path.key("stop_reason"))?,
+            "stop_details" => details = explanation(r, &path.key("stop_details"))?,
+            "usage" => m.usage = read_usage(r, &path.key("usage"))?,
+            "content" => {
+                m.content = match r.kind()? {
+                    Kind::Null => r.null().map(|_| Ok(Vec::new()))?,
+                    Kind::Array => {
+                        let (mut blocks, mut fault) = (Vec::new(), None);
+                        r.array(|r, i| {
+                            if let Some(block) =
+                                keep_first(&mut fault, read_block(r, &content_path.index(i))?)
+                            {
+                                blocks.push(block);
+                            }
+                            Ok(())
+                        })?;
+                        fault.map_or(Ok(blocks), Err)
+                    }
+                    _ => Err(wrong(r, "an array", &content_path)?),
+                }
+            }
+            _ => r.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok(present.and_then(|present| {
+        if !present {
+            return Ok(None);
+        }
+        m.stop = Ok((reason?, details?));
+        Ok(Some(m))
+    }))
+}
+
+fn read_block<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Block<'a>>> {
+    if r.kind()? != Kind::Object {
+        return Ok(Err(wrong(r, "an object", path)?));
+    }
+    let mut kind: Text<'a> = Ok(None);
+    let mut slots: [Option<Text<'a>>; 6] = Default::default();
+    const NAMES: [&str; 6] = ["text", "thinking", "signature", "data", "id", "name"];
+    let mut input: Checked<Option<String>> = Ok(None);
+    r.object(|r, key| {
+        if key == "type" {
+            kind = opt_str(r, &path.key("type"))?;
+        } else if key == "input" {
+            input = read_input(r, &path.key("input"))?;
+        } else if let Some(i) = NAMES.iter().position(|n| *n == key) {
+            let value = opt_str(r, &path.key(NAMES.get(i).copied().unwrap_or("")))?;
+            if let Some(slot) = slots.get_mut(i) {
+                *slot = Some(value);
+            }
+        } else {
+            r.skip()?;
+        }
+        Ok(())
+    })?;
+    Ok((|| {
+        let [text, thinking, signature, data, id, name] = slots;
+        let text_of = |slot: Option<Text<'a>>| slot.unwrap_or(Ok(None));
+        let mut block = Block {
+            kind: BlockKind::Other,
+            text: None,
+            signature: None,
+            id: None,
+            name: Cow::Borrowed(""),
+            arguments: None,
+        };
+        match kind?.as_deref() {
+            Some("text") => {
+                block.kind = BlockKind::Text;
+                block.text = text_of(text)?;
+            }
+            Some("thinking") => {
+                block.kind = BlockKind::Thinking;
+                block.text = text_of(thinking)?;
+                block.signature = text_of(signature)?;
+            }
+            Some("redacted_thinking") => {
+                block.kind = BlockKind::Redacted;
+                block.text = Some(required_in(data, path, "data")?);
+            }
+            Some("tool_use") => {
+                block.kind = BlockKind::ToolUse;
+                block.id = text_of(id)?.filter(|i| !i.is_empty());
+                block.name = required_in(name, path, "name")?;
+                block.arguments = input?;
+            }
+            _ => {}
+        }
+        Ok(block)
+    })())
+}
+
+/// A required string member of a block.
+fn required_in<'a>(
+    slot: Option<Text<'a>>,
+    path: &Path<'_>,
+    key: &'static str,
+) -> Checked<Cow<'a, str>> {
+    match slot {
+        None => Err(path.key(key).fault("missing required field")),
+        Some(read) => read?.ok_or_else(|| path.key(key).fault("expected a string, got null")),
+    }
+}
+
+/// A tool_use block's `input` (object or null), written as `orjson.dumps` writes it.
+fn read_input(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Option<String>>> {
+    Ok(match r.kind()? {
+        Kind::Null => {
+            r.null()?;
+            Ok(None)
+        }
+        Kind::Object => match compact(r)? {
+            Some(text) => Ok(Some(text)),
+            None => Err(path.fault("input is nested too deeply to serialize")),
+        },
+        _ => Err(wrong(r, "an object", path)?),
+    })
+}
+
+fn read_usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<UsageRead<'a>>>> {
+    const NAMES: [&str; 4] = [
+        "input_tokens",
+        "cache_read_input_tokens",
+        "cache_creation_input_tokens",
+        "output_tokens",
+    ];
+    let mut counts: [Checked<Option<i128>>; 5] = [Ok(None), Ok(None), Ok(None), Ok(None), Ok(None)];
+    let mut tier = Ok(None);
+    let details_path = path.key("output_tokens_details");
+    let present = opt_object(r, path, |r, key| {
+        if let Some(i) = NAMES.iter().position(|n| *n == key) {
+            let value = opt_int(r, &path.key(NAMES.get(i).copied().unwrap_or("")))?;
+            if let Some(slot) = counts.get_mut(i) {
+                *slot = value;
+            }
+        } else if key == "output_tokens_details" {
+            let mut thinking = Ok(None);
+            let read = opt_object(r, &details_path, |r, key| {
+                if key == "thinking_tokens" {
+                    thinking = opt_int(r, &details_path.key("thinking_tokens"))?;
+                } else {
+                    r.skip()?;
+                }
+                Ok(())
+            })?;
+            if let Some(slot) = counts.get_mut(4) {
+                *slot = read.and(thinking);
+            }
+        } else if key == "service_tier" {
+            tier = opt_str(r, &path.key("service_tier"))?;
+        } else {
+            r.skip()?;
+        }
+        Ok(())
+    })?;
+    Ok(present.and_then(|present| {
+        if !present {
+            return Ok(None);
+        }
+        let [a, b, c, d, e] = counts;
+        Ok(Some(([a?, b?, c?, d?, e?], tier?)))
+    }))
+}
