@@ -21,9 +21,26 @@ from modelwire._backend import core
 from modelwire.parsing.pure import stream_anthropic as _anthropic
 from modelwire.parsing.pure import stream_openai as _openai
 from modelwire.types import ChatCompletionResponse
-from modelwire.types.stream import StreamEvent
+from modelwire.types.stream import (
+    ReasoningDelta,
+    RefusalDelta,
+    StreamEvent,
+    StreamFinish,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallStart,
+    UsageUpdate,
+)
 
-__all__ = ["AnthropicStreamFolder", "OpenAIStreamFolder", "StreamFolder", "StreamFormat", "stream_folder"]
+__all__ = [
+    "AnthropicStreamFolder",
+    "OpenAIStreamFolder",
+    "StreamFolder",
+    "StreamFormat",
+    "events_of",
+    "stream_folder",
+]
 
 StreamFormat = Literal["openai", "anthropic"]
 
@@ -59,3 +76,26 @@ def stream_folder(format: StreamFormat, provider: str) -> StreamFolder:
     if format == "anthropic":
         return AnthropicStreamFolder(provider)
     return OpenAIStreamFolder(provider)
+
+
+def events_of(response: ChatCompletionResponse) -> list[StreamEvent]:
+    """The events a stream of ``response`` would have produced (for servers that ignore ``stream``)."""
+    events: list[StreamEvent] = []
+    for choice in response.choices:
+        message, index = choice.message, choice.index
+        if message.reasoning_content:
+            events.append(ReasoningDelta(index, message.reasoning_content))
+        if message.content:
+            events.append(TextDelta(index, message.content))
+        if message.refusal:
+            events.append(RefusalDelta(index, message.refusal))
+        for position, call in enumerate(message.tool_calls):
+            events.append(ToolCallStart(index, position, call.id, call.name))
+            if call.arguments_json != "{}":  # as a stream has no fragment for a call without arguments
+                events.append(ToolCallDelta(index, position, call.arguments_json))
+            events.append(ToolCallEnd(index, position, call))
+        if choice.native_finish_reason:
+            events.append(StreamFinish(index, choice.finish_reason, choice.native_finish_reason))
+    if response.usage is not None:
+        events.append(UsageUpdate(response.usage))
+    return events

@@ -35,24 +35,14 @@ from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 from modelwire.errors import classify_stream_error
 from modelwire.exceptions import ProviderError, ResponseParseError, StreamInterruptedError
-from modelwire.parsing.stream import StreamFormat, stream_folder
+from modelwire.parsing.stream import StreamFormat, events_of, stream_folder
 from modelwire.types import ChatCompletionResponse
-from modelwire.types.stream import (
-    ReasoningDelta,
-    RefusalDelta,
-    StreamEvent,
-    StreamFinish,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallStart,
-    UsageUpdate,
-)
+from modelwire.types.stream import StreamEvent
 
 if TYPE_CHECKING:
     from modelwire.providers._base import HttpAdapter, PreparedRequest
 
-__all__ = ["AsyncChatStream", "ChatStream", "events_of"]
+__all__ = ["AsyncChatStream", "ChatStream"]
 
 Parser = Callable[[bytes, str], ChatCompletionResponse]
 
@@ -417,26 +407,3 @@ class AsyncChatStream(_StreamState):
 
 def _identity(response: Any) -> bool:
     return str(response.headers.get("content-encoding", "identity")).strip().lower() in ("", "identity")
-
-
-def events_of(response: ChatCompletionResponse) -> list[StreamEvent]:
-    """The events a stream of ``response`` would have produced (for servers that ignore ``stream``)."""
-    events: list[StreamEvent] = []
-    for choice in response.choices:
-        message, index = choice.message, choice.index
-        if message.reasoning_content:
-            events.append(ReasoningDelta(index, message.reasoning_content))
-        if message.content:
-            events.append(TextDelta(index, message.content))
-        if message.refusal:
-            events.append(RefusalDelta(index, message.refusal))
-        for position, call in enumerate(message.tool_calls):
-            events.append(ToolCallStart(index, position, call.id, call.name))
-            if call.arguments_json != "{}":  # as a stream has no fragment for a call without arguments
-                events.append(ToolCallDelta(index, position, call.arguments_json))
-            events.append(ToolCallEnd(index, position, call))
-        if choice.native_finish_reason:
-            events.append(StreamFinish(index, choice.finish_reason, choice.native_finish_reason))
-    if response.usage is not None:
-        events.append(UsageUpdate(response.usage))
-    return events
