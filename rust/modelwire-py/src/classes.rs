@@ -115,6 +115,7 @@ impl Class {
 /// Everything the conversions need from Python, fetched once per interpreter.
 pub struct Types {
     pub tool_call: Class,
+    pub thinking_block: Class,
     pub message: Class,
     pub choice: Class,
     pub chat: Class,
@@ -166,6 +167,12 @@ fn load(py: Python<'_>) -> PyResult<Types> {
             chat,
             "ToolCall",
             &["id", "name", "arguments_json", "_arguments"],
+        )?,
+        thinking_block: Class::load(
+            py,
+            chat,
+            "ThinkingBlock",
+            &["thinking", "signature", "redacted_data"],
         )?,
         message: Class::load(
             py,
