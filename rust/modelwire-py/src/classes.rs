@@ -128,8 +128,9 @@ pub struct Types {
     pub unset_embeddings: Py<PyAny>,
     pub unset_images: Py<PyAny>,
     pub new_tool_call_id: Py<PyAny>,
-    /// Strings every response repeats: the default provider, "provider", the finish reasons.
+    /// Strings every response repeats: the default providers, "provider", the finish reasons.
     pub openai: Py<PyString>,
+    pub anthropic: Py<PyString>,
     pub provider_source: Py<PyString>,
     pub finish_reasons: Vec<(&'static str, Py<PyString>)>,
     pub orjson_dumps: Py<PyAny>,
@@ -269,6 +270,7 @@ fn load(py: Python<'_>) -> PyResult<Types> {
             .getattr("new_tool_call_id")?
             .unbind(),
         openai: PyString::intern(py, "openai").unbind(),
+        anthropic: PyString::intern(py, "anthropic").unbind(),
         provider_source: PyString::intern(py, "provider").unbind(),
         finish_reasons: modelwire_core::finish::VOCABULARY
             .iter()

@@ -3,6 +3,7 @@
 //! Each parser reads the body once in Rust and builds the canonical Python objects directly; every
 //! error goes through `errors::parse_error`.
 
+mod anthropic;
 mod body;
 mod classes;
 mod convert;
@@ -90,5 +91,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_image_generation, m)?)?;
     m.add_function(wrap_pyfunction!(body::request_body, m)?)?;
     sse::register(m)?;
+    anthropic::register(m)?;
     Ok(())
 }
