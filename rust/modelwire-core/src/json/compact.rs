@@ -21,6 +21,7 @@ const FEW_KEYS: usize = 16;
 enum Detour {
     Duplicate,
     ManyKeys,
+    Escaped,
     Deep,
 }
 
@@ -28,8 +29,7 @@ enum Detour {
 /// not write it (nested deeper than [`MAX_WRITE_DEPTH`] once duplicate keys are dropped).
 pub fn compact(text: &str) -> Syn<Option<String>> {
     let mut out = Vec::with_capacity(text.len());
-    let mut keys = Vec::new();
-    let written = one_pass(&mut Reader::over(text), &mut out, &mut keys, 1)?;
+    let written = one_pass(&mut Reader::over(text), &mut out, 1)?;
     if written.is_err() {
         // Duplicate keys can remove deep branches, so depth is judged once they are dropped.
         out.clear();
@@ -57,14 +57,9 @@ fn scalar(r: &mut Reader<'_>, kind: Kind, out: &mut Vec<u8>) -> Syn<()> {
     Ok(())
 }
 
-/// Writes the value straight through while no object repeats a key; `keys` is a stack of the keys of
-/// the open objects.
-fn one_pass<'a>(
-    r: &mut Reader<'a>,
-    out: &mut Vec<u8>,
-    keys: &mut Vec<Cow<'a, str>>,
-    depth: usize,
-) -> Syn<Result<(), Detour>> {
+/// Writes the value straight through while no object repeats a key (keys compared as sent: one with
+/// an escape takes the general path, where they are compared decoded).
+fn one_pass<'a>(r: &mut Reader<'a>, out: &mut Vec<u8>, depth: usize) -> Syn<Result<(), Detour>> {
     let kind = r.kind()?;
     if !matches!(kind, Kind::Object | Kind::Array) {
         return scalar(r, kind, out).map(Ok);
@@ -73,50 +68,55 @@ fn one_pass<'a>(
         r.skip()?;
         return Ok(Err(Detour::Deep));
     }
+    let mut detour = Ok(());
     if kind == Kind::Array {
         out.push(b'[');
         let mut first = true;
-        let mut detour = Ok(());
         r.array(|r, _| {
-            if detour.is_ok() {
-                if !std::mem::take(&mut first) {
-                    out.push(b',');
-                }
-                detour = one_pass(r, out, keys, depth + 1)?;
-            } else {
-                r.skip()?;
+            if detour.is_err() {
+                return r.skip();
             }
-            Ok::<_, super::SyntaxError>(())
+            if !std::mem::take(&mut first) {
+                out.push(b',');
+            }
+            detour = one_pass(r, out, depth + 1)?;
+            Ok(())
         })?;
         out.push(b']');
         return Ok(detour);
     }
     out.push(b'{');
-    let base = keys.len();
-    let mut detour = Ok(());
+    let mut seen: [&'a str; FEW_KEYS] = [""; FEW_KEYS];
+    let mut count = 0;
     r.object(|r, key| {
         if detour.is_err() {
             return r.skip();
         }
-        let own = keys.get(base..).unwrap_or_default();
-        if own.len() >= FEW_KEYS {
-            detour = Err(Detour::ManyKeys);
-        } else if own.contains(&key) {
-            detour = Err(Detour::Duplicate);
-        }
+        detour = match key {
+            Cow::Borrowed(raw) if seen.get(..count).unwrap_or_default().contains(&raw) => {
+                Err(Detour::Duplicate)
+            }
+            Cow::Borrowed(raw) => match seen.get_mut(count) {
+                Some(slot) => {
+                    *slot = raw;
+                    Ok(())
+                }
+                None => Err(Detour::ManyKeys),
+            },
+            Cow::Owned(_) => Err(Detour::Escaped),
+        };
         if detour.is_err() {
             return r.skip();
         }
-        if keys.len() > base {
+        if count > 0 {
             out.push(b',');
         }
+        count += 1;
         write_str(out, &key);
         out.push(b':');
-        keys.push(key);
-        detour = one_pass(r, out, keys, depth + 1)?;
+        detour = one_pass(r, out, depth + 1)?;
         Ok(())
     })?;
-    keys.truncate(base);
     out.push(b'}');
     Ok(detour)
 }
@@ -197,6 +197,7 @@ mod tests {
                 "{\"s\":\"\u{e9}/\\n\\u001f\"}",
             ),
             (r#"{"a":1,"b":2,"a":{"c":3}}"#, r#"{"a":{"c":3},"b":2}"#),
+            (r#"{"a":1,"\u0061":2,"\n":3}"#, r#"{"a":2,"\n":3}"#),
             ("18446744073709551616", "1.8446744073709552e+19"),
             ("[]", "[]"),
             ("{}", "{}"),
