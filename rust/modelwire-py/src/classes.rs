@@ -133,11 +133,27 @@ pub struct Types {
     pub anthropic: Py<PyString>,
     pub provider_source: Py<PyString>,
     pub finish_reasons: Vec<(&'static str, Py<PyString>)>,
+    pub repeated: Vec<(&'static str, Py<PyString>)>,
     pub orjson_dumps: Py<PyAny>,
     pub response_parse_error: Py<PyAny>,
 }
 
 static TYPES: PyOnceLock<Types> = PyOnceLock::new();
+
+/// Values providers send word for word in most responses (native finish reasons, service tiers):
+/// one shared string each instead of a new one per response.
+const REPEATED: [&str; 10] = [
+    "stop",
+    "tool_calls",
+    "length",
+    "end_turn",
+    "tool_use",
+    "max_tokens",
+    "stop_sequence",
+    "default",
+    "standard",
+    "auto",
+];
 
 impl Types {
     /// The interned Python string of a normalised finish reason.
@@ -149,6 +165,14 @@ impl Types {
         {
             Some((_, string)) => string.bind(py).clone(),
             None => PyString::new(py, reason),
+        }
+    }
+
+    /// `text` as a Python string, shared when it is one of the values responses repeat.
+    pub fn repeated<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyString>> {
+        match self.repeated.iter().find(|(known, _)| *known == text) {
+            Some((_, string)) => Ok(string.bind(py).clone()),
+            None => crate::values::string(py, text),
         }
     }
 }
@@ -275,6 +299,10 @@ fn load(py: Python<'_>) -> PyResult<Types> {
         finish_reasons: modelwire_core::finish::VOCABULARY
             .iter()
             .map(|reason| (*reason, PyString::intern(py, reason).unbind()))
+            .collect(),
+        repeated: REPEATED
+            .iter()
+            .map(|word| (*word, PyString::intern(py, word).unbind()))
             .collect(),
         orjson_dumps: py.import("orjson")?.getattr("dumps")?.unbind(),
         response_parse_error: py

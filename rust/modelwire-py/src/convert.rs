@@ -184,13 +184,17 @@ impl<'py> Context<'_, 'py> {
             Some(span) => self.span(span)?,
             None => none(py),
         };
+        let native = match native {
+            Some(n) => self.types.repeated(py, n)?.into_any(),
+            None => none(py),
+        };
         self.types.choice.build(
             py,
             [
                 values::int(py, choice.index)?,
                 self.message(&choice.message)?,
                 normalised.unwrap_or_else(|| none(py)),
-                text(py, native)?,
+                native,
                 logprobs,
             ],
         )
@@ -212,7 +216,10 @@ impl<'py> Context<'_, 'py> {
                 self.usage(completion.usage.as_ref())?,
                 self.provider.clone().into_any(),
                 text(py, completion.system_fingerprint.as_ref())?,
-                text(py, completion.service_tier.as_ref())?,
+                match &completion.service_tier {
+                    Some(tier) => self.types.repeated(py, tier)?.into_any(),
+                    None => none(py),
+                },
                 self.body.clone().into_any(),
                 self.types.unset_chat.bind(py).clone(),
             ],
