@@ -86,11 +86,11 @@ fn parse_image_generation<'py>(
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    anthropic::register(m)?;
     m.add_function(wrap_pyfunction!(parse_chat_completion, m)?)?;
     m.add_function(wrap_pyfunction!(parse_embeddings, m)?)?;
     m.add_function(wrap_pyfunction!(parse_image_generation, m)?)?;
     m.add_function(wrap_pyfunction!(body::request_body, m)?)?;
     sse::register(m)?;
-    anthropic::register(m)?;
     Ok(())
 }
