@@ -44,6 +44,8 @@ def _implementation(name: str, case: Case) -> Callable[[bytes], Any]:
         pytest.skip("the Rust extension is not built")
     if case.kind == "chat":
         return _with_arguments(module.parse_chat_completion)
+    if case.kind == "anthropic":
+        return _with_arguments(module.parse_anthropic_message)
     return module.parse_embeddings  # type: ignore[no-any-return]
 
 

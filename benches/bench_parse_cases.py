@@ -1,4 +1,5 @@
-"""The bodies the parsing benchmarks run on: recorded chat completions and synthetic embeddings.
+"""The bodies the parsing benchmarks run on: recorded chat completions and Anthropic messages, and
+synthetic embeddings.
 
 Shared by ``report.py`` (the side-by-side table) and ``bench_parse.py`` (pytest-benchmark).
 """
@@ -21,12 +22,17 @@ from corpus_files import load  # noqa: E402
 
 EMBEDDING_SHAPE = (2048, 1536)
 TOOLS_FILE = "otel-contrib__test_async_chat_completion_tool_calls_no_content__i0.json"
+ANTHROPIC = {
+    "text": "ldp__TestCachedTokenCosts.test_anthropic_incremental_cache_with_conversation__i3.json",
+    "tool_use": "openinference__TestToolCallsInChatResponse.test_anthropic__i0.json",
+    "thinking": "pydantic-ai__test_thinking_with_native_tool_wire_contract_anthropic___i0.json",
+}
 
 
 @dataclass(frozen=True)
 class Case:
     name: str
-    kind: str  # "chat" or "embeddings"
+    kind: str  # "chat", "anthropic" or "embeddings"
     body: bytes
     note: str
 
@@ -67,6 +73,12 @@ def cases() -> list[Case]:
         Case("chat: large", "chat",
              load("groq/chat_completions/pydantic-ai__test_groq_web_search_tool_domain_filters__i0.json").body,
              "Groq with web-search results"),
+        Case("anthropic: text", "anthropic", load(f"anthropic/messages/{ANTHROPIC['text']}").body,
+             "Claude Haiku text answer with cache usage, as sent"),
+        Case("anthropic: tool_use", "anthropic", load(f"anthropic/messages/{ANTHROPIC['tool_use']}").body,
+             "Claude text + one tool_use block, as sent"),
+        Case("anthropic: thinking", "anthropic", load(f"anthropic/messages/{ANTHROPIC['thinking']}").body,
+             "thinking block, server web search and cited text blocks (keys sorted by pydantic-ai)"),
     ]  # fmt: skip
     if not os.environ.get("MODELWIRE_BENCH_SKIP_EMBEDDINGS"):
         found.append(Case("embeddings: float", "embeddings", _embeddings("float"), "2048 x 1536 synthetic"))

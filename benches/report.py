@@ -4,8 +4,8 @@
 
 Every implementation of a case is timed in interleaved rounds (so machine noise hits all of them
 alike) and the median per-call time is reported. Ratios are what to read on a shared machine.
-Chat rows include reading every tool call's ``.arguments``; embedding rows end with the float32
-buffer (Rust, twin) or with the lists of floats (``orjson.loads``, ``json.loads``, the SDK).
+Chat and Anthropic rows include reading every tool call's ``.arguments``; embedding rows end with the
+float32 buffer (Rust, twin) or with the lists of floats (``orjson.loads``, ``json.loads``, the SDK).
 """
 
 from __future__ import annotations
@@ -50,6 +50,10 @@ def _contenders(case: Case) -> dict[str, Callable[[bytes], object]]:
         if rust is not None:
             contenders["rust"] = _chat(rust.parse_chat_completion)
         contenders["twin"] = _chat(pure.parse_chat_completion)
+    elif case.kind == "anthropic":
+        if rust is not None:
+            contenders["rust"] = _chat(rust.parse_anthropic_message)
+        contenders["twin"] = _chat(pure.parse_anthropic_message)
     else:
         if rust is not None:
             contenders["rust"] = rust.parse_embeddings
@@ -62,6 +66,11 @@ def _contenders(case: Case) -> dict[str, Callable[[bytes], object]]:
 
             ChatCompletion.model_validate_json(case.body)
             contenders["openai SDK"] = ChatCompletion.model_validate_json
+        elif case.kind == "anthropic":
+            from anthropic.types import Message
+
+            Message.model_validate_json(case.body)
+            contenders["anthropic SDK"] = Message.model_validate_json
         elif b'"embedding":[' in case.body[:200]:
             from openai.types import CreateEmbeddingResponse
 
@@ -121,7 +130,7 @@ def main() -> None:
     backend = "present" if rust is not None else "MISSING (rust column empty)"
     print(f"python {platform.python_version()} on {platform.machine()}, extension {backend}")
     print(f"medians of {args.rounds} shuffled rounds; ratios are medians of per-round ratios\n")
-    columns = ["rust", "twin", "orjson.loads", "json.loads", "openai SDK"]
+    columns = ["rust", "twin", "orjson.loads", "json.loads", "openai SDK", "anthropic SDK"]
     header = f"| case | bytes | {' | '.join(columns)} | rust / orjson | twin / orjson | orjson lists / rust |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
@@ -141,8 +150,8 @@ def main() -> None:
         row = f"| {case.name} | {len(case.body):,} | {' | '.join(cells)} | {ratio} | {twin} | {speedup} |"
         print(row, flush=True)
     print(
-        "\nchat target: rust / orjson <= 1.5. embeddings target: orjson lists / rust >= 5x (orjson.loads of"
-        " the float form, the only one that yields lists)."
+        "\nchat and anthropic target: rust / orjson <= 1.5. embeddings target: orjson lists / rust >= 5x"
+        " (orjson.loads of the float form, the only one that yields lists)."
     )
 
 

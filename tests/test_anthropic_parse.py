@@ -1,10 +1,12 @@
 """Anthropic Messages responses -> canonical types (docs/parsing-rules-anthropic.md), on hand-made bodies,
-on every corpus response, and against the official anthropic SDK as an oracle."""
+on every corpus response, and against the official anthropic SDK as an oracle; every test runs on the
+twin and on the Rust parser (their agreement on any bytes is tests/test_parse_anthropic_twin.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import anthropic.types as sdk
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 from corpus_files import Recording, recordings
 from modelwire import ResponseParseError
 from modelwire.parsing import anthropic as dispatch
-from modelwire.parsing.pure.anthropic import parse_anthropic_message as parse
+from modelwire.parsing.pure.anthropic import parse_anthropic_message as pure_parse
 from modelwire.types import (
     GENERATED_ID_PREFIX,
     AssistantMessage,
@@ -28,8 +30,19 @@ from modelwire.types import (
     ToolCall,
     Usage,
 )
+from parse_support import rust
 
 MESSAGES = list(recordings("messages", providers=("anthropic",)))
+Parse = Callable[..., ChatCompletionResponse]
+PARSERS = [
+    pytest.param(pure_parse, id="python"),
+    pytest.param(
+        getattr(rust, "parse_anthropic_message", None),
+        id="rust",
+        marks=pytest.mark.skipif(rust is None, reason="extension not built"),
+    ),
+]
+both_parsers = pytest.mark.parametrize("parse", PARSERS)
 
 
 def _body(blocks: list[Any], **top: Any) -> bytes:
@@ -47,7 +60,8 @@ def _body(blocks: list[Any], **top: Any) -> bytes:
     return json.dumps(message).encode()
 
 
-def test_every_block_kind_maps_to_its_canonical_field() -> None:
+@both_parsers
+def test_every_block_kind_maps_to_its_canonical_field(parse: Parse) -> None:
     body = _body(
         [
             {"type": "thinking", "thinking": "first, think", "signature": "sig-1"},
@@ -113,12 +127,16 @@ def test_every_block_kind_maps_to_its_canonical_field() -> None:
         (None, None),
     ],
 )
-def test_stop_reasons_follow_the_shared_table(native: str | None, canonical: str | None) -> None:
+@both_parsers
+def test_stop_reasons_follow_the_shared_table(
+    parse: Parse, native: str | None, canonical: str | None
+) -> None:
     choice = parse(_body([], stop_reason=native)).choices[0]
     assert (choice.finish_reason, choice.native_finish_reason) == (canonical, native or None)
 
 
-def test_a_refusal_carries_its_explanation_and_other_stops_do_not() -> None:
+@both_parsers
+def test_a_refusal_carries_its_explanation_and_other_stops_do_not(parse: Parse) -> None:
     details = {"type": "refusal", "category": "cyber", "explanation": "blocked under the usage policy"}
     refused = parse(_body([], stop_reason="refusal", stop_details=details)).message
     assert (refused.content, refused.refusal) == (None, "blocked under the usage policy")
@@ -126,7 +144,8 @@ def test_a_refusal_carries_its_explanation_and_other_stops_do_not() -> None:
     assert ended.refusal is None
 
 
-def test_usage_counts_are_never_invented() -> None:
+@both_parsers
+def test_usage_counts_are_never_invented(parse: Parse) -> None:
     bare = parse(_body([], usage={"input_tokens": 10, "output_tokens": 20})).usage
     assert bare == Usage(10, 20, 30)
     no_input = parse(_body([], usage={"cache_read_input_tokens": 5, "output_tokens": 2})).usage
@@ -134,7 +153,8 @@ def test_usage_counts_are_never_invented() -> None:
     assert parse(_body([], usage=None)).usage is None
 
 
-def test_empty_text_and_thinking_without_text_are_kept_apart_from_absence() -> None:
+@both_parsers
+def test_empty_text_and_thinking_without_text_are_kept_apart_from_absence(parse: Parse) -> None:
     message = parse(
         _body([{"type": "thinking", "thinking": "", "signature": "s"}, {"type": "text", "text": ""}])
     )
@@ -144,7 +164,8 @@ def test_empty_text_and_thinking_without_text_are_kept_apart_from_absence() -> N
     assert parse(_body([])).message.content is None
 
 
-def test_tool_use_without_id_or_input() -> None:
+@both_parsers
+def test_tool_use_without_id_or_input(parse: Parse) -> None:
     call = parse(_body([{"type": "tool_use", "name": "ping"}])).message.tool_calls[0]
     assert call.id.startswith(GENERATED_ID_PREFIX)
     assert (call.name, call.arguments_json, call.arguments) == ("ping", "{}", {})
@@ -172,9 +193,14 @@ def test_tool_use_without_id_or_input() -> None:
         (_body([], stop_details={"explanation": 1}), "expected a string, got integer",
          "stop_details.explanation"),
         (_body([], stop_sequence=["x"]), "expected a string, got array", "stop_sequence"),
+        (_body([{"type": "tool_use", "name": "f", "input": {"a": json.loads("[" * 254 + "]" * 254)}}]),
+         "nested more than 254 levels deep", "content[0].input"),
     ],
 )  # fmt: skip
-def test_malformed_bodies_raise_with_the_field_path(body: bytes, message: str, path: str | None) -> None:
+@both_parsers
+def test_malformed_bodies_raise_with_the_field_path(
+    parse: Parse, body: bytes, message: str, path: str | None
+) -> None:
     with pytest.raises(ResponseParseError) as caught:
         parse(body, "anthropic-gw")
     assert caught.value.message == message
@@ -182,7 +208,8 @@ def test_malformed_bodies_raise_with_the_field_path(body: bytes, message: str, p
     assert caught.value.provider == "anthropic-gw"
 
 
-def test_an_error_object_instead_of_a_message_says_so() -> None:
+@both_parsers
+def test_an_error_object_instead_of_a_message_says_so(parse: Parse) -> None:
     body = b'{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}'
     with pytest.raises(ResponseParseError) as caught:
         parse(body)
@@ -190,17 +217,16 @@ def test_an_error_object_instead_of_a_message_says_so() -> None:
     assert caught.value.path == "error"
 
 
-def test_dispatch_uses_the_twin_until_the_extension_has_a_port() -> None:
+def test_dispatch_uses_the_rust_parser_when_the_extension_is_loaded() -> None:
     from modelwire._backend import core
 
-    if core is not None and hasattr(core, "parse_anthropic_message"):
-        assert dispatch.parse_anthropic_message is core.parse_anthropic_message
-    else:
-        assert dispatch.parse_anthropic_message is parse
+    expected = pure_parse if core is None else core.parse_anthropic_message
+    assert dispatch.parse_anthropic_message is expected
 
 
 @pytest.mark.parametrize("recording", MESSAGES, ids=lambda r: r.id)
-def test_every_corpus_message_parses_and_keeps_every_block(recording: Recording) -> None:
+@both_parsers
+def test_every_corpus_message_parses_and_keeps_every_block(parse: Parse, recording: Recording) -> None:
     response = parse(recording.body)
     data = orjson.loads(recording.body)
     blocks = data["content"]
@@ -221,7 +247,8 @@ def _sdk_message(body: bytes) -> Any:
     return None
 
 
-def test_the_official_sdk_agrees_where_it_parses_the_same_body() -> None:
+@both_parsers
+def test_the_official_sdk_agrees_where_it_parses_the_same_body(parse: Parse) -> None:
     compared = 0
     for recording in MESSAGES:
         oracle = _sdk_message(recording.body)
@@ -286,9 +313,12 @@ JSON = st.recursive(
 )
 
 
+@both_parsers
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(FIELDS), JSON)
-def test_any_value_in_any_field_parses_or_raises_a_parse_error(path: tuple[Any, ...], value: Any) -> None:
+def test_any_value_in_any_field_parses_or_raises_a_parse_error(
+    parse: Parse, path: tuple[Any, ...], value: Any
+) -> None:
     document = json.loads(json.dumps(TEMPLATE))
     target = document
     for step in path[:-1]:
@@ -308,9 +338,12 @@ def test_any_value_in_any_field_parses_or_raises_a_parse_error(path: tuple[Any, 
     assert failed_at is None or failed_at.split(".")[0].split("[")[0] in {p[0] for p in FIELDS}
 
 
+@both_parsers
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(MESSAGES), st.integers(0, 10_000), st.binary(max_size=3))
-def test_damaged_corpus_bodies_never_crash_the_parser(recording: Recording, at: int, junk: bytes) -> None:
+def test_damaged_corpus_bodies_never_crash_the_parser(
+    parse: Parse, recording: Recording, at: int, junk: bytes
+) -> None:
     body = recording.body
     at %= len(body) + 1
     with contextlib.suppress(ResponseParseError):

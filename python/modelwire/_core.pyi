@@ -15,6 +15,7 @@ __all__ = [
     "OpenAIStreamFolder",
     "SseDecoder",
     "__version__",
+    "parse_anthropic_message",
     "parse_chat_completion",
     "parse_embeddings",
     "parse_image_generation",
@@ -22,6 +23,7 @@ __all__ = [
 ]
 __version__: str
 
+def parse_anthropic_message(body: bytes, provider: str = "anthropic") -> ChatCompletionResponse: ...
 def parse_chat_completion(body: bytes, provider: str = "openai") -> ChatCompletionResponse: ...
 def parse_embeddings(body: bytes, provider: str = "openai") -> EmbeddingResponse: ...
 def parse_image_generation(body: bytes, provider: str = "openai") -> ImageGenerationResponse: ...

@@ -1,7 +1,7 @@
 """Anthropic Messages responses to canonical types: the Rust parser when it has one, else the twin.
 
-Rules: docs/parsing-rules-anthropic.md. Only the pure-Python twin exists so far; once the extension
-exports ``parse_anthropic_message`` it is picked up here with no other change.
+Rules: docs/parsing-rules-anthropic.md. An extension built before the Rust port existed lacks
+``parse_anthropic_message``; the twin serves then.
 """
 
 from __future__ import annotations

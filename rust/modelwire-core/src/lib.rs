@@ -4,6 +4,7 @@
 //! canonical Python types. Every function takes untrusted bytes from the network and returns a
 //! `Result`; none of them panics on any input.
 
+pub mod anthropic;
 pub mod chat;
 pub mod embeddings;
 pub mod error;

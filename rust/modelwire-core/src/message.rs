@@ -10,11 +10,20 @@ use crate::fields::{keep_first, opt_array, opt_object, opt_str, wrong};
 use crate::json::{Kind, Reader, Syn};
 use crate::media::{Image, image_from_url};
 
-/// A tool call's arguments: the string as sent, or the byte range of an object sent instead.
+/// A tool call's arguments: the string as sent, or the byte range of an object sent instead (with the
+/// text `orjson.dumps` writes for it when the parser wrote it already).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arguments<'a> {
     Text(Cow<'a, str>),
-    Object { start: usize, end: usize },
+    Object {
+        start: usize,
+        end: usize,
+    },
+    Written {
+        start: usize,
+        end: usize,
+        json: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +34,14 @@ pub struct ToolCall<'a> {
     pub arguments: Arguments<'a>,
 }
 
+/// A reasoning block to send back verbatim: visible text and signature, or redacted data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThinkingBlock<'a> {
+    pub thinking: Option<Cow<'a, str>>,
+    pub signature: Option<Cow<'a, str>>,
+    pub redacted_data: Option<Cow<'a, str>>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Message<'a> {
     pub content: Option<Cow<'a, str>>,
@@ -32,23 +49,26 @@ pub struct Message<'a> {
     pub refusal: Option<Cow<'a, str>>,
     pub tool_calls: Vec<ToolCall<'a>>,
     pub images: Vec<Image<'a>>,
+    pub thinking_blocks: Vec<ThinkingBlock<'a>>,
 }
 
 type Text<'a> = Checked<Option<Cow<'a, str>>>;
 
-fn text_slot<'a>(slot: Option<Text<'a>>) -> Text<'a> {
+/// A text member as read (absent reads as null).
+pub fn text_slot<'a>(slot: Option<Text<'a>>) -> Text<'a> {
     slot.unwrap_or(Ok(None))
 }
 
-fn join<'a>(parts: Vec<Cow<'a, str>>) -> Option<Cow<'a, str>> {
+/// The pieces joined with `separator`; `None` when there is none.
+pub fn join<'a>(parts: Vec<Cow<'a, str>>, separator: &str) -> Option<Cow<'a, str>> {
     match parts.len() {
         0 => None,
         1 => parts.into_iter().next(),
-        _ => Some(Cow::Owned(parts.join("\n"))),
+        _ => Some(Cow::Owned(parts.join(separator))),
     }
 }
 
-fn non_empty(text: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
+pub fn non_empty(text: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
     text.filter(|t| !t.is_empty())
 }
 
@@ -215,7 +235,7 @@ fn content_blocks<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Blocks
         }
         Ok(())
     })?;
-    blocks.text = join(texts);
+    blocks.text = join(texts, "\n");
     Ok(fault.map_or(Ok(blocks), Err))
 }
 
@@ -287,7 +307,7 @@ fn function<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Funct
 }
 
 /// A required member: absent, null and the wrong type are all faults.
-fn required<T>(slot: Option<Checked<Option<T>>>, path: &Path<'_>, what: &str) -> Checked<T> {
+pub fn required<T>(slot: Option<Checked<Option<T>>>, path: &Path<'_>, what: &str) -> Checked<T> {
     match slot {
         None => Err(path.fault("missing required field")),
         Some(read) => read?.ok_or_else(|| path.fault(format!("expected {what}, got null"))),
@@ -393,10 +413,10 @@ pub fn message<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Me
         };
         let reasoning = non_empty(text_slot(reasoning)?);
         let reasoning_content = non_empty(text_slot(reasoning_content)?);
-        let details = non_empty(join(details.unwrap_or(Ok(Vec::new()))?));
+        let details = non_empty(join(details.unwrap_or(Ok(Vec::new()))?, "\n"));
         let reasoning = reasoning
             .or(reasoning_content)
-            .or_else(|| non_empty(join(blocks.thinking)))
+            .or_else(|| non_empty(join(blocks.thinking, "\n")))
             .or(details);
         let mut images = pictures.unwrap_or(Ok(Vec::new()))?;
         images.extend(blocks.images);
@@ -419,6 +439,7 @@ pub fn message<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Me
             refusal,
             tool_calls,
             images,
+            thinking_blocks: Vec::new(),
         }))
     })())
 }

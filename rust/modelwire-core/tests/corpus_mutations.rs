@@ -1,4 +1,4 @@
-//! Every recorded chat, embeddings and images body, cut short at every length and with bytes
+//! Every recorded chat, embeddings, images and Anthropic messages body, cut short at every length and with bytes
 //! flipped, gives a result or an error: never a panic. (Equality with the Python twin is asserted by
 //! the pytest suite; this is the Rust side's own net.)
 #![allow(
@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use modelwire_core::json::Reader;
-use modelwire_core::{chat, embeddings, images};
+use modelwire_core::{anthropic, chat, embeddings, images};
 
 fn corpus_root() -> PathBuf {
     let root = std::env::var("MODELWIRE_CORPUS").map(PathBuf::from);
@@ -59,6 +59,7 @@ fn parse_any(kind: &str, body: &[u8]) -> bool {
     match kind {
         "chat_completions" => chat::parse_chat_completion(body).is_ok(),
         "embeddings" => embeddings::parse_embeddings(body).is_ok(),
+        "messages" => anthropic::parse_anthropic_message(body).is_ok(),
         _ => images::parse_image_generation(body).is_ok(),
     }
 }
@@ -66,7 +67,7 @@ fn parse_any(kind: &str, body: &[u8]) -> bool {
 #[test]
 fn truncated_and_flipped_bodies_never_panic() {
     let mut checked = 0;
-    for kind in ["chat_completions", "embeddings", "images"] {
+    for kind in ["chat_completions", "embeddings", "images", "messages"] {
         let files = recordings(kind);
         assert!(!files.is_empty(), "no {kind} recordings found");
         for (path, body) in files {
@@ -108,4 +109,23 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         // The object itself is the first of the 1024 levels orjson allows.
         assert_eq!(ok, depth <= 1024, "depth {depth}");
     }
+}
+
+#[test]
+fn deep_tool_input_is_a_fault_not_a_stack_overflow() {
+    // Within what orjson reads (1024 levels) but past what it writes (254): arguments_json cannot be
+    // made. Recursion stops at the write limit, so a 2 MiB thread (less than Python threads get)
+    // suffices even unoptimised; the replaced duplicate under "b" is not followed.
+    let deep = format!("{}{}", "[".repeat(1019), "]".repeat(1019));
+    let body = format!(
+        r#"{{"content":[{{"type":"tool_use","name":"f","input":{{"b":{{"a":{deep},"a":1}},"a":{deep}}}}}]}}"#
+    );
+    let fault = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || anthropic::parse_anthropic_message(body.as_bytes()).map(|_| ()))
+        .unwrap()
+        .join()
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(fault.path.as_deref(), Some("content[0].input"));
 }

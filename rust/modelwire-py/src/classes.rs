@@ -115,6 +115,7 @@ impl Class {
 /// Everything the conversions need from Python, fetched once per interpreter.
 pub struct Types {
     pub tool_call: Class,
+    pub thinking_block: Class,
     pub message: Class,
     pub choice: Class,
     pub chat: Class,
@@ -127,15 +128,32 @@ pub struct Types {
     pub unset_embeddings: Py<PyAny>,
     pub unset_images: Py<PyAny>,
     pub new_tool_call_id: Py<PyAny>,
-    /// Strings every response repeats: the default provider, "provider", the finish reasons.
+    /// Strings every response repeats: the default providers, "provider", the finish reasons.
     pub openai: Py<PyString>,
+    pub anthropic: Py<PyString>,
     pub provider_source: Py<PyString>,
     pub finish_reasons: Vec<(&'static str, Py<PyString>)>,
+    pub repeated: Vec<(&'static str, Py<PyString>)>,
     pub orjson_dumps: Py<PyAny>,
     pub response_parse_error: Py<PyAny>,
 }
 
 static TYPES: PyOnceLock<Types> = PyOnceLock::new();
+
+/// Values providers send word for word in most responses (native finish reasons, service tiers):
+/// one shared string each instead of a new one per response.
+const REPEATED: [&str; 10] = [
+    "stop",
+    "tool_calls",
+    "length",
+    "end_turn",
+    "tool_use",
+    "max_tokens",
+    "stop_sequence",
+    "default",
+    "standard",
+    "auto",
+];
 
 impl Types {
     /// The interned Python string of a normalised finish reason.
@@ -147,6 +165,14 @@ impl Types {
         {
             Some((_, string)) => string.bind(py).clone(),
             None => PyString::new(py, reason),
+        }
+    }
+
+    /// `text` as a Python string, shared when it is one of the values responses repeat.
+    pub fn repeated<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyString>> {
+        match self.repeated.iter().find(|(known, _)| *known == text) {
+            Some((_, string)) => Ok(string.bind(py).clone()),
+            None => crate::values::string(py, text),
         }
     }
 }
@@ -166,6 +192,12 @@ fn load(py: Python<'_>) -> PyResult<Types> {
             chat,
             "ToolCall",
             &["id", "name", "arguments_json", "_arguments"],
+        )?,
+        thinking_block: Class::load(
+            py,
+            chat,
+            "ThinkingBlock",
+            &["thinking", "signature", "redacted_data"],
         )?,
         message: Class::load(
             py,
@@ -262,10 +294,15 @@ fn load(py: Python<'_>) -> PyResult<Types> {
             .getattr("new_tool_call_id")?
             .unbind(),
         openai: PyString::intern(py, "openai").unbind(),
+        anthropic: PyString::intern(py, "anthropic").unbind(),
         provider_source: PyString::intern(py, "provider").unbind(),
         finish_reasons: modelwire_core::finish::VOCABULARY
             .iter()
             .map(|reason| (*reason, PyString::intern(py, reason).unbind()))
+            .collect(),
+        repeated: REPEATED
+            .iter()
+            .map(|word| (*word, PyString::intern(py, word).unbind()))
             .collect(),
         orjson_dumps: py.import("orjson")?.getattr("dumps")?.unbind(),
         response_parse_error: py

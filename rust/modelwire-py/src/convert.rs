@@ -9,7 +9,7 @@ use modelwire_core::finish;
 use modelwire_core::images::ImageGeneration;
 use modelwire_core::json::Reader;
 use modelwire_core::media::Image;
-use modelwire_core::message::{Arguments, Message, ToolCall};
+use modelwire_core::message::{Arguments, Message, ThinkingBlock, ToolCall};
 use modelwire_core::usage::Usage;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyNone, PyString};
@@ -113,6 +113,10 @@ impl<'py> Context<'_, 'py> {
                 };
                 (values::string(py, json)?.into_any(), parsed)
             }
+            Arguments::Written { start, end, json } => (
+                values::string(py, json)?.into_any(),
+                self.span((*start, *end))?,
+            ),
             Arguments::Object { start, end } => {
                 let object = self.span((*start, *end))?;
                 let json = self
@@ -135,11 +139,27 @@ impl<'py> Context<'_, 'py> {
         )
     }
 
+    fn thinking_block(&self, block: &ThinkingBlock<'_>) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        self.types.thinking_block.build(
+            py,
+            [
+                text(py, block.thinking.as_ref())?,
+                text(py, block.signature.as_ref())?,
+                text(py, block.redacted_data.as_ref())?,
+            ],
+        )
+    }
+
     fn message(&self, message: &Message<'_>) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         let calls = PyList::empty(py);
         for call in &message.tool_calls {
             calls.append(self.tool_call(call)?)?;
+        }
+        let thinking = PyList::empty(py);
+        for block in &message.thinking_blocks {
+            thinking.append(self.thinking_block(block)?)?;
         }
         self.types.message.build(
             py,
@@ -149,7 +169,7 @@ impl<'py> Context<'_, 'py> {
                 calls.into_any(),
                 self.images(&message.images)?.into_any(),
                 text(py, message.refusal.as_ref())?,
-                PyList::empty(py).into_any(),
+                thinking.into_any(),
             ],
         )
     }
@@ -164,13 +184,17 @@ impl<'py> Context<'_, 'py> {
             Some(span) => self.span(span)?,
             None => none(py),
         };
+        let native = match native {
+            Some(n) => self.types.repeated(py, n)?.into_any(),
+            None => none(py),
+        };
         self.types.choice.build(
             py,
             [
                 values::int(py, choice.index)?,
                 self.message(&choice.message)?,
                 normalised.unwrap_or_else(|| none(py)),
-                text(py, native)?,
+                native,
                 logprobs,
             ],
         )
@@ -192,7 +216,10 @@ impl<'py> Context<'_, 'py> {
                 self.usage(completion.usage.as_ref())?,
                 self.provider.clone().into_any(),
                 text(py, completion.system_fingerprint.as_ref())?,
-                text(py, completion.service_tier.as_ref())?,
+                match &completion.service_tier {
+                    Some(tier) => self.types.repeated(py, tier)?.into_any(),
+                    None => none(py),
+                },
                 self.body.clone().into_any(),
                 self.types.unset_chat.bind(py).clone(),
             ],

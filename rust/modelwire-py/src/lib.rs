@@ -3,6 +3,7 @@
 //! Each parser reads the body once in Rust and builds the canonical Python objects directly; every
 //! error goes through `errors::parse_error`.
 
+mod anthropic;
 mod body;
 mod classes;
 mod convert;
@@ -86,6 +87,7 @@ fn parse_image_generation<'py>(
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    anthropic::register(m)?;
     m.add_function(wrap_pyfunction!(parse_chat_completion, m)?)?;
     m.add_function(wrap_pyfunction!(parse_embeddings, m)?)?;
     m.add_function(wrap_pyfunction!(parse_image_generation, m)?)?;

@@ -44,14 +44,12 @@ pub fn string<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyString>
     Ok(PyString::new(py, text))
 }
 
+/// A Python `int`; sums of counts (Anthropic's prompt tokens, totals) can pass 64 bits.
 pub fn int<'py>(py: Python<'py>, value: i128) -> PyResult<Bound<'py, PyAny>> {
     if let Ok(small) = i64::try_from(value) {
         return Ok(small.into_pyobject(py)?.into_any());
     }
-    Ok(u64::try_from(value)
-        .unwrap_or(u64::MAX)
-        .into_pyobject(py)?
-        .into_any())
+    Ok(value.into_pyobject(py)?.into_any())
 }
 
 /// The value at the reader as Python objects (recursion is bounded by the reader's depth limit).

@@ -6,7 +6,7 @@ type coercion, error texts and finish-reason normalisation are those of docs/par
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -31,7 +31,9 @@ from modelwire.types import (
     new_tool_call_id,
 )
 
-__all__ = ["parse_anthropic_message"]
+__all__ = ["MAX_WRITE_DEPTH", "parse_anthropic_message"]
+
+MAX_WRITE_DEPTH: Final = 254
 
 
 def parse_anthropic_message(body: bytes, provider: str = "anthropic") -> ChatCompletionResponse:
@@ -103,7 +105,12 @@ def _tool_call(block: dict[str, Any], path: str) -> ToolCall:
     arguments = opt_dict(block, "input", path)
     if arguments is None:
         return ToolCall(call_id, name, "{}")
-    return ToolCall(call_id, name, orjson.dumps(arguments).decode(), arguments)
+    try:
+        arguments_json = orjson.dumps(arguments).decode()
+    except orjson.JSONEncodeError:
+        # orjson reads 1024 levels of nesting but writes only 254 (its only refusal for loaded JSON).
+        raise Fault(f"nested more than {MAX_WRITE_DEPTH} levels deep", at(path, "input")) from None
+    return ToolCall(call_id, name, arguments_json, arguments)
 
 
 def _usage(raw: dict[str, Any]) -> Usage:

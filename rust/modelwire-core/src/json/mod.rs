@@ -1,5 +1,6 @@
 //! JSON as orjson reads and writes it: a validating pull reader, number typing, and output formatting.
 
+pub mod compact;
 pub mod number;
 pub mod reader;
 pub mod write;

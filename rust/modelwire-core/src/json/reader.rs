@@ -687,3 +687,71 @@ fn whitespace_run(bytes: &[u8], at: usize) -> usize {
     let _ = bytes;
     1
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Reads every member's value as a string (`read`) or skips it, to the end of the document.
+    fn accepts(doc: &[u8], read: bool) -> bool {
+        let Ok(mut r) = Reader::new(doc) else {
+            return false;
+        };
+        let members = r.object(|r, _| {
+            if read && r.kind()? == Kind::String {
+                r.string().map(|_| ())
+            } else {
+                r.skip()
+            }
+        });
+        members.and_then(|()| r.finish()).is_ok()
+    }
+
+    #[test]
+    fn utf8_is_checked_in_every_string_read_or_skipped() {
+        let pieces: [&[u8]; 12] = [
+            b"\xc3\xa9",
+            b"\xe2\x80\xa8",
+            b"\xf0\x9f\x98\x80",
+            b"\xff",
+            b"\xc3",
+            b"\xed\xa0\x80",
+            b"\xc0\xaf",
+            b"\xf4\x90\x80\x80",
+            b"\xe2\x80",
+            b"\x80",
+            b"\xf0\x9f\x98",
+            b"\xef\xbf\xbf",
+        ];
+        for piece in pieces {
+            let valid = std::str::from_utf8(piece).is_ok();
+            // Short and long strings (the 16-byte scan, the 8-byte scan and the byte loop), around
+            // an escape, in a key.
+            for (before, after) in [
+                ("", ""),
+                ("abcdefghijklmnopq", "r"),
+                ("abc", "\\n"),
+                ("\\t", ""),
+            ] {
+                let mut value = before.as_bytes().to_vec();
+                value.extend_from_slice(piece);
+                value.extend_from_slice(after.as_bytes());
+                let mut doc = b"{\"k\": \"".to_vec();
+                doc.extend_from_slice(&value);
+                doc.extend_from_slice(b"\", \"x\": 1}");
+                assert_eq!(accepts(&doc, true), valid, "{doc:?}");
+                assert_eq!(accepts(&doc, false), valid, "{doc:?}");
+                let mut keyed = b"{\"".to_vec();
+                keyed.extend_from_slice(&value);
+                keyed.extend_from_slice(b"\": 1}");
+                assert_eq!(accepts(&keyed, false), valid, "{keyed:?}");
+            }
+            // Outside strings, nothing but ASCII is JSON.
+            let mut outside = b"{\"k\": 1".to_vec();
+            outside.extend_from_slice(piece);
+            outside.push(b'}');
+            assert!(!accepts(&outside, false));
+        }
+    }
+}

@@ -1,0 +1,344 @@
+//! Anthropic Messages responses (docs/parsing-rules-anthropic.md) as a one-choice chat completion.
+//!
+//! As for OpenAI bodies, every member is read into a slot holding its value or its fault (a later
+//! duplicate key replaces it), and the faults surface once the object is closed, in the order the
+//! pure-Python twin checks the fields.
+
+use std::borrow::Cow;
+
+use crate::chat::{ChatCompletion, Choice};
+use crate::error::{Checked, ParseError, Path};
+use crate::fields::{self, ErrorField, keep_first, opt_int, opt_object, opt_str, wrong};
+use crate::json::compact::{MAX_WRITE_DEPTH, compact};
+use crate::json::{Kind, Reader, Syn};
+use crate::message::{
+    Arguments, Message, ThinkingBlock, ToolCall, join, non_empty, required, text_slot,
+};
+use crate::usage::Usage;
+
+type Text<'a> = Checked<Option<Cow<'a, str>>>;
+type Count = Checked<Option<i128>>;
+
+/// The members a content block may use, as read; which of them count depends on its `type`.
+#[derive(Default)]
+struct Block<'a> {
+    kind: Option<Text<'a>>,
+    text: Option<Text<'a>>,
+    thinking: Option<Text<'a>>,
+    signature: Option<Text<'a>>,
+    data: Option<Text<'a>>,
+    id: Option<Text<'a>>,
+    name: Option<Text<'a>>,
+    /// The byte range of `input` when it is an object; `None` for null.
+    input: Option<Checked<Option<(usize, usize)>>>,
+}
+
+fn block<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Block<'a>>> {
+    if r.kind()? != Kind::Object {
+        return Ok(Err(wrong(r, "an object", path)?));
+    }
+    let mut b = Block::default();
+    r.object(|r, key| {
+        let (slot, name) = match &*key {
+            "type" => (&mut b.kind, "type"),
+            "text" => (&mut b.text, "text"),
+            "thinking" => (&mut b.thinking, "thinking"),
+            "signature" => (&mut b.signature, "signature"),
+            "data" => (&mut b.data, "data"),
+            "id" => (&mut b.id, "id"),
+            "name" => (&mut b.name, "name"),
+            "input" => {
+                let at = path.key("input");
+                b.input = Some(match r.kind()? {
+                    Kind::Object => Ok(Some(r.span()?)),
+                    Kind::Null => r.null().map(|_| Ok(None))?,
+                    _ => Err(wrong(r, "an object", &at)?),
+                });
+                return Ok(());
+            }
+            _ => return r.skip(),
+        };
+        *slot = Some(opt_str(r, &path.key(name))?);
+        Ok(())
+    })?;
+    Ok(Ok(b))
+}
+
+/// The content array folded into the message's parts, in block order.
+#[derive(Default)]
+struct Parts<'a> {
+    texts: Vec<Cow<'a, str>>,
+    thinking: Vec<ThinkingBlock<'a>>,
+    calls: Vec<ToolCall<'a>>,
+}
+
+impl<'a> Parts<'a> {
+    fn add(&mut self, b: Block<'a>, body: &'a str, path: &Path<'_>) -> Checked<()> {
+        match text_slot(b.kind)?.as_deref() {
+            Some("text") => {
+                if let Some(text) = text_slot(b.text)? {
+                    self.texts.push(text);
+                }
+            }
+            Some("thinking") => {
+                let thinking = text_slot(b.thinking)?;
+                let signature = text_slot(b.signature)?;
+                self.thinking.push(ThinkingBlock {
+                    thinking,
+                    signature,
+                    redacted_data: None,
+                });
+            }
+            Some("redacted_thinking") => {
+                let data = required(b.data, &path.key("data"), "a string")?;
+                self.thinking.push(ThinkingBlock {
+                    redacted_data: Some(data),
+                    ..ThinkingBlock::default()
+                });
+            }
+            Some("tool_use") => {
+                let id = non_empty(text_slot(b.id)?);
+                let name = required(b.name, &path.key("name"), "a string")?;
+                let arguments = match b.input.unwrap_or(Ok(None))? {
+                    None => Arguments::Text(Cow::Borrowed("{}")),
+                    Some((start, end)) => written(body, start, end, path)?,
+                };
+                self.calls.push(ToolCall {
+                    id,
+                    name,
+                    arguments,
+                });
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn message(self, refusal: Option<Cow<'a, str>>) -> Message<'a> {
+        // Text blocks are pieces of one answer (citations split it mid-sentence): joined with nothing.
+        let content = join(self.texts, "");
+        let reasoning = self
+            .thinking
+            .iter()
+            .filter_map(|block| block.thinking.clone())
+            .filter(|text| !text.is_empty())
+            .collect();
+        Message {
+            content,
+            reasoning: join(reasoning, "\n"),
+            refusal,
+            tool_calls: self.calls,
+            images: Vec::new(),
+            thinking_blocks: self.thinking,
+        }
+    }
+}
+
+/// A tool input object with its `arguments_json`, as the twin writes it with `orjson.dumps`.
+fn written<'a>(body: &str, start: usize, end: usize, path: &Path<'_>) -> Checked<Arguments<'a>> {
+    let text = body.get(start..end).unwrap_or_default();
+    match compact(text) {
+        Ok(Some(json)) => Ok(Arguments::Written { start, end, json }),
+        Ok(None) => Err(path
+            .key("input")
+            .fault(format!("nested more than {MAX_WRITE_DEPTH} levels deep"))),
+        // The span was read once already, so it is valid JSON; if not, orjson builds it instead.
+        Err(_) => Ok(Arguments::Object { start, end }),
+    }
+}
+
+/// `content` (required): `None` when null; the outer fault is its type, the inner one a block's.
+fn content<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Checked<Parts<'a>>>>> {
+    Ok(match r.kind()? {
+        Kind::Array => {
+            let body = r.text_between(0, r.bytes().len());
+            let (mut parts, mut fault) = (Parts::default(), None);
+            r.array(|r, i| {
+                let at = path.index(i);
+                let read = block(r, &at)?.and_then(|b| parts.add(b, body, &at));
+                keep_first(&mut fault, read);
+                Ok(())
+            })?;
+            Ok(Some(fault.map_or(Ok(parts), Err)))
+        }
+        Kind::Null => r.null().map(|_| Ok(None))?,
+        _ => Err(wrong(r, "an array", path)?),
+    })
+}
+
+/// `usage` as read: Anthropic counts cached prompt tokens apart from `input_tokens`.
+struct RawUsage<'a> {
+    input: Count,
+    cache_read: Count,
+    cache_write: Count,
+    output: Count,
+    /// `output_tokens_details` (object rule) and its `thinking_tokens`.
+    thinking: Count,
+    service_tier: Text<'a>,
+}
+
+fn usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<RawUsage<'a>>>> {
+    let mut raw = RawUsage {
+        input: Ok(None),
+        cache_read: Ok(None),
+        cache_write: Ok(None),
+        output: Ok(None),
+        thinking: Ok(None),
+        service_tier: Ok(None),
+    };
+    let details_path = path.key("output_tokens_details");
+    let present = opt_object(r, path, |r, key| {
+        let at = |name| path.key(name);
+        match &*key {
+            "input_tokens" => raw.input = opt_int(r, &at("input_tokens"))?,
+            "cache_read_input_tokens" => {
+                raw.cache_read = opt_int(r, &at("cache_read_input_tokens"))?
+            }
+            "cache_creation_input_tokens" => {
+                raw.cache_write = opt_int(r, &at("cache_creation_input_tokens"))?
+            }
+            "output_tokens" => raw.output = opt_int(r, &at("output_tokens"))?,
+            "service_tier" => raw.service_tier = opt_str(r, &at("service_tier"))?,
+            "output_tokens_details" => {
+                let mut thinking = Ok(None);
+                let read = opt_object(r, &details_path, |r, key| {
+                    if key == "thinking_tokens" {
+                        thinking = opt_int(r, &details_path.key("thinking_tokens"))?;
+                        return Ok(());
+                    }
+                    r.skip()
+                })?;
+                raw.thinking = read.and(thinking);
+            }
+            _ => r.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok(present.map(|present| present.then_some(raw)))
+}
+
+fn finish_usage(raw: RawUsage<'_>) -> Checked<(Usage, Option<Cow<'_, str>>)> {
+    let uncached = raw.input?;
+    let cache_read = raw.cache_read?;
+    let cache_write = raw.cache_write?;
+    let output = raw.output?;
+    let thinking = raw.thinking?;
+    // The canonical count includes every prompt token; a cache count not sent adds nothing.
+    let prompt = uncached.map(|n| n + cache_read.unwrap_or(0) + cache_write.unwrap_or(0));
+    let total = prompt.zip(output).map(|(p, o)| p + o);
+    let usage = Usage {
+        input_tokens: prompt,
+        output_tokens: output,
+        total_tokens: total,
+        reasoning_tokens: thinking,
+        cache_read_tokens: cache_read,
+        cache_write_tokens: cache_write,
+        generated_images: None,
+    };
+    Ok((usage, raw.service_tier?))
+}
+
+/// Every top-level member the rules read, as read.
+#[derive(Default)]
+struct Top<'a> {
+    id: Option<Text<'a>>,
+    model: Option<Text<'a>>,
+    stop_reason: Option<Text<'a>>,
+    stop_sequence: Option<Text<'a>>,
+    /// `stop_details` (object rule) and its `explanation`; `None` inside when null.
+    stop_details: Option<Checked<Option<Text<'a>>>>,
+    content: Option<Checked<Option<Checked<Parts<'a>>>>>,
+    usage: Option<Checked<Option<RawUsage<'a>>>>,
+    error: ErrorField<'a>,
+}
+
+fn stop_details<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Text<'a>>>> {
+    let mut explanation = None;
+    let present = opt_object(r, path, |r, key| {
+        if key == "explanation" {
+            explanation = Some(opt_str(r, &path.key("explanation"))?);
+            return Ok(());
+        }
+        r.skip()
+    })?;
+    Ok(present.map(|present| present.then(|| text_slot(explanation))))
+}
+
+fn read_top<'a>(r: &mut Reader<'a>) -> Syn<Top<'a>> {
+    let root = Path::ROOT;
+    let mut top = Top::default();
+    r.object(|r, key| {
+        let (slot, name) = match &*key {
+            "id" => (&mut top.id, "id"),
+            "model" => (&mut top.model, "model"),
+            "stop_reason" => (&mut top.stop_reason, "stop_reason"),
+            "stop_sequence" => (&mut top.stop_sequence, "stop_sequence"),
+            "stop_details" => {
+                top.stop_details = Some(stop_details(r, &root.key("stop_details"))?);
+                return Ok(());
+            }
+            "content" => {
+                top.content = Some(content(r, &root.key("content"))?);
+                return Ok(());
+            }
+            "usage" => {
+                top.usage = Some(usage(r, &root.key("usage"))?);
+                return Ok(());
+            }
+            "error" => {
+                top.error = fields::error_field(r)?;
+                return Ok(());
+            }
+            _ => return r.skip(),
+        };
+        *slot = Some(opt_str(r, &root.key(name))?);
+        Ok(())
+    })?;
+    Ok(top)
+}
+
+fn assemble(top: Top<'_>) -> Checked<ChatCompletion<'_>> {
+    let present = top.content.is_some();
+    let Some(parts) = top.content.transpose()?.flatten() else {
+        return Err(fields::missing_array(&top.error, present, "content"));
+    };
+    let native = non_empty(text_slot(top.stop_reason)?);
+    text_slot(top.stop_sequence)?;
+    let explanation = match top.stop_details.transpose()?.flatten() {
+        Some(explanation) => explanation?,
+        None => None,
+    };
+    let refusal = non_empty(explanation).filter(|_| native.as_deref() == Some("refusal"));
+    let usage = top.usage.transpose()?.flatten();
+    let message = parts?.message(refusal);
+    let id = text_slot(top.id)?;
+    let model = text_slot(top.model)?;
+    let (usage, service_tier) = match usage.map(finish_usage).transpose()? {
+        Some((usage, tier)) => (Some(usage), tier),
+        None => (None, None),
+    };
+    Ok(ChatCompletion {
+        id,
+        model,
+        created: None,
+        choices: vec![Choice {
+            index: 0,
+            message,
+            finish_reason: native,
+            logprobs: None,
+        }],
+        usage,
+        system_fingerprint: None,
+        service_tier,
+    })
+}
+
+/// Parses a Messages API response body into one choice (index 0).
+pub fn parse_anthropic_message(body: &[u8]) -> Result<ChatCompletion<'_>, ParseError> {
+    let mut r = fields::open(body)?;
+    let result = read_top(&mut r).map(assemble);
+    fields::close(&mut r, body, result)
+}
+
+#[cfg(test)]
+mod tests;
