@@ -4,12 +4,17 @@ adapter can stand in for one of Data Designer's own clients unchanged.
 Adapters never retry (``modelwire.policy`` does); every failure they raise is a
 ``modelwire.ProviderError`` subclass. An operation the adapter does not offer raises
 ``UnsupportedCapabilityError`` and its ``supports_*`` method says ``False``.
+
+``stream`` / ``astream`` send nothing when called: they return a chat stream (see
+:mod:`modelwire.providers.streaming`) that opens on ``with`` / ``async with``, on iteration, or on
+``open()`` / ``aopen()``.
 """
 
 from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from modelwire.providers.streaming import AsyncChatStream, ChatStream
 from modelwire.types import (
     ChatCompletionRequest,
     ChatCompletionResponse,
@@ -36,6 +41,10 @@ class ModelClient(Protocol):
     def completion(self, request: ChatCompletionRequest) -> ChatCompletionResponse: ...
 
     async def acompletion(self, request: ChatCompletionRequest) -> ChatCompletionResponse: ...
+
+    def stream(self, request: ChatCompletionRequest) -> ChatStream: ...
+
+    def astream(self, request: ChatCompletionRequest) -> AsyncChatStream: ...
 
     def embeddings(self, request: EmbeddingRequest) -> EmbeddingResponse: ...
 
