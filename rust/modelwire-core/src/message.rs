@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use crate::error::{Checked, Fault, Path};
 use crate::fields::{keep_first, opt_array, opt_object, opt_str, wrong};
+use crate::json::compact::{MAX_WRITE_DEPTH, compact};
 use crate::json::{Kind, Reader, Syn};
 use crate::media::{Image, image_from_url};
 
@@ -297,13 +298,24 @@ fn function<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Funct
             }
             Kind::Object => {
                 let (start, end) = r.span()?;
-                Ok(Arguments::Object { start, end })
+                written(r.text_between(start, end), start, end, &args_path)
             }
             _ => Err(wrong(r, "a string or an object", &args_path)?),
         });
         Ok(true)
     })?;
     Ok(slots.map(|slots| slots.map(|[name]| Function { name, arguments })))
+}
+
+/// Arguments sent as an object, with the `arguments_json` the twin writes with `orjson.dumps`: a fault
+/// when orjson could not write it (nested too deeply once duplicate keys are dropped).
+fn written<'a>(text: &str, start: usize, end: usize, path: &Path<'_>) -> Checked<Arguments<'a>> {
+    match compact(text) {
+        Ok(Some(json)) => Ok(Arguments::Written { start, end, json }),
+        Ok(None) => Err(path.fault(format!("nested more than {MAX_WRITE_DEPTH} levels deep"))),
+        // The span was read once already, so it is valid JSON; if not, orjson builds it instead.
+        Err(_) => Ok(Arguments::Object { start, end }),
+    }
 }
 
 /// A required member: absent, null and the wrong type are all faults.

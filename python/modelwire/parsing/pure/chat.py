@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -30,6 +30,9 @@ from modelwire.types import (
 )
 
 __all__ = ["parse_chat_completion", "parse_chat_object"]
+
+# orjson's write limit, as in the Anthropic twin (parsing.pure.anthropic.MAX_WRITE_DEPTH).
+_MAX_WRITE_DEPTH: Final = 254
 
 _TEXT_BLOCKS = frozenset({None, "text", "output_text"})
 _REASONING_BLOCKS = frozenset({"thinking", "reasoning"})
@@ -221,7 +224,11 @@ def _arguments(function: dict[str, Any], path: str) -> tuple[str, dict[str, Any]
     if type(value) is str:
         return value, None
     if type(value) is dict:
-        return orjson.dumps(value).decode(), value
+        try:
+            return orjson.dumps(value).decode(), value
+        except orjson.JSONEncodeError:
+            # orjson reads 1024 levels of nesting but writes only 254 (its only refusal for loaded JSON).
+            raise Fault(f"nested more than {_MAX_WRITE_DEPTH} levels deep", at(path, "arguments")) from None
     raise expected("a string or an object", value, at(path, "arguments"))
 
 
