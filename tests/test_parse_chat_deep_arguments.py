@@ -31,7 +31,9 @@ CASES = [
     pytest.param(nested(255), False, id="255"),
     pytest.param(nested(600), False, id="600"),
     pytest.param('{"a":' + nested(600) + ',"a":{"b":2}}', True, id="replaced-by-a-later-duplicate"),
-    pytest.param('{"b":{"a":' + nested(300) + ',"a":2},"a":' + nested(300) + "}", False, id="replaced-then-deep"),
+    pytest.param(
+        '{"b":{"a":' + nested(300) + ',"a":2},"a":' + nested(300) + "}", False, id="replaced-then-deep"
+    ),
     pytest.param('{"x":' + nested(254) + "}", False, id="255-under-a-key"),
 ]
 
@@ -47,7 +49,9 @@ def chat_body(arguments: str, *, legacy: bool = False) -> bytes:
 
 @pytest.mark.parametrize("impl", implementations())
 @pytest.mark.parametrize(("arguments", "ok"), CASES)
-def test_each_parser_writes_what_orjson_writes_or_names_the_arguments(impl: Any, arguments: str, ok: bool) -> None:
+def test_each_parser_writes_what_orjson_writes_or_names_the_arguments(
+    impl: Any, arguments: str, ok: bool
+) -> None:
     body = chat_body(arguments)
     if not ok:
         with pytest.raises(ResponseParseError) as caught:
@@ -95,7 +99,9 @@ def test_an_earlier_fault_in_the_call_comes_first(impl: Any) -> None:
 
 def stream_event(arguments: str) -> bytes:
     call = '{"index":0,"id":"a","function":{"name":"f","arguments":' + arguments + "}}"
-    return sse(('{"id":"x","model":"m","choices":[{"index":0,"delta":{"tool_calls":[' + call + "]}}]}").encode())
+    return sse(
+        ('{"id":"x","model":"m","choices":[{"index":0,"delta":{"tool_calls":[' + call + "]}}]}").encode()
+    )
 
 
 def anthropic_events(arguments: str) -> bytes:
