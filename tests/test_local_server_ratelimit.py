@@ -167,3 +167,21 @@ def test_admitted_requests_never_exceed_burst_plus_rate_times_elapsed(
 def test_invalid_limits_are_rejected(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
         RateLimit(**kwargs)
+
+
+def test_latency_delays_default_answers_but_not_429s(local_server: LocalProviderServer) -> None:
+    # Only lower bounds are asserted: a slow machine may add time, never remove it.
+    local_server.configure(latency=0.3)
+    local_server.set_rate_limit(SLOW, burst=1)
+    started = time.perf_counter()
+    answered = _chat(local_server)
+    assert answered.status_code == 200
+    assert time.perf_counter() - started >= 0.3
+    assert _chat(local_server).status_code == 429
+    assert local_server.config.latency == 0.3
+
+
+def test_latency_must_not_be_negative(local_server: LocalProviderServer) -> None:
+    with pytest.raises(ValueError, match="latency must be >= 0"):
+        local_server.configure(latency=-1)
+    assert local_server.config.latency == 0.0

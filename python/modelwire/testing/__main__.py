@@ -28,6 +28,8 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         changes["rate_limit"] = RateLimit(args.rate_limit, per_key=args.per_key)
     if args.event_delay is not None:
         changes["stream_event_delay"] = args.event_delay
+    if args.latency is not None:
+        changes["latency"] = args.latency
     if args.no_log:
         changes["record_requests"] = False
     return config.updated(**changes)
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--rate-limit", type=float, metavar="RPS", help="answer 429 above RPS requests/s")
     serve.add_argument("--per-key", action="store_true", help="one rate-limit bucket per API key")
     serve.add_argument("--event-delay", type=float, metavar="S", help="seconds between streamed events")
+    serve.add_argument("--latency", type=float, metavar="S", help="seconds before each default answer")
     serve.add_argument("--no-log", action="store_true", help="do not keep the request log")
     args = parser.parse_args(argv)
     asyncio.run(_serve(args.port, _config(args)))

@@ -128,6 +128,8 @@ class App:
                 answer = call.error(500, {"error": {"message": message, "type": "local_server_error"}})
             if fault is not None:
                 answer.headers.extend(fault.headers)
+            if config.latency and not limited:
+                await asyncio.sleep(config.latency)  # the model "generating"; a 429 answers at once
         silent = fault is not None and fault.action in (FaultAction.RESET, FaultAction.HANG)
         self.state.count(call.match.route.value, model, 0 if silent else answer.status, limited=limited)
         return await self._deliver(reader, writer, answer, fault, request)

@@ -78,8 +78,10 @@ class ServerConfig:
 
     ``require_auth``: answer 401 when the provider's auth header is missing. ``api_keys``: when not empty,
     only these keys are accepted (others get the provider's invalid-key 401). ``stream_event_delay``:
-    default pause between streamed events (None sends a whole stream in one write).
-    ``record_requests``: keep the request log (turn off for long load runs).
+    default pause between streamed events (None sends a whole stream in one write). ``latency``: seconds
+    each default answer waits before it is sent, as a model's generation time (rate-limit 429s and
+    scripted answers are not delayed). ``record_requests``: keep the request log (turn off for long load
+    runs).
     """
 
     require_auth: bool = True
@@ -87,6 +89,7 @@ class ServerConfig:
     rate_limit: RateLimit | None = None
     embedding_dimensions: int = 32
     stream_event_delay: float | None = None
+    latency: float = 0.0
     record_requests: bool = True
 
     def __post_init__(self) -> None:
@@ -94,6 +97,8 @@ class ServerConfig:
             raise ValueError(f"embedding_dimensions must be >= 1, got {self.embedding_dimensions!r}")
         if self.stream_event_delay is not None and self.stream_event_delay < 0:
             raise ValueError(f"stream_event_delay must be >= 0, got {self.stream_event_delay!r}")
+        if not self.latency >= 0:
+            raise ValueError(f"latency must be >= 0, got {self.latency!r}")
 
     def updated(self, **changes: Any) -> ServerConfig:
         unknown = set(changes) - set(self.__dataclass_fields__)
@@ -110,6 +115,7 @@ class ServerConfig:
             "rate_limit": None if self.rate_limit is None else self.rate_limit.to_json(),
             "embedding_dimensions": self.embedding_dimensions,
             "stream_event_delay": self.stream_event_delay,
+            "latency": self.latency,
             "record_requests": self.record_requests,
         }
 
