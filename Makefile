@@ -62,9 +62,18 @@ fmt: $(VENV)/.installed ## Format Python and Rust sources
 	$(VENV)/bin/ruff check --fix -q python tests benches
 	cargo fmt --all
 
+# Quick settings so the whole set fits in a few minutes; each script's own defaults (--help) run longer.
 .PHONY: bench
-bench: dev ## Run the benchmark suites and print the side-by-side tables
-	$(PY) benches/report.py
+bench: dev ## Run every side-by-side benchmark (quick settings, ~3 min) and print its table
+	@echo "== parsing: benches/report.py"; $(PY) benches/report.py --rounds 11
+	@echo "== stream folding: benches/bench_stream.py"; $(PY) benches/bench_stream.py --rounds 5
+	@echo "== SSE decoding: benches/bench_sse.py"; $(PY) benches/bench_sse.py --repeat 5
+	@echo "== client CPU per request: benches/bench_client.py"; \
+		$(PY) benches/bench_client.py --requests 300 --rounds 5
+	@echo "== local server cost: benches/bench_local_server.py"; \
+		$(PY) benches/bench_local_server.py --requests 1000 --concurrency 1 64
+	@echo "== retry layer overhead: benches/bench_load_policy_overhead.py"; \
+		$(PY) benches/bench_load_policy_overhead.py
 
 .PHONY: clean
 clean: ## Remove build outputs, venvs and caches
