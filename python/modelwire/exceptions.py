@@ -125,6 +125,7 @@ class ProviderError(ModelwireError):
         provider_code: str | None = None,
         body_excerpt: str | None = None,
         should_retry: bool | None = None,
+        requests_limit: int | None = None,
     ) -> None:
         self.message = redact(message)
         super().__init__(self.message)
@@ -139,6 +140,9 @@ class ProviderError(ModelwireError):
         self.body_excerpt = None if body_excerpt is None else truncate(redact(body_excerpt), EXCERPT_LIMIT)
         # The provider's explicit verdict (x-should-retry), when it gave one.
         self.should_retry = should_retry
+        # The request limit the provider stated (x-ratelimit-limit-requests, per minute), when it did:
+        # the limiter paces by it when the config sets no requests/min of its own.
+        self.requests_limit = requests_limit
 
     @property
     def retryable(self) -> bool:

@@ -8,7 +8,12 @@ here imports httpx: headers may be an ``httpx.Headers`` or a plain dict, excepti
 from __future__ import annotations
 
 from modelwire.errors.classify import classify_response, classify_stream_error
-from modelwire.errors.retry_after import parse_duration, parse_retry_after, parse_should_retry
+from modelwire.errors.retry_after import (
+    parse_duration,
+    parse_requests_limit,
+    parse_retry_after,
+    parse_should_retry,
+)
 from modelwire.errors.transport import from_transport_error
 
 __all__ = [
@@ -16,6 +21,7 @@ __all__ = [
     "classify_stream_error",
     "from_transport_error",
     "parse_duration",
+    "parse_requests_limit",
     "parse_retry_after",
     "parse_should_retry",
 ]

@@ -18,7 +18,7 @@ from modelwire.errors._dispatch import read_body, read_object
 from modelwire.errors._headers import lower_headers, request_id_from
 from modelwire.errors._kinds import Reading, kind_for_status, refine_by_message
 from modelwire.errors._text import body_text, clean, decode_json, excerpt, status_phrase, text_summary
-from modelwire.errors.retry_after import parse_retry_after, parse_should_retry
+from modelwire.errors.retry_after import parse_requests_limit, parse_retry_after, parse_should_retry
 from modelwire.exceptions import ProviderError, UnsupportedParamsError, error_class_for
 
 __all__ = ["classify_response", "classify_stream_error"]
@@ -38,6 +38,7 @@ def _build(
     should_retry: bool | None,
     request_id: str | None,
     body_excerpt: str | None,
+    requests_limit: int | None = None,
 ) -> ProviderError:
     kind = reading.kind
     if kind is None:
@@ -60,6 +61,7 @@ def _build(
         "provider_code": _optional(reading.code),
         "body_excerpt": body_excerpt,
         "should_retry": should_retry,
+        "requests_limit": requests_limit,
     }
     cls = error_class_for(kind)
     if issubclass(cls, UnsupportedParamsError):
@@ -95,6 +97,7 @@ def classify_response(
         should_retry=parse_should_retry(lowered),
         request_id=request_id_from(lowered),
         body_excerpt=excerpt(text),
+        requests_limit=parse_requests_limit(lowered) if status == 429 else None,
     )
 
 

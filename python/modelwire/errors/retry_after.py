@@ -31,7 +31,7 @@ from typing import Any, Final
 
 from modelwire.errors._headers import lower_headers
 
-__all__ = ["parse_duration", "parse_retry_after", "parse_should_retry"]
+__all__ = ["parse_duration", "parse_requests_limit", "parse_retry_after", "parse_should_retry"]
 
 _DELTA_SECONDS: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _DURATION_PART: Final = re.compile(r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
@@ -195,4 +195,19 @@ def parse_should_retry(headers: Mapping[str, str]) -> bool | None:
         return True
     if value in {"false", "0"}:
         return False
+    return None
+
+
+# The request limit a provider states beside its resets: OpenAI and the servers copying its headers
+# (per minute), Anthropic (per minute). Groq states requests per day here; pacing by that is only laxer.
+_LIMIT_HEADERS: Final = ("x-ratelimit-limit-requests", "anthropic-ratelimit-requests-limit")
+
+
+def parse_requests_limit(headers: Mapping[str, str]) -> int | None:
+    """The provider's stated requests-per-minute limit: a positive whole number, else ``None``."""
+    lowered = lower_headers(headers)
+    for name in _LIMIT_HEADERS:
+        value = lowered.get(name, "").strip()
+        if 0 < len(value) <= 12 and value.isascii() and value.isdigit() and int(value) > 0:
+            return int(value)
     return None
