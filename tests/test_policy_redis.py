@@ -228,3 +228,19 @@ def test_redis_unreachable_from_the_start_fails_open(
     limiter = limiters().for_spec(spec(max_concurrency=2), limits)
     limiter.acquire(timeout=2).release()
     assert "shared limits unavailable" in caplog.text
+
+
+def test_a_stated_limit_paces_through_redis_from_an_empty_bucket(
+    redis_url: str,  # noqa: F811
+    limiters: Callable[[], Limiters],
+) -> None:
+    model, limits = spec(), shared(redis_url)  # no rpm configured
+    a = limiters().for_spec(model, limits)
+    a.acquire(timeout=2).release(Outcome.OVERLOAD, retry_after=0.0, requests_limit=60)
+    assert a.learned_rpm == 60
+    level = redis.Redis.from_url(redis_url).hget(a.shared.keys["rpm"], "level") if a.shared else None
+    assert level is not None
+    assert float(level) < 1.0
+    # 60/min refills one request a second: nothing is admitted in the next 0.2 s.
+    with pytest.raises(AdmissionTimeoutError):
+        a.acquire(timeout=0.2)

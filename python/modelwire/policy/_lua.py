@@ -71,8 +71,9 @@ return {1, 0}
 """
 )
 
-# KEYS: cooldown, concurrency, tpm bucket
-# ARGV: lease id, tpm (0: none), tokens to give back (negative: charge), cool-down ms (0: none)
+# KEYS: cooldown, concurrency, tpm bucket, rpm bucket
+# ARGV: lease id, tpm (0: none), tokens to give back (negative: charge), cool-down ms (0: none),
+#       a provider-stated rpm whose bucket starts empty when it does not exist yet (0: none)
 RELEASE: Final = (
     _NOW_AND_BUCKET
     + """
@@ -86,6 +87,8 @@ local cool = tonumber(ARGV[4])
 if cool > 0 and redis.call('PTTL', KEYS[1]) < cool then
   redis.call('SET', KEYS[1], '1', 'PX', cool)
 end
+local stated = tonumber(ARGV[5])
+if stated > 0 and redis.call('EXISTS', KEYS[4]) == 0 then store(KEYS[4], stated, 0) end
 return 1
 """
 )

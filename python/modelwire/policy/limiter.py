@@ -5,12 +5,17 @@ threads and from event loops alike. Waiters queue in FIFO order and only the hea
 get in, so a slot freed by a release goes to the longest waiter, a burst of releases does not wake
 everyone, and with Redis only one waiter per process polls it. Every wait has a deadline: past it the
 caller gets ``AdmissionTimeoutError`` naming what it waited for.
+
+When the config sets no requests/min and a 429 states the provider's request limit, the limiter paces by
+that limit from then on (``learned_rpm``): against a fast provider, concurrency alone cannot keep under a
+rate limit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import threading
 import time
@@ -27,6 +32,8 @@ if TYPE_CHECKING:
     from modelwire.policy.shared import SharedGate
 
 __all__ = ["ModelLimiter", "Outcome", "Permit"]
+
+logger = logging.getLogger("modelwire.policy")
 
 Clock = Callable[[], float]
 
@@ -50,9 +57,11 @@ class Permit:
         self._lease: str | None = None
         self._released = False
 
-    def _settle_local(self, outcome: Outcome, retry_after: float | None, tokens_used: int | None) -> float:
+    def _settle_local(
+        self, outcome: Outcome, retry_after: float | None, tokens_used: int | None, requests_limit: int | None
+    ) -> float:
         self._released = True
-        return self._limiter._release_local(self, outcome, retry_after, tokens_used)
+        return self._limiter._release_local(self, outcome, retry_after, tokens_used, requests_limit)
 
     def release(
         self,
@@ -60,10 +69,13 @@ class Permit:
         *,
         retry_after: float | None = None,
         tokens_used: int | None = None,
+        requests_limit: int | None = None,
     ) -> None:
+        """``requests_limit``: the requests/min the provider stated on an overload (paced by when the
+        config sets none)."""
         if self._released:
             return
-        delta = self._settle_local(outcome, retry_after, tokens_used)
+        delta = self._settle_local(outcome, retry_after, tokens_used, requests_limit)
         gate = self._limiter.shared
         if gate is not None and self._lease is not None:
             gate.release(self._lease, delta, retry_after if outcome is Outcome.OVERLOAD else None)
@@ -74,10 +86,12 @@ class Permit:
         *,
         retry_after: float | None = None,
         tokens_used: int | None = None,
+        requests_limit: int | None = None,
     ) -> None:
+        """As ``release``; the shared limits are settled without blocking the event loop."""
         if self._released:
             return
-        delta = self._settle_local(outcome, retry_after, tokens_used)
+        delta = self._settle_local(outcome, retry_after, tokens_used, requests_limit)
         gate = self._limiter.shared
         if gate is not None and self._lease is not None:
             await gate.arelease(self._lease, delta, retry_after if outcome is Outcome.OVERLOAD else None)
@@ -87,7 +101,7 @@ class Permit:
         must not wait on the network."""
         if self._released:
             return
-        delta = self._settle_local(outcome, None, None)
+        delta = self._settle_local(outcome, None, None, None)
         gate = self._limiter.shared
         if gate is not None and self._lease is not None:
             task = asyncio.get_running_loop().create_task(gate.arelease(self._lease, delta, None))
@@ -137,6 +151,9 @@ class ModelLimiter:
         self.aimd = AIMD(max_concurrency)
         self.rpm: TokenBucket | None = None
         self.tpm: TokenBucket | None = None
+        # requests/min the provider stated on a 429, paced by while the config sets none (see learn_rpm).
+        self.learned_rpm: int | None = None
+        self._configured_rpm: int | None = None
         self.configure(max_concurrency, requests_per_minute, tokens_per_minute)
 
     def configure(
@@ -148,9 +165,12 @@ class ModelLimiter:
             self.aimd.ceiling = max(self.aimd.minimum, max_concurrency)
             self.aimd.limit = min(self.aimd.limit, float(self.aimd.ceiling))
             if requests_per_minute is None:
-                self.rpm = None
-            elif self.rpm is None or self.rpm.rate * 60 != requests_per_minute:
+                self.rpm = None if self.learned_rpm is None else self.rpm
+            elif self.rpm is None or self.rpm.rate * 60 != requests_per_minute or self.learned_rpm:
                 self.rpm = TokenBucket(requests_per_minute, now)
+            if requests_per_minute is not None:
+                self.learned_rpm = None  # the config speaks: it wins over what a provider stated
+            self._configured_rpm = requests_per_minute
             if tokens_per_minute is None:
                 self.tpm = None
             elif self.tpm is None or self.tpm.rate * 60 != tokens_per_minute:
@@ -184,8 +204,32 @@ class ModelLimiter:
             if permit._buckets and self.tpm is not None:
                 self.tpm.give_back(permit.tokens, now)
 
+    def _learn_rpm(self, stated: int, now: float) -> None:
+        """Pace by the requests/min a provider stated on a 429, when the config sets none. Without it a
+        fast provider outruns any concurrency limit (one slot can send hundreds of requests a second), so
+        adaptive concurrency alone keeps hitting the limit. The bucket starts empty, as the provider's
+        just did; with shared limits the pace is kept in Redis, for every process. Under the lock."""
+        if self._configured_rpm is not None or stated == self.learned_rpm:
+            return
+        self.learned_rpm = stated
+        self.rpm = TokenBucket(stated, now)
+        self.rpm.level = 0.0
+        if self.shared is not None and not self.shared.rpm:
+            self.shared.learn_rpm(stated)
+        logger.info(
+            "modelwire: %s paced at %d requests/min, the limit the provider stated on a 429 "
+            "(set requests_per_minute to choose another)",
+            self.label,
+            stated,
+        )
+
     def _release_local(
-        self, permit: Permit, outcome: Outcome, retry_after: float | None, tokens_used: int | None
+        self,
+        permit: Permit,
+        outcome: Outcome,
+        retry_after: float | None,
+        tokens_used: int | None,
+        requests_limit: int | None = None,
     ) -> float:
         """Local bookkeeping of a release; returns the token over-estimate to give back to shared buckets."""
         now = self.clock()
@@ -196,6 +240,8 @@ class ModelLimiter:
                 self.aimd.on_success()
             elif outcome is Outcome.OVERLOAD:
                 self.aimd.on_overload(permit.generation, now, retry_after)
+                if requests_limit is not None:
+                    self._learn_rpm(requests_limit, now)
             if permit._buckets and self.tpm is not None and delta:
                 self.tpm.give_back(delta, now)
             self._wake_head()

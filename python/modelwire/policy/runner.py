@@ -116,7 +116,9 @@ class RetryPolicy:
                 result = attempt(ctx)
             except ProviderError as error:
                 if ctx.permit is not None:
-                    ctx.permit.release(_outcome(error), retry_after=error.retry_after)
+                    ctx.permit.release(
+                        _outcome(error), retry_after=error.retry_after, requests_limit=error.requests_limit
+                    )
                 self._pause(run.failed(ctx, error))
                 continue
             except BaseException:
@@ -156,7 +158,9 @@ class RetryPolicy:
                 result = await self._bounded(attempt, ctx, run.remaining())
             except ProviderError as error:
                 if ctx.permit is not None:
-                    await ctx.permit.arelease(_outcome(error), retry_after=error.retry_after)
+                    await ctx.permit.arelease(
+                        _outcome(error), retry_after=error.retry_after, requests_limit=error.requests_limit
+                    )
                 await self._apause(run.failed(ctx, error))
                 continue
             except BaseException:

@@ -209,6 +209,7 @@ class SharedGate:
         self.rpm = requests_per_minute or 0
         self.tpm = tokens_per_minute or 0
         self.lease_ms = max(1, int(lease_seconds * 1000))
+        self._prime_rpm = False
 
     def consult(self) -> bool:
         return self.store.consult()
@@ -236,12 +237,21 @@ class SharedGate:
         script, keys, args, lease = self._admit_call(tokens)
         return self._verdict(await self.store.arun(script, keys, args), lease)
 
+    def learn_rpm(self, stated: int) -> None:
+        """Pace by a provider-stated requests/min (the config set none). The next release creates the
+        shared bucket empty, as the provider's just was, unless another process created it first."""
+        self.rpm = stated
+        self._prime_rpm = True
+
     def _release_call(
         self, lease: str, tokens_back: float, cooldown: float | None
     ) -> tuple[list[str], list[Any]]:
         k = self.keys
         cool_ms = 0 if cooldown is None else max(0, int(cooldown * 1000))
-        return [k["cool"], k["conc"], k["tpm"]], [lease, self.tpm, tokens_back, cool_ms]
+        prime = self.rpm if self._prime_rpm else 0
+        self._prime_rpm = False
+        keys = [k["cool"], k["conc"], k["tpm"], k["rpm"]]
+        return keys, [lease, self.tpm, tokens_back, cool_ms, prime]
 
     def release(self, lease: str, tokens_back: float, cooldown: float | None) -> None:
         keys, args = self._release_call(lease, tokens_back, cooldown)
