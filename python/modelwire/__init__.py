@@ -7,7 +7,7 @@ everything that needs httpx or pydantic load on first use.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelwire._backend import BACKEND
 from modelwire.exceptions import (
@@ -54,6 +54,10 @@ from modelwire.types import (
     ToolCall,
     Usage,
 )
+
+if TYPE_CHECKING:  # what __getattr__ loads on first use, for type checkers and IDEs (keep in sync with _LAZY)
+    from modelwire.config import LLMConfig, ModelSpec
+    from modelwire.facade import AsyncClient, Client, ModelRegistry, UsageLedger
 
 __version__ = "0.1.0"
 
