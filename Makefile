@@ -64,7 +64,7 @@ fmt: $(VENV)/.installed ## Format Python and Rust sources
 
 # Quick settings so the whole set fits in a few minutes; each script's own defaults (--help) run longer.
 .PHONY: bench
-bench: dev ## Run every side-by-side benchmark (quick settings, ~3 min) and print its table
+bench: dev ## Run every side-by-side benchmark (quick settings, ~5 min) and print its table
 	@echo "== parsing: benches/report.py"; $(PY) benches/report.py --rounds 11
 	@echo "== stream folding: benches/bench_stream.py"; $(PY) benches/bench_stream.py --rounds 5
 	@echo "== SSE decoding: benches/bench_sse.py"; $(PY) benches/bench_sse.py --repeat 5
@@ -74,6 +74,7 @@ bench: dev ## Run every side-by-side benchmark (quick settings, ~3 min) and prin
 		$(PY) benches/bench_local_server.py --requests 1000 --concurrency 1 64
 	@echo "== retry layer overhead: benches/bench_load_policy_overhead.py"; \
 		$(PY) benches/bench_load_policy_overhead.py
+	@echo "== load against a rate limit: benches/bench_load.py"; $(PY) benches/bench_load.py
 
 .PHONY: clean
 clean: ## Remove build outputs, venvs and caches
