@@ -66,3 +66,19 @@ def outcome(parse: Any, body: bytes, provider: str = "openai") -> tuple[str, Any
 
 def error_signature(exc: BaseException) -> tuple[Any, ...]:
     return (type(exc), getattr(exc, "message", str(exc)), getattr(exc, "path", None))
+
+
+# An Anthropic message with one block of each kind and every usage field: the base the mutation tests change.
+ANTHROPIC_TEMPLATE = {
+    "id": "msg", "model": "m", "stop_reason": "tool_use", "stop_sequence": None,
+    "stop_details": {"type": "refusal", "explanation": "e"},
+    "content": [
+        {"type": "thinking", "thinking": "t", "signature": "s"},
+        {"type": "redacted_thinking", "data": "d"},
+        {"type": "text", "text": "a"},
+        {"type": "tool_use", "id": "toolu", "name": "f", "input": {"x": 1}},
+    ],
+    "usage": {"input_tokens": 1, "output_tokens": 2, "cache_read_input_tokens": 3,
+              "cache_creation_input_tokens": 4, "output_tokens_details": {"thinking_tokens": 1},
+              "service_tier": "standard"},
+}  # fmt: skip

@@ -30,6 +30,7 @@ from modelwire.types import (
     ToolCall,
     Usage,
 )
+from parse_support import ANTHROPIC_TEMPLATE as TEMPLATE
 from parse_support import rust
 
 MESSAGES = list(recordings("messages", providers=("anthropic",)))
@@ -278,19 +279,6 @@ def test_the_official_sdk_agrees_where_it_parses_the_same_body(parse: Parse) -> 
     assert compared >= 20, f"the SDK parsed only {compared} of {len(MESSAGES)} corpus messages"
 
 
-TEMPLATE = {
-    "id": "msg", "model": "m", "stop_reason": "tool_use", "stop_sequence": None,
-    "stop_details": {"type": "refusal", "explanation": "e"},
-    "content": [
-        {"type": "thinking", "thinking": "t", "signature": "s"},
-        {"type": "redacted_thinking", "data": "d"},
-        {"type": "text", "text": "a"},
-        {"type": "tool_use", "id": "toolu", "name": "f", "input": {"x": 1}},
-    ],
-    "usage": {"input_tokens": 1, "output_tokens": 2, "cache_read_input_tokens": 3,
-              "cache_creation_input_tokens": 4, "output_tokens_details": {"thinking_tokens": 1},
-              "service_tier": "standard"},
-}  # fmt: skip
 FIELDS = [
     ("id",), ("model",), ("stop_reason",), ("stop_sequence",), ("stop_details",),
     ("stop_details", "explanation"), ("content",), ("content", 0), ("content", 0, "type"),

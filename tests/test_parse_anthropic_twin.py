@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from corpus_files import Recording, recordings
 from modelwire import ResponseParseError
+from parse_support import ANTHROPIC_TEMPLATE as TEMPLATE
 from parse_support import both, error_signature, outcome
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -122,19 +123,6 @@ json_values = st.recursive(
 BLOCK_KEYS = st.sampled_from(["type", "text", "thinking", "signature", "data", "id", "name", "input", "x"])
 blocks = st.dictionaries(BLOCK_KEYS, json_values, max_size=5) | json_values
 
-TEMPLATE = {
-    "id": "msg", "model": "m", "stop_reason": "tool_use", "stop_sequence": None,
-    "stop_details": {"type": "refusal", "explanation": "e"},
-    "content": [
-        {"type": "thinking", "thinking": "t", "signature": "s"},
-        {"type": "redacted_thinking", "data": "d"},
-        {"type": "text", "text": "a"},
-        {"type": "tool_use", "id": "toolu", "name": "f", "input": {"x": 1}},
-    ],
-    "usage": {"input_tokens": 1, "output_tokens": 2, "cache_read_input_tokens": 3,
-              "cache_creation_input_tokens": 4, "output_tokens_details": {"thinking_tokens": 1},
-              "service_tier": "standard"},
-}  # fmt: skip
 FIELDS = [
     ("id",), ("model",), ("stop_reason",), ("stop_sequence",), ("stop_details",),
     ("stop_details", "explanation"), ("content",), ("content", 0), ("content", 0, "type"),
