@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 
 from modelwire import _backend
 from modelwire.parsing import pure
@@ -82,3 +84,25 @@ ANTHROPIC_TEMPLATE = {
               "cache_creation_input_tokens": 4, "output_tokens_details": {"thinking_tokens": 1},
               "service_tier": "standard"},
 }  # fmt: skip
+
+
+def mutate(draw: st.DrawFn, body: bytes, pieces: Sequence[bytes]) -> bytes:
+    """One to three byte-level edits of ``body``: truncate, replace a byte, insert one of ``pieces``, delete a
+    run, duplicate a run. What real damage looks like: cut connections, flipped bytes, spliced bodies."""
+    for _ in range(draw(st.integers(1, 3))):
+        if not body:
+            break
+        at = draw(st.integers(0, len(body)))
+        action = draw(st.sampled_from(["truncate", "replace", "insert", "delete", "duplicate"]))
+        if action == "truncate":
+            body = body[:at]
+        elif action == "replace" and at < len(body):
+            body = body[:at] + bytes([draw(st.integers(0, 255))]) + body[at + 1 :]
+        elif action == "insert":
+            body = body[:at] + draw(st.sampled_from(pieces)) + body[at:]
+        elif action == "delete":
+            body = body[:at] + body[at + draw(st.integers(1, 8)) :]
+        else:
+            end = min(len(body), at + draw(st.integers(1, 40)))
+            body = body[:end] + body[at:end] + body[end:]
+    return body

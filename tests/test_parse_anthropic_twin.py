@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from corpus_files import Recording, recordings
 from modelwire import ResponseParseError
 from parse_support import ANTHROPIC_TEMPLATE as TEMPLATE
-from parse_support import both, error_signature, outcome
+from parse_support import both, error_signature, mutate, outcome
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAME = "parse_anthropic_message"
@@ -66,21 +66,7 @@ PIECES = [
 @st.composite
 def mutated(draw: st.DrawFn) -> bytes:
     body = draw(st.sampled_from(MESSAGES)).body
-    for _ in range(draw(st.integers(1, 3))):
-        at = draw(st.integers(0, len(body)))
-        action = draw(st.sampled_from(["truncate", "replace", "insert", "delete", "duplicate"]))
-        if action == "truncate":
-            body = body[:at]
-        elif action == "replace" and at < len(body):
-            body = body[:at] + bytes([draw(st.integers(0, 255))]) + body[at + 1 :]
-        elif action == "insert":
-            body = body[:at] + draw(st.sampled_from(PIECES)) + body[at:]
-        elif action == "delete":
-            body = body[:at] + body[at + draw(st.integers(1, 8)) :]
-        else:
-            end = min(len(body), at + draw(st.integers(1, 40)))
-            body = body[:end] + body[at:end] + body[end:]
-    return body
+    return mutate(draw, body, PIECES)
 
 
 @SETTINGS

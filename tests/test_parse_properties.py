@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from corpus_files import recordings
 from modelwire import ResponseParseError
 from modelwire.types import ChatCompletionRequest
-from parse_support import CORPUS_KINDS, KINDS, both, outcome
+from parse_support import CORPUS_KINDS, KINDS, both, mutate, outcome
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CORPUS = [
@@ -49,24 +49,7 @@ PIECES = [
 @st.composite
 def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
     name, body = draw(st.sampled_from(CORPUS))
-    for _ in range(draw(st.integers(1, 3))):
-        if not body:
-            break
-        at = draw(st.integers(0, len(body)))
-        action = draw(st.sampled_from(["truncate", "replace", "insert", "delete", "duplicate"]))
-        if action == "truncate":
-            body = body[:at]
-        elif action == "replace" and at < len(body):
-            body = body[:at] + bytes([draw(st.integers(0, 255))]) + body[at + 1 :]
-        elif action == "insert":
-            piece = draw(st.sampled_from(PIECES))
-            body = body[:at] + piece + body[at:]
-        elif action == "delete":
-            body = body[:at] + body[at + draw(st.integers(1, 8)) :]
-        else:
-            end = min(len(body), at + draw(st.integers(1, 40)))
-            body = body[:end] + body[at:end] + body[end:]
-    return name, body
+    return name, mutate(draw, body, PIECES)
 
 
 @SETTINGS
