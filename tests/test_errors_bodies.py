@@ -348,3 +348,18 @@ def test_classification_never_raises(
     assert type(error) is error_class_for(error.kind)
     assert error.message
     assert len(error.message) < 1100
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"error": {"type": []}}',  # found by test_classification_never_raises: an unhashable type
+        b'{"error": {"type": {"a": 1}}}',
+        b'{"type": "error", "error": {"type": "rate_limit_error", "details": {"error_code": ["x"]}}}',
+    ],
+)
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_unhashable_error_fields_are_ignored_not_raised(body: bytes, provider: str) -> None:
+    error = classify_response(429, {}, body, provider=provider)
+    assert error.kind is ErrorKind.RATE_LIMIT
+    assert error.status_code == 429

@@ -39,14 +39,16 @@ def looks_like_anthropic(body: dict[str, Any], error: dict[str, Any]) -> bool:
     """Anthropic's objects carry a type but never OpenAI's ``code``/``param`` keys."""
     if "code" in error or "param" in error:
         return False
-    return body.get("type") == "error" or error.get("type") in TYPES
+    error_type = error.get("type")
+    return body.get("type") == "error" or (isinstance(error_type, str) and error_type in TYPES)
 
 
 def read_anthropic(error: dict[str, Any], body: dict[str, Any]) -> Reading:
     error_type = error.get("type") if isinstance(error.get("type"), str) else None
     kind = TYPES.get(error_type) if error_type else None
     details = error.get("details")
-    if kind is K.RATE_LIMIT and isinstance(details, dict) and details.get("error_code") in _SPEND_LIMIT_CODES:
+    code = details.get("error_code") if isinstance(details, dict) else None
+    if kind is K.RATE_LIMIT and isinstance(code, str) and code in _SPEND_LIMIT_CODES:
         kind = K.QUOTA_EXCEEDED
     request_id = body.get("request_id")
     return Reading(
