@@ -151,9 +151,8 @@ class ModelLimiter:
         self.aimd = AIMD(max_concurrency)
         self.rpm: TokenBucket | None = None
         self.tpm: TokenBucket | None = None
-        # requests/min the provider stated on a 429, paced by while the config sets none (see learn_rpm).
+        # requests/min a provider stated on a 429; while set, ``rpm`` paces by it (see _learn_rpm).
         self.learned_rpm: int | None = None
-        self._configured_rpm: int | None = None
         self.configure(max_concurrency, requests_per_minute, tokens_per_minute)
 
     def configure(
@@ -164,13 +163,12 @@ class ModelLimiter:
         with self._lock:
             self.aimd.ceiling = max(self.aimd.minimum, max_concurrency)
             self.aimd.limit = min(self.aimd.limit, float(self.aimd.ceiling))
-            if requests_per_minute is None:
-                self.rpm = None if self.learned_rpm is None else self.rpm
-            elif self.rpm is None or self.rpm.rate * 60 != requests_per_minute or self.learned_rpm:
-                self.rpm = TokenBucket(requests_per_minute, now)
-            if requests_per_minute is not None:
-                self.learned_rpm = None  # the config speaks: it wins over what a provider stated
-            self._configured_rpm = requests_per_minute
+            if requests_per_minute is not None:  # the config speaks: it wins over what a provider stated
+                if self.rpm is None or self.learned_rpm or self.rpm.rate * 60 != requests_per_minute:
+                    self.rpm = TokenBucket(requests_per_minute, now)
+                self.learned_rpm = None
+            elif self.learned_rpm is None:
+                self.rpm = None
             if tokens_per_minute is None:
                 self.tpm = None
             elif self.tpm is None or self.tpm.rate * 60 != tokens_per_minute:
@@ -209,7 +207,8 @@ class ModelLimiter:
         fast provider outruns any concurrency limit (one slot can send hundreds of requests a second), so
         adaptive concurrency alone keeps hitting the limit. The bucket starts empty, as the provider's
         just did; with shared limits the pace is kept in Redis, for every process. Under the lock."""
-        if self._configured_rpm is not None or stated == self.learned_rpm:
+        configured = self.rpm is not None and self.learned_rpm is None
+        if configured or stated == self.learned_rpm:
             return
         self.learned_rpm = stated
         self.rpm = TokenBucket(stated, now)
@@ -229,7 +228,7 @@ class ModelLimiter:
         outcome: Outcome,
         retry_after: float | None,
         tokens_used: int | None,
-        requests_limit: int | None = None,
+        requests_limit: int | None,
     ) -> float:
         """Local bookkeeping of a release; returns the token over-estimate to give back to shared buckets."""
         now = self.clock()

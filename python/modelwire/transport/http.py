@@ -30,6 +30,8 @@ __all__ = ["AsyncTransport", "SyncTransport"]
 
 
 class _TransportBase:
+    library: ModuleType  # httpx or httpx2: the library of the client each transport holds
+
     def __init__(
         self,
         base_url: str,
@@ -60,7 +62,6 @@ class _TransportBase:
         headers: Mapping[str, str] | None,
         params: Mapping[str, str] | None,
         timeouts: Timeouts,
-        library: ModuleType,
     ) -> dict[str, Any]:
         """The keyword arguments of ``client.request``/``client.stream``, shared by both transports."""
         return {
@@ -68,7 +69,7 @@ class _TransportBase:
             "content": content,
             "headers": self._request_headers(headers),
             "params": params,
-            "timeout": timeouts.for_library(library),
+            "timeout": timeouts.for_library(self.library),
         }
 
     def _limits(self, library: ModuleType) -> Any:
@@ -143,9 +144,7 @@ class SyncTransport(_TransportBase):
         timeouts = self.timeouts.with_total(timeout)
         self._acquire(timeouts)
         try:
-            return self.client.request(
-                method, **self._send_args(path, content, headers, params, timeouts, self.library)
-            )
+            return self.client.request(method, **self._send_args(path, content, headers, params, timeouts))
         finally:
             self._slots.release()
 
@@ -165,7 +164,7 @@ class SyncTransport(_TransportBase):
         self._acquire(timeouts)
         try:
             with self.client.stream(
-                method, **self._send_args(path, content, headers, params, timeouts, self.library)
+                method, **self._send_args(path, content, headers, params, timeouts)
             ) as response:
                 yield response
         finally:
@@ -234,7 +233,7 @@ class AsyncTransport(_TransportBase):
         await self._acquire(timeouts)
         try:
             return await self.client.request(
-                method, **self._send_args(path, content, headers, params, timeouts, self.library)
+                method, **self._send_args(path, content, headers, params, timeouts)
             )
         finally:
             self._slots.release()
@@ -254,7 +253,7 @@ class AsyncTransport(_TransportBase):
         await self._acquire(timeouts)
         try:
             async with self.client.stream(
-                method, **self._send_args(path, content, headers, params, timeouts, self.library)
+                method, **self._send_args(path, content, headers, params, timeouts)
             ) as response:
                 yield response
         finally:
