@@ -18,7 +18,9 @@ KEY = "sk-load-test-key-0123456789"
 REQUESTS, CONCURRENCY = 240, 48
 
 
-async def _drive(server: LocalProviderServer, **options: Any) -> tuple[list[str], list[str]]:
+async def _drive(
+    server: LocalProviderServer, requests: int = REQUESTS, **options: Any
+) -> tuple[list[str], list[str]]:
     limiters = Limiters()
     clients = [
         modelwire.AsyncClient(
@@ -27,7 +29,7 @@ async def _drive(server: LocalProviderServer, **options: Any) -> tuple[list[str]
         )
         for _ in range(2)
     ]  # fmt: skip
-    todo = iter(range(REQUESTS))
+    todo = iter(range(requests))
     answers: list[str] = []
 
     async def worker(client: modelwire.AsyncClient) -> None:
@@ -40,15 +42,15 @@ async def _drive(server: LocalProviderServer, **options: Any) -> tuple[list[str]
     finally:
         for client in clients:
             await client.aclose()
-    return answers, [f"request {i}" for i in range(REQUESTS)]
+    return answers, [f"request {i}" for i in range(requests)]
 
 
 def _assert_exact_accounting(server: LocalProviderServer, answers: list[str], asked: list[str]) -> None:
     counters = server.counters()
-    assert len(answers) == REQUESTS
+    assert len(answers) == len(asked)
     assert all(any(text in answer for text in asked) for answer in answers)  # echoed, so really answered
-    assert counters.statuses.get(200, 0) == REQUESTS
-    assert counters.requests == REQUESTS + counters.rate_limited
+    assert counters.statuses.get(200, 0) == len(asked)
+    assert counters.requests == len(asked) + counters.rate_limited
     assert set(counters.statuses) <= {200, 429}
 
 
@@ -62,10 +64,10 @@ def test_two_clients_over_the_limit_complete_every_request_once(local_server: Lo
 
 def test_paced_by_the_configured_rpm_two_clients_see_no_429(local_server: LocalProviderServer) -> None:
     local_server.configure(record_requests=False)
-    local_server.set_rate_limit(400)  # a bucket of 400, refilled at 400/s
-    # The clients' bucket (200, refilled at 200/s) admits at most 200 + 200 * t in any t seconds; the
-    # server allows 400 + 400 * t. Even if each request reached the server up to 1 s after its admission,
+    local_server.set_rate_limit(40, burst=40)  # unpaced, 100 requests from 48 workers overrun it
+    # The clients' bucket (20, refilled at 20/s) admits at most 20 + 20 * t in any t seconds; the server
+    # allows 40 + 40 * t. Even if each request reached the server up to 1 s after its admission,
     # arrivals in any window stay under what the server allows: no 429 on however slow a machine.
-    answers, asked = asyncio.run(_drive(local_server, rpm=200 * 60))
+    answers, asked = asyncio.run(_drive(local_server, requests=100, rpm=20 * 60))
     _assert_exact_accounting(local_server, answers, asked)
     assert local_server.counters().rate_limited == 0
