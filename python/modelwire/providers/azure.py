@@ -128,12 +128,12 @@ class AzureOpenAIClient(OpenAICompatibleClient):
         return cls(**{**options, **overrides})
 
     def _path(self, operation: str, model: str) -> str:
+        # The api-version is written into the path: handing httpx a params= mapping costs it a query merge
+        # and re-encode on every request.
+        query = f"?api-version={quote(self.api_version, safe='')}" if self.api_version else ""
         if self._v1 or self._url_names_deployment:
-            return f"/{operation}"
-        return f"{_DEPLOYMENTS}{quote(self.deployment or model, safe='')}/{operation}"
-
-    def _params(self) -> Mapping[str, str] | None:
-        return {"api-version": self.api_version} if self.api_version else None
+            return f"/{operation}{query}"
+        return f"{_DEPLOYMENTS}{quote(self.deployment or model, safe='')}/{operation}{query}"
 
 
 def _parse_endpoint(endpoint: str) -> tuple[str, str | None, str | None, bool]:

@@ -128,23 +128,15 @@ class OpenAICompatibleClient(HttpAdapter):
         }
         return cls(**{**options, **overrides})
 
-    # --- paths (Azure overrides these) -------------------------------------------------------------------
+    # --- paths (Azure overrides this) --------------------------------------------------------------------
 
     def _path(self, operation: str, model: str) -> str:
         return f"/{operation}"
 
-    def _params(self) -> Mapping[str, str] | None:
-        return None
-
     def _prepared(self, request: Any, operation: str, fields: dict[str, Any]) -> PreparedRequest:
         kwargs = TransportKwargs.from_request(request, fields=fields)
         return PreparedRequest(
-            self._path(operation, request.model),
-            kwargs.body,
-            kwargs.headers,
-            kwargs.timeout,
-            request.model,
-            self._params(),
+            self._path(operation, request.model), kwargs.body, kwargs.headers, kwargs.timeout, request.model
         )
 
     # --- chat ------------------------------------------------------------------------------------------
