@@ -355,17 +355,19 @@ def test_repr_and_lazy_exports() -> None:
 
 def test_the_ledger_sums_like_usage_addition_and_hands_out_copies() -> None:
     ledger = UsageLedger()
-    first = Usage(input_tokens=1, cache_read_tokens=None)
-    second = Usage(
-        input_tokens=2, output_tokens=3, cache_read_tokens=4, reasoning_token_count_source="provider"
-    )
-    ledger.add("m", first)
-    ledger.add("m", second)
-    ledger.add("m", None)  # answered without usage: a call, no tokens
-    assert ledger.by_model() == {"m": first + second}
-    assert ledger.calls() == {"m": 3}
+    counts = [name for name in Usage._fields if name.endswith(("_tokens", "_images"))]
+    first = Usage(input_tokens=1)  # the other counts not reported
+    # then every count twice, each to its own value: a count the ledger dropped or replaced would show
+    second = Usage(**{name: 10 + i for i, name in enumerate(counts)}, reasoning_token_count_source="provider")
+    third = Usage(**{name: 100 * (i + 1) for i, name in enumerate(counts)})
+    for usage in (first, second, None, third):  # None: answered without usage, a call but no tokens
+        ledger.add("m", usage)
+    expected = first + second + third
+    assert expected.generated_images == 10 + 6 + 700
+    assert ledger.by_model() == {"m": expected}
+    assert ledger.calls() == {"m": 4}
     assert (first.input_tokens, first.output_tokens) == (1, None)  # the caller's usage is left alone
     ledger.by_model()["m"].input_tokens = 99
-    assert ledger.total() == first + second
-    assert ledger.reset() == {"m": first + second}
+    assert ledger.total() == expected
+    assert ledger.reset() == {"m": expected}
     assert (ledger.by_model(), ledger.calls()) == ({}, {})

@@ -9,6 +9,8 @@ from modelwire.types import Usage
 
 __all__ = ["UsageLedger"]
 
+_NOTHING = Usage()  # the sum of no usage; ``+`` makes a new Usage, so this one is never changed
+
 
 class UsageLedger:
     """Sums of every response's ``Usage``, keyed by the model (its ``ModelSpec.name``) that answered.
@@ -21,7 +23,6 @@ class UsageLedger:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        # Summed in place (one per model, never handed out): no new Usage per call on the hot path.
         self._by_model: dict[str, Usage] = {}
         self._calls: dict[str, int] = {}
 
@@ -31,11 +32,7 @@ class UsageLedger:
             self._calls[model] = self._calls.get(model, 0) + 1
             if usage is None:
                 return
-            known = self._by_model.get(model)
-            if known is None:
-                self._by_model[model] = Usage() + usage
-            else:
-                _accumulate(known, usage)
+            self._by_model[model] = self._by_model.get(model, _NOTHING) + usage
 
     def by_model(self) -> dict[str, Usage]:
         """A snapshot: model -> its summed ``Usage`` (models that reported none are absent)."""
@@ -63,24 +60,3 @@ class UsageLedger:
 
     def __repr__(self) -> str:
         return f"<UsageLedger {self.by_model()!r}>"
-
-
-def _accumulate(into: Usage, usage: Usage) -> None:
-    """``into += usage`` with ``Usage.__add__``'s rules: a count stays None only if neither reported it.
-    Spelt out field by field: this runs once per answered call."""
-    if (v := usage.input_tokens) is not None:
-        into.input_tokens = v if into.input_tokens is None else into.input_tokens + v
-    if (v := usage.output_tokens) is not None:
-        into.output_tokens = v if into.output_tokens is None else into.output_tokens + v
-    if (v := usage.total_tokens) is not None:
-        into.total_tokens = v if into.total_tokens is None else into.total_tokens + v
-    if (v := usage.reasoning_tokens) is not None:
-        into.reasoning_tokens = v if into.reasoning_tokens is None else into.reasoning_tokens + v
-    if (v := usage.cache_read_tokens) is not None:
-        into.cache_read_tokens = v if into.cache_read_tokens is None else into.cache_read_tokens + v
-    if (v := usage.cache_write_tokens) is not None:
-        into.cache_write_tokens = v if into.cache_write_tokens is None else into.cache_write_tokens + v
-    if (v := usage.generated_images) is not None:
-        into.generated_images = v if into.generated_images is None else into.generated_images + v
-    if into.reasoning_token_count_source is None:
-        into.reasoning_token_count_source = usage.reasoning_token_count_source
