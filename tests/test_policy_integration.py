@@ -1,7 +1,8 @@
 """Issue 6, end to end: a 429 with each form of Retry-After, through ``Client`` and ``AsyncClient`` against
-the local server. The wait is observed at the client's socket (from the 429's head to the retry being
-sent): it is never shorter than asked, and not longer than asked plus the policy's spread (a tenth) plus
-a tolerance for this shared, noisy machine. Exact request counts come from the server's log."""
+the local server. The wait the policy decides on (from its log) is the asked time plus at most its spread;
+the wait observed at the client's socket (from the 429's head to the retry being sent) is never shorter
+than asked. No upper bound is put on wall time: this machine is shared and noisy. Exact request counts
+come from the server's log."""
 
 from __future__ import annotations
 
@@ -14,18 +15,16 @@ from typing import Any
 import pytest
 
 from modelwire.testing import LocalProviderServer, Route, faults
-from test_policy_integration_helpers import Runner, anthropic_model, openai_model, runner
+from test_policy_integration_helpers import SPREAD, Runner, anthropic_model, openai_model, runner
 
 __all__ = ["runner"]
 
-# How much later than asked (plus the policy's spread) a retry may leave on a loaded machine.
-TOLERANCE = 1.0
-
 
 def _assert_waited(runner: Runner, asked: float) -> None:
+    (decided,) = runner.decided_waits()
+    assert asked <= decided <= asked + SPREAD
     gap, _, _ = runner.gap_after_first_answer()
     assert gap >= asked
-    assert gap <= asked * 1.1 + TOLERANCE
 
 
 @pytest.mark.parametrize(
@@ -66,8 +65,9 @@ def _moment_in(seconds: float) -> float:
 
 def _assert_waited_until(runner: Runner, moment: float) -> None:
     _, answered, resent = runner.gap_after_first_answer()
+    (decided,) = runner.decided_waits()
+    assert decided <= moment - answered + SPREAD  # decided after the answer came, so no later than this
     assert resent >= moment
-    assert resent <= moment + (moment - answered) * 0.1 + TOLERANCE
 
 
 def test_a_429_with_an_http_date_is_retried_after_that_date(

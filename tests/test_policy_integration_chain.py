@@ -68,8 +68,8 @@ def test_a_context_window_error_moves_to_the_next_model_at_once(
     assert response.provider == "anthropic"
     assert runner.count(Route.CHAT, "model-small") == 1  # not retried: the same model cannot fit it
     assert runner.count(Route.MESSAGES, "claude-large") == 1
-    gap, _, _ = runner.gap_after_first_answer()
-    assert gap < 1.0  # no backoff before another model
+    # That no wait comes before the next model is asserted on an exact clock, where it can fail:
+    # test_policy.py::test_next_model_kinds_move_on_at_once (here every backoff is under 50 ms anyway).
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])

@@ -1,10 +1,13 @@
 """What the end-to-end policy tests share: a chain on the local server run through ``Client`` (sync) or
 ``AsyncClient`` (async), and a transport that stamps when each request leaves and each answer arrives,
-so a test can observe the wait between a 429 and its retry from the client's side of the socket."""
+so a test can observe the wait between a 429 and its retry from the client's side of the socket, and the
+policy's log, which shows the wait it decided on (the wall clock can only add to that)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import time
 from typing import Any
 
@@ -17,11 +20,15 @@ from modelwire.testing import LocalProviderServer
 from modelwire.types import ChatCompletionResponse
 from modelwire.types.stream import StreamEvent
 
-__all__ = ["KEY", "Runner", "anthropic_model", "openai_model", "runner"]
+__all__ = ["KEY", "SPREAD", "Runner", "anthropic_model", "openai_model", "runner"]
 
 KEY = "sk-policy-integration-key"
 # Without a Retry-After the jitter stays below 50 ms: any longer wait a test sees was asked for.
 QUICK = {"initial_retry_delay": 0.01, "max_retry_delay": 0.05}
+# The most a first retry's decided wait exceeds a Retry-After: the spread (at most the first retry's jitter
+# ceiling, QUICK's initial delay) plus the log's rounding to the hundredth.
+SPREAD = QUICK["initial_retry_delay"] + 0.005
+_DECIDED_WAIT = re.compile(r"-> retrying in (\d+\.\d+)s$")
 
 
 class QuickLimiters(Limiters):
@@ -83,9 +90,10 @@ class Runner:
     """Runs one call through a fresh client of the chosen kind, with limiters of the test's own (a 429
     in one test must not cool down the next one's models)."""
 
-    def __init__(self, mode: str, server: LocalProviderServer) -> None:
+    def __init__(self, mode: str, server: LocalProviderServer, log: pytest.LogCaptureFixture) -> None:
         self.mode = mode
         self.server = server
+        self.log = log
         self.timeline = Timeline()
         self.limiters = QuickLimiters()
 
@@ -129,6 +137,11 @@ class Runner:
     def count(self, route: str, model: str) -> int:
         return len(self.server.requests_for(route, model=model))
 
+    def decided_waits(self) -> list[float]:
+        """The wait the policy decided on before each retry of a model, in seconds, from its log."""
+        found = (_DECIDED_WAIT.search(r.getMessage()) for r in self.log.records)
+        return [float(match[1]) for match in found if match]
+
     def gap_after_first_answer(self) -> tuple[float, float, float]:
         """(seconds between the first answer and the second request, wall clock of that answer, wall
         clock of the second request)."""
@@ -138,5 +151,8 @@ class Runner:
 
 
 @pytest.fixture(params=["sync", "async"])
-def runner(request: pytest.FixtureRequest, local_server: LocalProviderServer) -> Runner:
-    return Runner(request.param, local_server)
+def runner(
+    request: pytest.FixtureRequest, local_server: LocalProviderServer, caplog: pytest.LogCaptureFixture
+) -> Runner:
+    caplog.set_level(logging.INFO, logger="modelwire.policy")
+    return Runner(request.param, local_server, caplog)
