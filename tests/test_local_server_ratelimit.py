@@ -18,11 +18,12 @@ CHAT = {"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hi"}]
 SLOW = 0.1  # tokens per second: a refilled token would take 10 s, far longer than any of these tests
 
 
-def _chat(server: LocalProviderServer, key: str = "sk-a", model: str = "gpt-4.1-mini") -> httpx.Response:
+def _chat(
+    server: LocalProviderServer, key: str = "sk-a", model: str = "gpt-4.1-mini", timeout: float = 5.0
+) -> httpx.Response:
     body = {**CHAT, "model": model}
-    return httpx.post(
-        server.openai_base_url + "/chat/completions", json=body, headers={"authorization": f"Bearer {key}"}
-    )
+    url, headers = server.openai_base_url + "/chat/completions", {"authorization": f"Bearer {key}"}
+    return httpx.post(url, json=body, headers=headers, timeout=timeout)
 
 
 def test_burst_passes_then_429_with_both_retry_after_forms(local_server: LocalProviderServer) -> None:
@@ -170,15 +171,17 @@ def test_invalid_limits_are_rejected(kwargs: dict[str, Any]) -> None:
 
 
 def test_latency_delays_default_answers_but_not_429s(local_server: LocalProviderServer) -> None:
-    # Only lower bounds are asserted: a slow machine may add time, never remove it.
+    # A slow machine may add time, never remove it: the 200's wait is a lower bound, and the 429 is asked
+    # for under a latency far longer than the client's timeout, which it only meets if it is not delayed.
     local_server.configure(latency=0.3)
     local_server.set_rate_limit(SLOW, burst=1)
     started = time.perf_counter()
     answered = _chat(local_server)
     assert answered.status_code == 200
     assert time.perf_counter() - started >= 0.3
-    assert _chat(local_server).status_code == 429
-    assert local_server.config.latency == 0.3
+    local_server.configure(latency=600.0)  # keeps the emptied bucket: only a rate_limit change resets it
+    assert _chat(local_server, timeout=30.0).status_code == 429
+    assert local_server.config.latency == 600.0
 
 
 def test_latency_must_not_be_negative(local_server: LocalProviderServer) -> None:
