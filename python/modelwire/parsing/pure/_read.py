@@ -15,10 +15,13 @@ import orjson
 from modelwire.exceptions import ResponseParseError
 
 __all__ = [
+    "MAX_WRITE_DEPTH",
     "SNIPPET_RADIUS",
+    "TOO_DEEP",
     "Fault",
     "at",
     "check_missing_array",
+    "dumps_at",
     "expected",
     "json_type",
     "load_object",
@@ -31,6 +34,9 @@ __all__ = [
 ]
 
 SNIPPET_RADIUS: Final = 40
+# orjson reads 1024 levels of nesting but writes only 254 (its only refusal for loaded JSON).
+MAX_WRITE_DEPTH: Final = 254
+TOO_DEEP: Final = f"nested more than {MAX_WRITE_DEPTH} levels deep"
 _T = TypeVar("_T")
 
 
@@ -97,6 +103,14 @@ def json_type(value: object) -> str:
 
 def at(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+def dumps_at(value: dict[str, Any], path: str, too_deep: str = TOO_DEEP) -> str:
+    """``value`` written as orjson writes it; the fault ``too_deep`` at ``path`` when orjson cannot."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        raise Fault(too_deep, path) from None
 
 
 def expected(what: str, value: object, path: str) -> Fault:

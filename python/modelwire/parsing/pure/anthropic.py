@@ -6,14 +6,13 @@ type coercion, error texts and finish-reason normalisation are those of docs/par
 
 from __future__ import annotations
 
-from typing import Any, Final
-
-import orjson
+from typing import Any
 
 from modelwire.parsing.pure._read import (
     Fault,
     at,
     check_missing_array,
+    dumps_at,
     expected,
     opt_dict,
     opt_int,
@@ -31,9 +30,7 @@ from modelwire.types import (
     new_tool_call_id,
 )
 
-__all__ = ["MAX_WRITE_DEPTH", "parse_anthropic_message"]
-
-MAX_WRITE_DEPTH: Final = 254
+__all__ = ["parse_anthropic_message"]
 
 
 def parse_anthropic_message(body: bytes, provider: str = "anthropic") -> ChatCompletionResponse:
@@ -105,12 +102,7 @@ def _tool_call(block: dict[str, Any], path: str) -> ToolCall:
     arguments = opt_dict(block, "input", path)
     if arguments is None:
         return ToolCall(call_id, name, "{}")
-    try:
-        arguments_json = orjson.dumps(arguments).decode()
-    except orjson.JSONEncodeError:
-        # orjson reads 1024 levels of nesting but writes only 254 (its only refusal for loaded JSON).
-        raise Fault(f"nested more than {MAX_WRITE_DEPTH} levels deep", at(path, "input")) from None
-    return ToolCall(call_id, name, arguments_json, arguments)
+    return ToolCall(call_id, name, dumps_at(arguments, at(path, "input")), arguments)
 
 
 def _usage(raw: dict[str, Any]) -> Usage:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
-
-import orjson
+from typing import Any
 
 from modelwire.parsing.pure._media import image_from_url
 from modelwire.parsing.pure._read import (
     Fault,
     at,
     check_missing_array,
+    dumps_at,
     expected,
     opt_dict,
     opt_int,
@@ -30,9 +29,6 @@ from modelwire.types import (
 )
 
 __all__ = ["parse_chat_completion", "parse_chat_object"]
-
-# orjson's write limit, as in the Anthropic twin (parsing.pure.anthropic.MAX_WRITE_DEPTH).
-_MAX_WRITE_DEPTH: Final = 254
 
 _TEXT_BLOCKS = frozenset({None, "text", "output_text"})
 _REASONING_BLOCKS = frozenset({"thinking", "reasoning"})
@@ -224,11 +220,7 @@ def _arguments(function: dict[str, Any], path: str) -> tuple[str, dict[str, Any]
     if type(value) is str:
         return value, None
     if type(value) is dict:
-        try:
-            return orjson.dumps(value).decode(), value
-        except orjson.JSONEncodeError:
-            # orjson reads 1024 levels of nesting but writes only 254 (its only refusal for loaded JSON).
-            raise Fault(f"nested more than {_MAX_WRITE_DEPTH} levels deep", at(path, "arguments")) from None
+        return dumps_at(value, at(path, "arguments")), value
     raise expected("a string or an object", value, at(path, "arguments"))
 
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
-from modelwire.parsing.pure._read import Fault, at, expected, opt_dict, opt_int, opt_list, opt_str
+from modelwire.parsing.pure._read import Fault, at, dumps_at, expected, opt_dict, opt_int, opt_list, opt_str
 from modelwire.parsing.pure.sse import SseEvent
 from modelwire.parsing.pure.stream_fold import Call, StreamFolder, Thinking, load_event
 from modelwire.types import Usage
@@ -233,10 +231,8 @@ def _read_block(block: Any, path: str) -> _Block:
             raise _required(block, "name", path, "a string")
         read.name = name
         arguments = opt_dict(block, "input", path)
-        try:
-            read.arguments = None if arguments is None else orjson.dumps(arguments).decode()
-        except orjson.JSONEncodeError:  # nested deeper than orjson writes
-            raise Fault("input is nested too deeply to serialize", at(path, "input")) from None
+        if arguments is not None:
+            read.arguments = dumps_at(arguments, at(path, "input"), "input is nested too deeply to serialize")
     return read
 
 

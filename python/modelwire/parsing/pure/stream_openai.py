@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
-from modelwire.parsing.pure._read import Fault, at, expected, opt_dict, opt_int, opt_list, opt_str
+from modelwire.parsing.pure._read import at, dumps_at, expected, opt_dict, opt_int, opt_list, opt_str
 from modelwire.parsing.pure.sse import SseEvent
 from modelwire.parsing.pure.stream_fold import ChoiceState, FoldState, StreamFolder, load_event
 from modelwire.parsing.pure.usage import parse_usage
@@ -207,10 +205,7 @@ def _arguments(function: dict[str, Any], path: str) -> str:
     if type(value) is str:
         return value
     if type(value) is dict:
-        try:
-            return orjson.dumps(value).decode()
-        except orjson.JSONEncodeError:  # nested deeper than orjson writes
-            raise Fault("arguments are nested too deeply to serialize", at(path, "arguments")) from None
+        return dumps_at(value, at(path, "arguments"), "arguments are nested too deeply to serialize")
     raise expected("a string or an object", value, at(path, "arguments"))
 
 
