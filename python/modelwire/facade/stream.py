@@ -42,6 +42,8 @@ def _failure_outcome(error: BaseException) -> Outcome:
 class _StreamBase:
     """The bookkeeping both streams share: which attempt serves it, its held permit, settling once."""
 
+    _inner: ChatStream | AsyncChatStream | None
+
     def __init__(self, client: _BaseClient, call: Call) -> None:
         self._client = client
         self._call = call
@@ -74,6 +76,19 @@ class _StreamBase:
     def model(self) -> str | None:
         """The chain's model that serves this stream (``None`` before it is opened)."""
         return None if self._ctx is None else self._ctx.spec.name
+
+    @property
+    def events_delivered(self) -> int:
+        return 0 if self._inner is None else self._inner.events_delivered
+
+    @property
+    def response(self) -> ChatCompletionResponse | None:
+        """The response folded so far (``None`` before the stream is opened)."""
+        return None if self._inner is None else self._inner.response
+
+    def __repr__(self) -> str:
+        opened = self.model or "not opened"
+        return f"<{type(self).__name__} {opened}, {self.events_delivered} events delivered>"
 
     def __del__(self) -> None:
         # A stream dropped without being closed must not keep its admission slot forever.
@@ -144,15 +159,6 @@ class Stream(_StreamBase):
 
     get_final_response = final_response
 
-    @property
-    def events_delivered(self) -> int:
-        return 0 if self._inner is None else self._inner.events_delivered
-
-    @property
-    def response(self) -> ChatCompletionResponse | None:
-        """The response folded so far (``None`` before the stream is opened)."""
-        return None if self._inner is None else self._inner.response
-
     def close(self) -> None:
         """Close the HTTP response and give the admission slot back. Nothing is sent after this."""
         if self._inner is not None:
@@ -164,9 +170,6 @@ class Stream(_StreamBase):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        return f"<Stream {self.model or 'not opened'}, {self.events_delivered} events delivered>"
 
 
 class AsyncStream(_StreamBase):
@@ -235,14 +238,6 @@ class AsyncStream(_StreamBase):
 
     get_final_response = final_response
 
-    @property
-    def events_delivered(self) -> int:
-        return 0 if self._inner is None else self._inner.events_delivered
-
-    @property
-    def response(self) -> ChatCompletionResponse | None:
-        return None if self._inner is None else self._inner.response
-
     async def aclose(self) -> None:
         """Close the HTTP response and give the admission slot back. Nothing is sent after this."""
         if self._inner is not None:
@@ -254,6 +249,3 @@ class AsyncStream(_StreamBase):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-    def __repr__(self) -> str:
-        return f"<AsyncStream {self.model or 'not opened'}, {self.events_delivered} events delivered>"
