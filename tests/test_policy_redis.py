@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import redis
 
-from fixtures_redis import RedisServer, private_redis, redis_server, redis_url  # noqa: F401
+from fixtures_redis import RedisServer
 from modelwire.config import LLMConfig, ModelSpec, SharedLimits
 from modelwire.exceptions import AdmissionTimeoutError
 from modelwire.policy import SHARED_LIMITS_UNAVAILABLE, AttemptContext, Limiters, Outcome, RetryPolicy
@@ -61,7 +61,7 @@ print(json.dumps({"first": admitted[0], "last": admitted[-1], "count": len(admit
 """
 
 
-def test_two_processes_share_one_requests_per_minute_budget(redis_url: str) -> None:  # noqa: F811
+def test_two_processes_share_one_requests_per_minute_budget(redis_url: str) -> None:
     # 600/min = 10/s with a burst of 10. Alone, each process would admit its 15 in about 0.5 s; sharing
     # one budget, the 30 admissions of both take at least (30 - 10) / 10 = 2 s.
     config = {
@@ -84,7 +84,7 @@ def test_two_processes_share_one_requests_per_minute_budget(redis_url: str) -> N
 
 
 def test_keys_are_namespaced_per_provider_model_and_key_hash(
-    redis_url: str,  # noqa: F811
+    redis_url: str,
     limiters: Callable[[], Limiters],
 ) -> None:
     model = spec(rpm=600, tpm=60_000, max_concurrency=4)
@@ -97,7 +97,7 @@ def test_keys_are_namespaced_per_provider_model_and_key_hash(
     permit.release()
 
 
-def test_concurrency_is_shared_between_clients(redis_url: str, limiters: Callable[[], Limiters]) -> None:  # noqa: F811
+def test_concurrency_is_shared_between_clients(redis_url: str, limiters: Callable[[], Limiters]) -> None:
     model, limits = spec(max_concurrency=2), shared(redis_url)
     a, b = limiters().for_spec(model, limits), limiters().for_spec(model, limits)
     held = [a.acquire(timeout=2), a.acquire(timeout=2)]
@@ -108,7 +108,7 @@ def test_concurrency_is_shared_between_clients(redis_url: str, limiters: Callabl
     held.pop().release()
 
 
-def test_a_retry_after_pauses_every_client(redis_url: str, limiters: Callable[[], Limiters]) -> None:  # noqa: F811
+def test_a_retry_after_pauses_every_client(redis_url: str, limiters: Callable[[], Limiters]) -> None:
     model, limits = spec(rpm=6000), shared(redis_url)
     a, b = limiters().for_spec(model, limits), limiters().for_spec(model, limits)
     a.acquire(timeout=2).release(Outcome.OVERLOAD, retry_after=0.5)
@@ -117,7 +117,7 @@ def test_a_retry_after_pauses_every_client(redis_url: str, limiters: Callable[[]
     assert time.monotonic() - started >= 0.45  # Redis's clock has ms resolution
 
 
-def test_tokens_are_settled_in_redis(redis_url: str, limiters: Callable[[], Limiters]) -> None:  # noqa: F811
+def test_tokens_are_settled_in_redis(redis_url: str, limiters: Callable[[], Limiters]) -> None:
     model = spec(tpm=60_000)  # 1000 tokens/s, capacity 1000
     limiter = limiters().for_spec(model, shared(redis_url))
     limiter.acquire(tokens=800, timeout=2).release(tokens_used=100)
@@ -126,7 +126,7 @@ def test_tokens_are_settled_in_redis(redis_url: str, limiters: Callable[[], Limi
     assert 890 <= level <= 1000  # 1000 - 800 + 700 given back, plus what refilled meanwhile
 
 
-def test_async_clients_share_the_same_limits(redis_url: str) -> None:  # noqa: F811
+def test_async_clients_share_the_same_limits(redis_url: str) -> None:
     async def main() -> float:
         one, two = Limiters(), Limiters()
         model, limits = spec(rpm=600), shared(redis_url)
@@ -148,7 +148,7 @@ def test_async_clients_share_the_same_limits(redis_url: str) -> None:  # noqa: F
 
 
 def test_fail_open_keeps_going_on_local_limits_and_warns_once(
-    private_redis: RedisServer,  # noqa: F811
+    private_redis: RedisServer,
     limiters: Callable[[], Limiters],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -177,7 +177,7 @@ def test_fail_open_keeps_going_on_local_limits_and_warns_once(
     )
 
 
-def test_fail_closed_refuses_to_send(private_redis: RedisServer) -> None:  # noqa: F811
+def test_fail_closed_refuses_to_send(private_redis: RedisServer) -> None:
     limiters = Limiters()
     config = LLMConfig(
         models=[spec(rpm=600), ModelSpec(name="anthropic/fallback")],
@@ -231,7 +231,7 @@ def test_redis_unreachable_from_the_start_fails_open(
 
 
 def test_a_stated_limit_paces_through_redis_from_an_empty_bucket(
-    redis_url: str,  # noqa: F811
+    redis_url: str,
     limiters: Callable[[], Limiters],
 ) -> None:
     model, limits = spec(), shared(redis_url)  # no rpm configured
