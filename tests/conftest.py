@@ -6,9 +6,9 @@ import pytest
 
 import modelwire
 
-# Fixtures: the local provider server and a real redis-server; the secret scan fails the run on any key
-# that reaches an exception's message, repr or excerpt.
-pytest_plugins = ["fixtures_server", "fixtures_redis", "secret_scan"]
+# Fixtures: the local provider server, a real redis-server and the policy tests' runner; the secret scan
+# fails the run on any key that reaches an exception's message, repr or excerpt.
+pytest_plugins = ["fixtures_server", "fixtures_redis", "fixtures_policy", "secret_scan"]
 
 
 def pytest_report_header() -> str:

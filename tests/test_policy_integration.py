@@ -14,10 +14,8 @@ from typing import Any
 
 import pytest
 
+from fixtures_policy import SPREAD, Runner, anthropic_model, openai_model
 from modelwire.testing import LocalProviderServer, Route, faults
-from test_policy_integration_helpers import SPREAD, Runner, anthropic_model, openai_model, runner
-
-__all__ = ["runner"]
 
 
 def _assert_waited(runner: Runner, asked: float) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from fixtures_policy import Runner, anthropic_model, openai_model
 from modelwire import (
     AllModelsExhaustedError,
     APIConnectionError,
@@ -18,9 +19,6 @@ from modelwire import (
     RateLimitError,
 )
 from modelwire.testing import Fault, LocalProviderServer, Route, faults
-from test_policy_integration_helpers import Runner, anthropic_model, openai_model, runner
-
-__all__ = ["runner"]
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])

@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 
+from fixtures_policy import Runner, anthropic_model, openai_model
 from modelwire import OverloadedError, StreamInterruptedError
 from modelwire.testing import Fault, LocalProviderServer, Route, faults
 from modelwire.types.stream import StreamEvent, TextDelta
-from test_policy_integration_helpers import Runner, anthropic_model, openai_model, runner
-
-__all__ = ["runner"]
 
 SSE = (("content-type", "text/event-stream"),)
 TEXT = "one two three four five six seven eight"

@@ -1,7 +1,8 @@
-"""What the end-to-end policy tests share: a chain on the local server run through ``Client`` (sync) or
-``AsyncClient`` (async), and a transport that stamps when each request leaves and each answer arrives,
-so a test can observe the wait between a 429 and its retry from the client's side of the socket, and the
-policy's log, which shows the wait it decided on (the wall clock can only add to that)."""
+"""pytest plugin (loaded by conftest) and helpers for the end-to-end policy tests. ``runner`` runs a chain
+on the local server through ``Client`` (sync) or ``AsyncClient`` (async), with a transport that stamps
+when each request leaves and each answer arrives, so a test can observe the wait between a 429 and its
+retry from the client's side of the socket, and the policy's log, which shows the wait it decided on (the
+wall clock can only add to that)."""
 
 from __future__ import annotations
 
