@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from modelwire import AuthenticationError
+from modelwire import AuthenticationError, ModelwireWarning
 from modelwire.config import ModelSpec
 from modelwire.providers import AzureOpenAIClient, client_from_spec, model_id_for
 from modelwire.testing import LocalProviderServer
@@ -133,3 +133,12 @@ def test_from_spec(local_server: LocalProviderServer) -> None:
     with client:
         client.completion(ChatCompletionRequest(model=model_id_for(spec), messages=CHAT.messages))
     assert local_server.last_request.path == "/openai/deployments/gpt-4o-prod/chat/completions"
+
+
+def test_a_responses_api_spec_is_not_silently_served_by_chat_completions() -> None:
+    spec = ModelSpec(
+        name="azure/o3", api_base="https://res.openai.azure.com", api_key=KEY, api_version=VERSION,
+        responses_api=True,
+    )  # fmt: skip
+    with pytest.warns(ModelwireWarning, match="responses_api"):
+        client_from_spec(spec).close()

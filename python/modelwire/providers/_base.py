@@ -78,7 +78,8 @@ def resolve_api_key(
 
 
 def spec_options(spec: ModelSpec) -> dict[str, Any]:
-    """The adapter options a ``ModelSpec`` sets (timeouts, pool, headers, request defaults, drop_params)."""
+    """The adapter options a ``ModelSpec`` sets for every adapter (address, key, timeouts, pool, headers,
+    request defaults, drop_params)."""
     params = dict(spec.extra_params)
     drop = params.pop("drop_params", False)
     total = spec.timeout
@@ -89,6 +90,9 @@ def spec_options(spec: ModelSpec) -> dict[str, Any]:
         pool=DEFAULT_POOL_TIMEOUT if total is None else min(DEFAULT_POOL_TIMEOUT, total),
     )
     return {
+        "base_url": spec.api_base,
+        "api_key": spec.api_key,
+        "api_key_env": spec.api_key_env,
         "timeout": timeouts,
         "max_concurrency": spec.max_concurrency,
         "headers": dict(spec.extra_headers) or None,

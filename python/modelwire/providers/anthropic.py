@@ -101,14 +101,7 @@ class AnthropicClient(HttpAdapter):
         """An adapter for ``spec``: ``api_base``, key, ``api_version`` (as ``anthropic-version``), timeouts,
         ``max_concurrency``, ``extra_headers``/``extra_body``, ``extra_params`` as request defaults (their
         ``drop_params`` sets the adapter's); keyword ``overrides`` win."""
-        options: dict[str, Any] = {
-            "base_url": spec.api_base,
-            "api_key": spec.api_key,
-            "api_key_env": spec.api_key_env,
-            "api_version": spec.api_version,
-            "provider": spec.provider_name,
-            **spec_options(spec),
-        }
+        options = {"api_version": spec.api_version, "provider": spec.provider_name, **spec_options(spec)}
         return cls(**{**options, **overrides})
 
     def supports_embeddings(self) -> bool:

@@ -24,7 +24,7 @@ from modelwire._redact import register_secret
 from modelwire.exceptions import AuthenticationError
 from modelwire.providers._base import HttpAdapter, resolve_api_key, spec_options
 from modelwire.providers.catalog import PROVIDERS, env_value
-from modelwire.providers.openai_compatible import OpenAICompatibleClient
+from modelwire.providers.openai_compatible import OpenAICompatibleClient, warn_if_responses_api
 from modelwire.transport import TimeoutSpec
 
 if TYPE_CHECKING:
@@ -118,14 +118,9 @@ class AzureOpenAIClient(OpenAICompatibleClient):
 
     @classmethod
     def from_spec(cls, spec: ModelSpec, **overrides: Any) -> Self:
-        options: dict[str, Any] = {
-            "base_url": spec.api_base,
-            "api_key": spec.api_key,
-            "api_key_env": spec.api_key_env,
-            "api_version": spec.api_version,
-            **spec_options(spec),
-        }
-        return cls(**{**options, **overrides})
+        """As :meth:`OpenAICompatibleClient.from_spec`, with ``api_version`` and no ``provider``."""
+        warn_if_responses_api(spec)
+        return cls(**{"api_version": spec.api_version, **spec_options(spec), **overrides})
 
     def _path(self, operation: str, model: str) -> str:
         # The api-version is written into the path: handing httpx a params= mapping costs it a query merge

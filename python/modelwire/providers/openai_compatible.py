@@ -39,6 +39,16 @@ __all__ = ["OpenAICompatibleClient"]
 _BASE64_EMBEDDINGS: Final = frozenset({"openai", "azure"})
 
 
+def warn_if_responses_api(spec: ModelSpec) -> None:
+    """Say that a spec asking for the Responses API is served by Chat Completions (not silently)."""
+    if spec.responses_api:
+        warnings.warn(
+            f"{spec.name}: responses_api=True is not supported yet; Chat Completions is used instead",
+            ModelwireWarning,
+            stacklevel=3,
+        )
+
+
 class OpenAICompatibleClient(HttpAdapter):
     """An adapter for any OpenAI-compatible server.
 
@@ -113,20 +123,9 @@ class OpenAICompatibleClient(HttpAdapter):
         """An adapter for ``spec`` (``provider`` from its name's prefix, ``api_base``, key, timeouts,
         ``max_concurrency``, ``extra_headers``/``extra_body``, ``extra_params`` as request defaults, with
         ``drop_params`` taken out of them); keyword ``overrides`` win."""
-        if spec.responses_api:
-            warnings.warn(
-                f"{spec.name}: responses_api=True is not supported yet; Chat Completions is used instead",
-                ModelwireWarning,
-                stacklevel=2,
-            )
-        options: dict[str, Any] = {
-            "provider": spec.provider_name if lookup_provider(spec.provider_name) else spec.provider,
-            "base_url": spec.api_base,
-            "api_key": spec.api_key,
-            "api_key_env": spec.api_key_env,
-            **spec_options(spec),
-        }
-        return cls(**{**options, **overrides})
+        warn_if_responses_api(spec)
+        provider = spec.provider_name if lookup_provider(spec.provider_name) else spec.provider
+        return cls(**{"provider": provider, **spec_options(spec), **overrides})
 
     # --- paths (Azure overrides this) --------------------------------------------------------------------
 
