@@ -29,6 +29,9 @@ __all__ = [
     "opt_int",
     "opt_list",
     "opt_str",
+    "required_dict",
+    "required_int",
+    "required_str",
     "run",
     "snippet_at",
 ]
@@ -155,3 +158,31 @@ def check_missing_array(data: dict[str, Any], key: str) -> NoReturn:
     if key not in data:
         raise Fault("missing required field", key)
     raise expected("an array", None, key)
+
+
+def required_dict(obj: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+    value = obj.get(key)
+    if type(value) is dict:
+        return value
+    raise _required_fault(obj, key, path, "an object")
+
+
+def required_int(obj: dict[str, Any], key: str, path: str) -> int:
+    value = obj.get(key)
+    if type(value) is int:
+        return value
+    raise _required_fault(obj, key, path, "an integer")
+
+
+def required_str(obj: dict[str, Any], key: str, path: str) -> str:
+    value = obj.get(key)
+    if type(value) is str:
+        return value
+    raise _required_fault(obj, key, path, "a string")
+
+
+def _required_fault(obj: dict[str, Any], key: str, path: str, what: str) -> Fault:
+    """A required member that is absent, null or not ``what``."""
+    if key not in obj:
+        return Fault("missing required field", at(path, key))
+    return expected(what, obj[key], at(path, key))

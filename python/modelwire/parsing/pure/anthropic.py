@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from modelwire.parsing.pure._read import (
-    Fault,
     at,
     check_missing_array,
     dumps_at,
@@ -17,6 +16,7 @@ from modelwire.parsing.pure._read import (
     opt_dict,
     opt_int,
     opt_str,
+    required_str,
     run,
 )
 from modelwire.parsing.pure.finish import normalise_finish_reason
@@ -82,7 +82,7 @@ def _message(blocks: list[Any], refusal: str | None) -> AssistantMessage:
             if text:
                 reasoning.append(text)
         elif kind == "redacted_thinking":
-            thinking.append(ThinkingBlock(redacted_data=_required_str(block, "data", path)))
+            thinking.append(ThinkingBlock(redacted_data=required_str(block, "data", path)))
         elif kind == "tool_use":
             calls.append(_tool_call(block, path))
     return AssistantMessage(
@@ -98,7 +98,7 @@ def _message(blocks: list[Any], refusal: str | None) -> AssistantMessage:
 
 def _tool_call(block: dict[str, Any], path: str) -> ToolCall:
     call_id = opt_str(block, "id", path) or new_tool_call_id()
-    name = _required_str(block, "name", path)
+    name = required_str(block, "name", path)
     arguments = opt_dict(block, "input", path)
     if arguments is None:
         return ToolCall(call_id, name, "{}")
@@ -123,12 +123,3 @@ def _usage(raw: dict[str, Any]) -> Usage:
         cache_write,
         "provider" if thinking is not None else None,
     )
-
-
-def _required_str(obj: dict[str, Any], key: str, path: str) -> str:
-    value = obj.get(key)
-    if type(value) is str:
-        return value
-    if key not in obj:
-        raise Fault("missing required field", at(path, key))
-    raise expected("a string", value, at(path, key))

@@ -6,7 +6,6 @@ from typing import Any
 
 from modelwire.parsing.pure._media import image_from_url
 from modelwire.parsing.pure._read import (
-    Fault,
     at,
     check_missing_array,
     dumps_at,
@@ -15,6 +14,8 @@ from modelwire.parsing.pure._read import (
     opt_int,
     opt_list,
     opt_str,
+    required_dict,
+    required_str,
     run,
 )
 from modelwire.parsing.pure.finish import normalise_finish_reason
@@ -201,13 +202,13 @@ def _tool_call(call: Any, path: str) -> ToolCall:
         raise expected("an object", call, path)
     call_id = opt_str(call, "id", path) or new_tool_call_id()
     if opt_str(call, "type", path) == "custom":
-        custom = _required(call, "custom", path)
+        custom = required_dict(call, "custom", path)
         custom_path = at(path, "custom")
-        name = _required_str(custom, "name", custom_path)
+        name = required_str(custom, "name", custom_path)
         return ToolCall(call_id, name, opt_str(custom, "input", custom_path) or "")
-    function = _required(call, "function", path)
+    function = required_dict(call, "function", path)
     function_path = at(path, "function")
-    name = _required_str(function, "name", function_path)
+    name = required_str(function, "name", function_path)
     arguments_json, arguments = _arguments(function, function_path)
     return _make_call(call_id, name, arguments_json, arguments)
 
@@ -228,21 +229,3 @@ def _make_call(call_id: str, name: str, arguments_json: str, arguments: dict[str
     if arguments is None:
         return ToolCall(call_id, name, arguments_json)
     return ToolCall(call_id, name, arguments_json, arguments)
-
-
-def _required(obj: dict[str, Any], key: str, path: str) -> dict[str, Any]:
-    value = obj.get(key)
-    if type(value) is dict:
-        return value
-    if key not in obj:
-        raise Fault("missing required field", at(path, key))
-    raise expected("an object", value, at(path, key))
-
-
-def _required_str(obj: dict[str, Any], key: str, path: str) -> str:
-    value = obj.get(key)
-    if type(value) is str:
-        return value
-    if key not in obj:
-        raise Fault("missing required field", at(path, key))
-    raise expected("a string", value, at(path, key))

@@ -7,7 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelwire.parsing.pure._read import Fault, at, dumps_at, expected, opt_dict, opt_int, opt_list, opt_str
+from modelwire.parsing.pure._read import (
+    Fault,
+    at,
+    dumps_at,
+    expected,
+    opt_dict,
+    opt_int,
+    opt_list,
+    opt_str,
+    required_dict,
+    required_int,
+    required_str,
+)
 from modelwire.parsing.pure.sse import SseEvent
 from modelwire.parsing.pure.stream_fold import Call, StreamFolder, Thinking, load_event
 from modelwire.types import Usage
@@ -57,13 +69,11 @@ class AnthropicStreamFolder(StreamFolder):
         if kind == "content_block_delta":
             self._delta(obj, out)
         elif kind == "content_block_start":
-            index = _index(obj)
-            block = opt_dict(obj, "content_block", "")
-            if block is None:
-                raise _required(obj, "content_block", "", "an object")
+            index = required_int(obj, "index", "")
+            block = required_dict(obj, "content_block", "")
             self._start(index, _read_block(block, "content_block"), out)
         elif kind == "content_block_stop":
-            self._stop(_index(obj), out)
+            self._stop(required_int(obj, "index", ""), out)
         elif kind == "message_start":
             self._message_start(obj, out)
         elif kind == "message_delta":
@@ -120,7 +130,7 @@ class AnthropicStreamFolder(StreamFolder):
         self._blocks[index] = target
 
     def _delta(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
-        index = _index(obj)
+        index = required_int(obj, "index", "")
         delta = opt_dict(obj, "delta", "") or {}
         kind = opt_str(delta, "type", "delta")
         member = _DELTA_MEMBERS.get(kind or "")
@@ -197,20 +207,6 @@ _DELTA_MEMBERS = {
 }
 
 
-def _index(obj: dict[str, Any]) -> int:
-    index = opt_int(obj, "index", "")
-    if index is None:
-        raise _required(obj, "index", "", "an integer")
-    return index
-
-
-def _required(obj: dict[str, Any], key: str, path: str, what: str) -> Fault:
-    """The fault of a required member that is absent or null."""
-    if key not in obj:
-        return Fault("missing required field", at(path, key))
-    return expected(what, None, at(path, key))
-
-
 def _read_block(block: Any, path: str) -> _Block:
     if type(block) is not dict:
         raise expected("an object", block, path)
@@ -221,15 +217,10 @@ def _read_block(block: Any, path: str) -> _Block:
         read.text = opt_str(block, "thinking", path)
         read.signature = opt_str(block, "signature", path)
     elif read.kind == "redacted_thinking":
-        read.text = opt_str(block, "data", path)
-        if read.text is None:
-            raise _required(block, "data", path, "a string")
+        read.text = required_str(block, "data", path)
     elif read.kind == "tool_use":
         read.id = opt_str(block, "id", path) or None
-        name = opt_str(block, "name", path)
-        if name is None:
-            raise _required(block, "name", path, "a string")
-        read.name = name
+        read.name = required_str(block, "name", path)
         arguments = opt_dict(block, "input", path)
         if arguments is not None:
             read.arguments = dumps_at(arguments, at(path, "input"), "input is nested too deeply to serialize")
