@@ -29,10 +29,18 @@ from modelwire.types import (
     new_tool_call_id,
 )
 
-__all__ = ["parse_chat_completion", "parse_chat_object"]
+# What the stream reader (stream_openai) shares with the message reader: block kinds and reasoning texts.
+__all__ = [
+    "REASONING_BLOCKS",
+    "TEXT_BLOCKS",
+    "parse_chat_completion",
+    "parse_chat_object",
+    "reasoning_detail_texts",
+    "thinking_texts",
+]
 
-_TEXT_BLOCKS = frozenset({None, "text", "output_text"})
-_REASONING_BLOCKS = frozenset({"thinking", "reasoning"})
+TEXT_BLOCKS = frozenset({None, "text", "output_text"})
+REASONING_BLOCKS = frozenset({"thinking", "reasoning"})
 
 
 def parse_chat_completion(body: bytes, provider: str = "openai") -> ChatCompletionResponse:
@@ -89,7 +97,7 @@ def _message(msg: dict[str, Any], path: str) -> AssistantMessage:
     # The first non-empty source wins, but every source is checked.
     reasoning = opt_str(msg, "reasoning", path)
     reasoning_content = opt_str(msg, "reasoning_content", path)
-    details = _reasoning_details(msg, path)
+    details = "\n".join(reasoning_detail_texts(msg, path))
     reasoning = reasoning or reasoning_content or "\n".join(thinking) or details or None
 
     images = [*_images(msg, path), *block_images]
@@ -122,12 +130,12 @@ def _content_blocks(
         if type(block) is not dict:
             raise expected("an object", block, block_path)
         kind = opt_str(block, "type", block_path)
-        if kind in _TEXT_BLOCKS:
+        if kind in TEXT_BLOCKS:
             text = opt_str(block, "text", block_path)
             if text is not None:
                 texts.append(text)
-        elif kind in _REASONING_BLOCKS:
-            thinking.extend(_thinking_texts(block, block_path))
+        elif kind in REASONING_BLOCKS:
+            thinking.extend(thinking_texts(block, block_path))
         elif kind == "image_url":
             image = _image(block, block_path)
             if image is not None:
@@ -135,7 +143,7 @@ def _content_blocks(
     return "\n".join(texts) if texts else None
 
 
-def _thinking_texts(block: dict[str, Any], path: str) -> list[str]:
+def thinking_texts(block: dict[str, Any], path: str) -> list[str]:
     value = block.get("thinking")
     text = opt_str(block, "text", path)
     if value is None:
@@ -155,7 +163,7 @@ def _thinking_texts(block: dict[str, Any], path: str) -> list[str]:
     return texts
 
 
-def _reasoning_details(msg: dict[str, Any], path: str) -> str:
+def reasoning_detail_texts(msg: dict[str, Any], path: str) -> list[str]:
     texts = []
     for j, detail in enumerate(opt_list(msg, "reasoning_details", path) or ()):
         detail_path = f"{path}.reasoning_details[{j}]"
@@ -170,7 +178,7 @@ def _reasoning_details(msg: dict[str, Any], path: str) -> str:
             continue
         if text is not None:
             texts.append(text)
-    return "\n".join(texts)
+    return texts
 
 
 def _images(msg: dict[str, Any], path: str) -> list[ImagePayload]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelwire.parsing.pure._read import at, dumps_at, expected, opt_dict, opt_int, opt_list, opt_str
+from modelwire.parsing.pure.chat import REASONING_BLOCKS, TEXT_BLOCKS, reasoning_detail_texts, thinking_texts
 from modelwire.parsing.pure.sse import SseEvent
 from modelwire.parsing.pure.stream_fold import ChoiceState, FoldState, StreamFolder, load_event
 from modelwire.parsing.pure.usage import parse_usage
@@ -14,8 +15,6 @@ from modelwire.types.stream import StreamEvent
 
 __all__ = ["OpenAIStreamFolder"]
 
-_TEXT_BLOCKS = frozenset({None, "text", "output_text"})
-_REASONING_BLOCKS = frozenset({"thinking", "reasoning"})
 _LEGACY = None  # the key of a legacy `function_call` (no provider index can be None)
 
 
@@ -115,7 +114,7 @@ def _read_delta(delta: dict[str, Any], path: str, read: _Delta) -> None:
     # in `reasoning_details`), every source checked.
     reasoning = opt_str(delta, "reasoning", path)
     reasoning_content = opt_str(delta, "reasoning_content", path)
-    details = _reasoning_details(delta, path)
+    details = "".join(reasoning_detail_texts(delta, path))
     read.reasoning = reasoning or reasoning_content or "".join(thinking) or details
     read.refusal = opt_str(delta, "refusal", path) or ""
     tools = opt_list(delta, "tool_calls", path) or ()
@@ -134,51 +133,13 @@ def _content_blocks(blocks: list[Any], path: str, thinking: list[str]) -> str | 
         if type(block) is not dict:
             raise expected("an object", block, block_path)
         kind = opt_str(block, "type", block_path)
-        if kind in _TEXT_BLOCKS:
+        if kind in TEXT_BLOCKS:
             text = opt_str(block, "text", block_path)
             if text is not None:
                 texts.append(text)
-        elif kind in _REASONING_BLOCKS:
-            thinking.extend(_thinking_texts(block, block_path))
+        elif kind in REASONING_BLOCKS:
+            thinking.extend(thinking_texts(block, block_path))
     return "".join(texts) if texts else None
-
-
-def _thinking_texts(block: dict[str, Any], path: str) -> list[str]:
-    value = block.get("thinking")
-    text = opt_str(block, "text", path)
-    if value is None:
-        return [] if text is None else [text]
-    if type(value) is str:
-        return [value]
-    if type(value) is not list:
-        raise expected("a string or an array", value, at(path, "thinking"))
-    texts = []
-    for k, item in enumerate(value):
-        item_path = f"{path}.thinking[{k}]"
-        if type(item) is not dict:
-            raise expected("an object", item, item_path)
-        piece = opt_str(item, "text", item_path)
-        if piece is not None:
-            texts.append(piece)
-    return texts
-
-
-def _reasoning_details(delta: dict[str, Any], path: str) -> str:
-    texts = []
-    for j, detail in enumerate(opt_list(delta, "reasoning_details", path) or ()):
-        detail_path = f"{path}.reasoning_details[{j}]"
-        if type(detail) is not dict:
-            raise expected("an object", detail, detail_path)
-        kind = opt_str(detail, "type", detail_path)
-        if kind == "reasoning.text":
-            text = opt_str(detail, "text", detail_path)
-        elif kind == "reasoning.summary":
-            text = opt_str(detail, "summary", detail_path)
-        else:
-            continue
-        if text is not None:
-            texts.append(text)
-    return "".join(texts)
 
 
 def _read_tool(call: Any, path: str, position: int) -> _Tool:
