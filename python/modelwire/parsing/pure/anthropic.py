@@ -30,7 +30,7 @@ from modelwire.types import (
     new_tool_call_id,
 )
 
-__all__ = ["parse_anthropic_message"]
+__all__ = ["anthropic_usage", "parse_anthropic_message"]
 
 
 def parse_anthropic_message(body: bytes, provider: str = "anthropic") -> ChatCompletionResponse:
@@ -112,6 +112,17 @@ def _usage(raw: dict[str, Any]) -> Usage:
     output = opt_int(raw, "output_tokens", "usage")
     details = opt_dict(raw, "output_tokens_details", "usage")
     thinking = None if details is None else opt_int(details, "thinking_tokens", "usage.output_tokens_details")
+    return anthropic_usage(uncached, cache_read, cache_write, output, thinking)
+
+
+def anthropic_usage(
+    uncached: int | None,
+    cache_read: int | None,
+    cache_write: int | None,
+    output: int | None,
+    thinking: int | None,
+) -> Usage:
+    """Anthropic's own counts as canonical usage (the stream folder reports the same way)."""
     # Anthropic counts cached prompt tokens apart from input_tokens; the canonical count includes them.
     prompt = None if uncached is None else uncached + (cache_read or 0) + (cache_write or 0)
     return Usage(

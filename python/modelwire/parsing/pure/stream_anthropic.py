@@ -20,9 +20,9 @@ from modelwire.parsing.pure._read import (
     required_int,
     required_str,
 )
+from modelwire.parsing.pure.anthropic import anthropic_usage
 from modelwire.parsing.pure.sse import SseEvent
 from modelwire.parsing.pure.stream_fold import Call, StreamFolder, Thinking, load_event
-from modelwire.types import Usage
 from modelwire.types.stream import StreamEvent
 
 __all__ = ["AnthropicStreamFolder"]
@@ -184,19 +184,7 @@ class AnthropicStreamFolder(StreamFolder):
         counts, tier = read
         self._usage = [new if new is not None else old for old, new in zip(self._usage, counts, strict=True)]
         self._state.describe(None, tier, None)
-        uncached, cache_read, cache_write, output, thinking = self._usage
-        # Anthropic counts cached prompt tokens apart from input_tokens; the canonical count includes them.
-        prompt = None if uncached is None else uncached + (cache_read or 0) + (cache_write or 0)
-        usage = Usage(
-            prompt,
-            output,
-            None if prompt is None or output is None else prompt + output,
-            thinking,
-            cache_read,
-            cache_write,
-            "provider" if thinking is not None else None,
-        )
-        self._state.set_usage(usage, out)
+        self._state.set_usage(anthropic_usage(*self._usage), out)
 
 
 _DELTA_MEMBERS = {
