@@ -53,28 +53,23 @@ class PreparedRequest:
     params: Mapping[str, str] | None = None
 
 
-def resolve_api_key(
-    api_key: Any, *, provider: str, env: tuple[str, ...], required: bool
-) -> tuple[str | None, str | None]:
-    """``(key, where it came from)``: the argument (a string or a ``SecretStr``), else the first of ``env``
-    that is set. A missing required key raises ``AuthenticationError`` naming the variables. The key is
-    registered for redaction."""
-    source = "api_key"
+def resolve_api_key(api_key: Any, *, provider: str, env: tuple[str, ...], required: bool) -> str | None:
+    """The key: the argument (a string or a ``SecretStr``), else the first of ``env`` that is set. A missing
+    required key raises ``AuthenticationError`` naming the variables. The key is registered for redaction."""
     if api_key is not None and hasattr(api_key, "get_secret_value"):
         api_key = api_key.get_secret_value()
     if api_key is not None and not isinstance(api_key, str):
         raise TypeError(f"api_key must be a string, not {type(api_key).__name__}")
-    if not api_key:
-        api_key, source = env_value(env)  # type: ignore[assignment]
-    if not api_key:
+    key = api_key or env_value(env)[0]
+    if not key:
         if required:
             where = " or ".join(env) if env else "an api_key_env"
             raise AuthenticationError(
                 f"no API key for provider {provider!r}: pass api_key= or set {where}", provider=provider
             )
-        return None, None
-    register_secret(api_key)
-    return api_key, source
+        return None
+    register_secret(key)
+    return key
 
 
 def spec_options(spec: ModelSpec) -> dict[str, Any]:

@@ -73,7 +73,7 @@ class AnthropicClient(HttpAdapter):
         base = base_url or env_value(_INFO.base_url_env)[0] or _INFO.base_url or ""
         at_home = base.rstrip("/").removesuffix("/v1") == (_INFO.base_url or "")
         env = (api_key_env,) if api_key_env else _INFO.key_env
-        key, _ = resolve_api_key(api_key, provider=name, env=env, required=at_home)
+        key = resolve_api_key(api_key, provider=name, env=env, required=at_home)
         auth = {"x-api-key": key} if key else {}
         super().__init__(
             provider_name=name,

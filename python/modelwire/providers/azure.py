@@ -84,7 +84,7 @@ class AzureOpenAIClient(OpenAICompatibleClient):
         self._v1 = v1
         self._url_names_deployment = fixed_deployment is not None
         env = (api_key_env,) if api_key_env else _INFO.key_env
-        key, _ = resolve_api_key(api_key, provider="azure", env=env, required=False)
+        key = resolve_api_key(api_key, provider="azure", env=env, required=False)
         auth = {"api-key": key} if key else self._token_header(azure_ad_token, env)
         HttpAdapter.__init__(
             self,

@@ -96,7 +96,7 @@ class OpenAICompatibleClient(HttpAdapter):
             )
         at_home = info is not None and base_url.rstrip("/") == (info.base_url or "").rstrip("/")
         env = (api_key_env,) if api_key_env else (info.key_env if info is not None else ())
-        key, _ = resolve_api_key(
+        key = resolve_api_key(
             api_key, provider=name, env=env, required=at_home and info is not None and info.key_required
         )
         super().__init__(
