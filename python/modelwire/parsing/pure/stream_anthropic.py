@@ -21,7 +21,6 @@ from modelwire.parsing.pure._read import (
     required_str,
 )
 from modelwire.parsing.pure.anthropic import anthropic_usage
-from modelwire.parsing.pure.sse import SseEvent
 from modelwire.parsing.pure.stream_fold import Call, StreamFolder, Thinking, load_event
 from modelwire.types.stream import StreamEvent
 
@@ -57,13 +56,7 @@ class AnthropicStreamFolder(StreamFolder):
         self._usage: list[int | None] = [None] * 5
         self._state.choice(0)
 
-    def _event(self, event: SseEvent, number: int, out: list[StreamEvent]) -> None:
-        data = event.data
-        if event.event == "error":
-            self.error = data
-            return
-        if not data:
-            return
+    def _fold(self, data: str, number: int, out: list[StreamEvent]) -> None:
         obj = load_event(data, number, self.provider)
         kind = opt_str(obj, "type", "")
         if kind == "content_block_delta":

@@ -314,8 +314,14 @@ class StreamFolder:
             if self.done or self.error is not None:
                 break
             self._number += 1
+            data = event.data
+            if event.event == "error":  # in both formats, an error event's data is the provider's error
+                self.error = data
+                break
+            if not data:
+                continue
             try:
-                self._event(event, self._number, out)
+                self._fold(data, self._number, out)
             except Fault as fault:
                 self._fail(fault)
                 break
@@ -332,5 +338,6 @@ class StreamFolder:
         )
         return self._failure
 
-    def _event(self, event: SseEvent, number: int, out: list[StreamEvent]) -> None:
+    def _fold(self, data: str, number: int, out: list[StreamEvent]) -> None:
+        """Fold the data of event ``number`` (neither empty nor an error event) into the state."""
         raise NotImplementedError

@@ -8,7 +8,6 @@ from typing import Any
 
 from modelwire.parsing.pure._read import at, dumps_at, expected, opt_dict, opt_int, opt_list, opt_str
 from modelwire.parsing.pure.chat import REASONING_BLOCKS, TEXT_BLOCKS, reasoning_detail_texts, thinking_texts
-from modelwire.parsing.pure.sse import SseEvent
 from modelwire.parsing.pure.stream_fold import ChoiceState, FoldState, StreamFolder, load_event
 from modelwire.parsing.pure.usage import parse_usage
 from modelwire.types.stream import StreamEvent
@@ -26,13 +25,7 @@ class OpenAIStreamFolder(StreamFolder):
     def __init__(self, provider: str = "openai") -> None:
         super().__init__(provider)
 
-    def _event(self, event: SseEvent, number: int, out: list[StreamEvent]) -> None:
-        data = event.data
-        if event.event == "error":
-            self.error = data
-            return
-        if not data:
-            return
+    def _fold(self, data: str, number: int, out: list[StreamEvent]) -> None:
         if data == "[DONE]":
             self._state.end_all(out)
             self.done = True
