@@ -14,6 +14,10 @@ from modelwire.types.stream import StreamEvent
 
 __all__ = ["OpenAIStreamFolder"]
 
+# Every delta field _read_delta reads besides `content`: a delta holding none of them has only its text.
+_READ_BESIDES_CONTENT = frozenset(
+    {"reasoning", "reasoning_content", "reasoning_details", "refusal", "tool_calls", "function_call"}
+)
 _LEGACY = None  # the key of a legacy `function_call` (no provider index can be None)
 
 
@@ -103,6 +107,9 @@ def _read_delta(delta: dict[str, Any], path: str, read: _Delta) -> None:
     elif content is not None and type(content) is not str:
         raise expected("a string or an array", content, at(path, "content"))
     read.content = content
+    if _READ_BESIDES_CONTENT.isdisjoint(delta):  # most deltas carry text alone: nothing else to check
+        read.reasoning = "".join(thinking)
+        return
     # One fragment of reasoning per delta: the first non-empty source (OpenRouter repeats `reasoning`
     # in `reasoning_details`), every source checked.
     reasoning = opt_str(delta, "reasoning", path)
