@@ -275,18 +275,20 @@ class HttpAdapter:
             raise self._transport_error(exc, prepared.model) from exc
         return self._decode(response, prepared.model, parse)
 
+    def _status_error(self, response: Any, body: bytes, model: str) -> ProviderError:
+        return classify_response(
+            response.status_code, response.headers, body, provider=self.provider_name, model=model
+        )
+
     def _decode(self, response: Any, model: str, parse: Callable[[bytes, str], T]) -> T:
-        status = response.status_code
         body = response.content
-        if not 200 <= status < 300:
-            raise classify_response(status, response.headers, body, provider=self.provider_name, model=model)
+        if not 200 <= response.status_code < 300:
+            raise self._status_error(response, body, model)
         try:
             return parse(body, self.provider_name)
         except ResponseParseError as exc:
             if exc.path == "error":  # an error object sent with a 2xx status (OpenRouter, proxies)
-                raise classify_response(
-                    status, response.headers, body, provider=self.provider_name, model=model
-                ) from None
+                raise self._status_error(response, body, model) from None
             if exc.model is None:
                 exc.model = model
             raise
@@ -308,14 +310,7 @@ class HttpAdapter:
                 timeout=prepared.timeout,
             ) as response:
                 if not 200 <= response.status_code < 300:
-                    body = response.read()
-                    raise classify_response(
-                        response.status_code,
-                        response.headers,
-                        body,
-                        provider=self.provider_name,
-                        model=prepared.model,
-                    )
+                    raise self._status_error(response, response.read(), prepared.model)
                 yield response
         except failures as exc:
             raise self._transport_error(exc, prepared.model) from exc
@@ -335,14 +330,7 @@ class HttpAdapter:
                 timeout=prepared.timeout,
             ) as response:
                 if not 200 <= response.status_code < 300:
-                    body = await response.aread()
-                    raise classify_response(
-                        response.status_code,
-                        response.headers,
-                        body,
-                        provider=self.provider_name,
-                        model=prepared.model,
-                    )
+                    raise self._status_error(response, await response.aread(), prepared.model)
                 yield response
         except failures as exc:
             raise self._transport_error(exc, prepared.model) from exc
