@@ -4,6 +4,7 @@ follows max_concurrency even around a user's transport, one pool per event loop,
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
 from typing import Any
 
@@ -12,7 +13,7 @@ import httpx2
 import pytest
 
 from modelwire import APIConnectionError
-from modelwire.providers import AnthropicClient, OpenAICompatibleClient
+from modelwire.providers import AnthropicClient, AzureOpenAIClient, HttpAdapter, OpenAICompatibleClient
 from modelwire.testing import LocalProviderServer, Route, faults
 from modelwire.types import ChatCompletionRequest
 
@@ -141,3 +142,15 @@ def test_aclose_closes_the_sync_pool_too(local_server: LocalProviderServer) -> N
     asyncio.run(run())
     assert sync_client.is_closed
     assert client._async_transports == {}
+
+
+@pytest.mark.parametrize("adapter", [OpenAICompatibleClient, AzureOpenAIClient, AnthropicClient])
+def test_every_adapter_spells_out_the_shared_options_as_the_base_takes_them(adapter: type) -> None:
+    """Each adapter repeats the base's options so its signature documents them; they must not drift."""
+    base = inspect.signature(HttpAdapter.__init__).parameters
+    own = inspect.signature(adapter.__init__).parameters
+    shared = [name for name in base if name not in ("self", "provider_name", "base_url", "headers")]
+    assert [(name, own[name].kind, own[name].default) for name in shared] == [
+        (name, base[name].kind, base[name].default) for name in shared
+    ]
+    assert {"base_url", "headers", "api_key", "api_key_env"} <= own.keys()
