@@ -44,7 +44,7 @@ def _chat(parse: Callable[[bytes], object]) -> Callable[[bytes], object]:
     return run
 
 
-def _contenders(case: Case) -> dict[str, Callable[[bytes], object]]:
+def _contenders(case: Case, sdks: bool = True) -> dict[str, Callable[[bytes], object]]:
     contenders: dict[str, Callable[[bytes], object]] = {}
     if case.kind == "chat":
         if rust is not None:
@@ -60,6 +60,8 @@ def _contenders(case: Case) -> dict[str, Callable[[bytes], object]]:
         contenders["twin"] = pure.parse_embeddings
     contenders["orjson.loads"] = orjson.loads
     contenders["json.loads"] = json.loads
+    if not sdks:
+        return contenders
     try:
         if case.kind == "chat":
             from openai.types.chat import ChatCompletion
