@@ -9,10 +9,9 @@ use std::borrow::Cow;
 use crate::chat::{ChatCompletion, Choice};
 use crate::error::{Checked, ParseError, Path};
 use crate::fields::{self, ErrorField, keep_first, opt_int, opt_object, opt_str, wrong};
-use crate::json::compact::{MAX_WRITE_DEPTH, compact};
 use crate::json::{Kind, Reader, Syn};
 use crate::message::{
-    Arguments, Message, ThinkingBlock, ToolCall, join, non_empty, required, text_slot,
+    Arguments, Message, ThinkingBlock, ToolCall, join, non_empty, required, text_slot, written,
 };
 use crate::usage::Usage;
 
@@ -101,7 +100,7 @@ impl<'a> Parts<'a> {
                 let name = required(b.name, &path.key("name"), "a string")?;
                 let arguments = match b.input.unwrap_or(Ok(None))? {
                     None => Arguments::Text(Cow::Borrowed("{}")),
-                    Some((start, end)) => written(body, start, end, path)?,
+                    Some(span) => written(body, span, &path.key("input"))?,
                 };
                 self.calls.push(ToolCall {
                     id,
@@ -131,19 +130,6 @@ impl<'a> Parts<'a> {
             images: Vec::new(),
             thinking_blocks: self.thinking,
         }
-    }
-}
-
-/// A tool input object with its `arguments_json`, as the twin writes it with `orjson.dumps`.
-fn written<'a>(body: &str, start: usize, end: usize, path: &Path<'_>) -> Checked<Arguments<'a>> {
-    let text = body.get(start..end).unwrap_or_default();
-    match compact(text) {
-        Ok(Some(json)) => Ok(Arguments::Written { start, end, json }),
-        Ok(None) => Err(path
-            .key("input")
-            .fault(format!("nested more than {MAX_WRITE_DEPTH} levels deep"))),
-        // The span was read once already, so it is valid JSON; if not, orjson builds it instead.
-        Err(_) => Ok(Arguments::Object { start, end }),
     }
 }
 

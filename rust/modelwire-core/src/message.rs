@@ -11,15 +11,11 @@ use crate::json::compact::{MAX_WRITE_DEPTH, compact};
 use crate::json::{Kind, Reader, Syn};
 use crate::media::{Image, image_from_url};
 
-/// A tool call's arguments: the string as sent, or the byte range of an object sent instead (with the
-/// text `orjson.dumps` writes for it when the parser wrote it already).
+/// A tool call's arguments: the string as sent, or the byte range of an object sent instead with the
+/// text `orjson.dumps` writes for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arguments<'a> {
     Text(Cow<'a, str>),
-    Object {
-        start: usize,
-        end: usize,
-    },
     Written {
         start: usize,
         end: usize,
@@ -296,10 +292,7 @@ fn function<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Funct
                 r.null()?;
                 Ok(Arguments::Text(Cow::Borrowed("{}")))
             }
-            Kind::Object => {
-                let (start, end) = r.span()?;
-                written(r.text_between(start, end), start, end, &args_path)
-            }
+            Kind::Object => written(r.text_between(0, r.bytes().len()), r.span()?, &args_path),
             _ => Err(wrong(r, "a string or an object", &args_path)?),
         });
         Ok(true)
@@ -307,14 +300,19 @@ fn function<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Funct
     Ok(slots.map(|slots| slots.map(|[name]| Function { name, arguments })))
 }
 
-/// Arguments sent as an object, with the `arguments_json` the twin writes with `orjson.dumps`: a fault
-/// when orjson could not write it (nested too deeply once duplicate keys are dropped).
-fn written<'a>(text: &str, start: usize, end: usize, path: &Path<'_>) -> Checked<Arguments<'a>> {
-    match compact(text) {
+/// Arguments (or an Anthropic `input`) sent as an object at `start..end` of `body`, with the
+/// `arguments_json` the twin writes with `orjson.dumps`: a fault when orjson could not write it (nested
+/// too deeply once duplicate keys are dropped).
+pub(crate) fn written<'a>(
+    body: &str,
+    (start, end): (usize, usize),
+    path: &Path<'_>,
+) -> Checked<Arguments<'a>> {
+    match compact(body.get(start..end).unwrap_or_default()) {
         Ok(Some(json)) => Ok(Arguments::Written { start, end, json }),
         Ok(None) => Err(path.fault(format!("nested more than {MAX_WRITE_DEPTH} levels deep"))),
-        // The span was read once already, so it is valid JSON; if not, orjson builds it instead.
-        Err(_) => Ok(Arguments::Object { start, end }),
+        // The span was read once already, so this cannot happen; if it did, the body is wrong there.
+        Err(error) => Err(path.fault(format!("not valid JSON: {}", error.reason))),
     }
 }
 

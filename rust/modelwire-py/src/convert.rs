@@ -117,16 +117,6 @@ impl<'py> Context<'_, 'py> {
                 values::string(py, json)?.into_any(),
                 self.span((*start, *end))?,
             ),
-            Arguments::Object { start, end } => {
-                let object = self.span((*start, *end))?;
-                let json = self
-                    .types
-                    .orjson_dumps
-                    .bind(py)
-                    .call1((&object,))?
-                    .call_method0("decode")?;
-                (json, object)
-            }
         };
         self.types.tool_call.build(
             py,
