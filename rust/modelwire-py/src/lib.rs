@@ -3,7 +3,6 @@
 //! Each parser reads the body once in Rust and builds the canonical Python objects directly; every
 //! error goes through `errors::parse_error`.
 
-mod anthropic;
 mod body;
 mod classes;
 mod convert;
@@ -12,31 +11,39 @@ mod sse;
 mod stream;
 mod values;
 
+use modelwire_core::{self as core, error::ParseError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
 use crate::convert::Context;
 use crate::errors::parse_error;
 
-fn context<'a, 'py>(
-    body: &'a Bound<'py, PyBytes>,
-    provider: &'a Bound<'py, PyString>,
-) -> PyResult<Context<'a, 'py>> {
+/// The provider label as a Python string (the default ones are cached).
+fn provider_string<'py>(py: Python<'py>, provider: &str) -> PyResult<Bound<'py, PyString>> {
+    let types = classes::types(py)?;
+    match provider {
+        "openai" => Ok(types.openai.bind(py).clone()),
+        "anthropic" => Ok(types.anthropic.bind(py).clone()),
+        _ => values::string(py, provider),
+    }
+}
+
+/// Parses `body` with `parse`, which builds the Python object from what the core read; a parse error
+/// names the provider.
+fn convert<'py>(
+    body: &Bound<'py, PyBytes>,
+    provider: &str,
+    parse: impl FnOnce(&Context<'_, 'py>) -> Result<PyResult<Bound<'py, PyAny>>, ParseError>,
+) -> PyResult<Bound<'py, PyAny>> {
     let py = body.py();
-    Ok(Context {
+    let provider = provider_string(py, provider)?;
+    let context = Context {
         py,
         types: classes::types(py)?,
         body,
-        provider,
-    })
-}
-
-/// The provider label as a Python string (the default one is cached).
-fn provider_string<'py>(py: Python<'py>, provider: &str) -> PyResult<Bound<'py, PyString>> {
-    if provider == "openai" {
-        return Ok(classes::types(py)?.openai.bind(py).clone());
-    }
-    values::string(py, provider)
+        provider: &provider,
+    };
+    parse(&context).map_err(|e| parse_error(py, e, &provider))?
 }
 
 /// Parses an OpenAI-format chat completion body into a `ChatCompletionResponse`.
@@ -46,12 +53,22 @@ fn parse_chat_completion<'py>(
     body: &Bound<'py, PyBytes>,
     provider: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let py = body.py();
-    let provider = provider_string(py, provider)?;
-    let ctx = context(body, &provider)?;
-    let completion = modelwire_core::chat::parse_chat_completion(body.as_bytes())
-        .map_err(|e| parse_error(py, e, &provider))?;
-    ctx.chat(&completion)
+    convert(body, provider, |ctx| {
+        core::chat::parse_chat_completion(body.as_bytes()).map(|read| ctx.chat(&read))
+    })
+}
+
+/// Parses an Anthropic Messages API body into a `ChatCompletionResponse` with one choice, built by the
+/// same conversions as OpenAI chat completions.
+#[pyfunction]
+#[pyo3(signature = (body, provider = "anthropic"))]
+fn parse_anthropic_message<'py>(
+    body: &Bound<'py, PyBytes>,
+    provider: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    convert(body, provider, |ctx| {
+        core::anthropic::parse_anthropic_message(body.as_bytes()).map(|read| ctx.chat(&read))
+    })
 }
 
 /// Parses an OpenAI-format embeddings body into an `EmbeddingResponse` (one float32 buffer).
@@ -61,12 +78,9 @@ fn parse_embeddings<'py>(
     body: &Bound<'py, PyBytes>,
     provider: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let py = body.py();
-    let provider = provider_string(py, provider)?;
-    let ctx = context(body, &provider)?;
-    let embeddings = modelwire_core::embeddings::parse_embeddings(body.as_bytes())
-        .map_err(|e| parse_error(py, e, &provider))?;
-    ctx.embeddings(&embeddings)
+    convert(body, provider, |ctx| {
+        core::embeddings::parse_embeddings(body.as_bytes()).map(|read| ctx.embeddings(&read))
+    })
 }
 
 /// Parses an image generation body (or a chat completion with images) into an `ImageGenerationResponse`.
@@ -76,18 +90,16 @@ fn parse_image_generation<'py>(
     body: &Bound<'py, PyBytes>,
     provider: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let py = body.py();
-    let provider = provider_string(py, provider)?;
-    let ctx = context(body, &provider)?;
-    let generation = modelwire_core::images::parse_image_generation(body.as_bytes())
-        .map_err(|e| parse_error(py, e, &provider))?;
-    ctx.image_generation(&generation)
+    convert(body, provider, |ctx| {
+        core::images::parse_image_generation(body.as_bytes())
+            .map(|read| ctx.image_generation(&read))
+    })
 }
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    anthropic::register(m)?;
+    m.add_function(wrap_pyfunction!(parse_anthropic_message, m)?)?;
     m.add_function(wrap_pyfunction!(parse_chat_completion, m)?)?;
     m.add_function(wrap_pyfunction!(parse_embeddings, m)?)?;
     m.add_function(wrap_pyfunction!(parse_image_generation, m)?)?;
