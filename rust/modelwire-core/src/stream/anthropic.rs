@@ -6,7 +6,6 @@
 use std::borrow::Cow;
 
 use crate::error::{Checked, Fault, ParseError, Path};
-use crate::sse::SseEvent;
 use crate::usage::Usage;
 
 use super::anthropic_read::{Block, BlockKind, EventRead, Stop, UsageRead, read_event};
@@ -39,17 +38,10 @@ impl Format for Messages {
     fn event(
         &mut self,
         state: &mut State,
-        event: &SseEvent,
+        data: &str,
         number: u64,
         emit: &mut Emit<'_>,
     ) -> Result<Flow, ParseError> {
-        if event.event.as_deref() == Some("error") {
-            return Ok(Flow::Error);
-        }
-        let data = event.data.as_str();
-        if data.is_empty() {
-            return Ok(Flow::Continue);
-        }
         let mut r = open(data, number)?;
         let syntax = |e| syntax_error(number, &e, data);
         let read = read_event(&mut r).map_err(syntax)?;

@@ -73,15 +73,16 @@ pub enum Flow {
     Error,
 }
 
-/// One stream format: folds an SSE event into the state.
+/// One stream format: folds the data of an SSE event into the state.
 pub trait Format {
     /// Prepares a new state (Anthropic: its one choice exists from the start).
     fn init(&mut self, _state: &mut State) {}
 
+    /// Folds the data of event `number`, which is neither empty nor an error event's.
     fn event(
         &mut self,
         state: &mut State,
-        event: &SseEvent,
+        data: &str,
         number: u64,
         emit: &mut state::Emit<'_>,
     ) -> Result<Flow, ParseError>;
@@ -121,9 +122,17 @@ impl<F: Format> Inner<F> {
             return;
         }
         self.number += 1;
+        // In both formats an error event's data is the provider's error.
+        if event.event.as_deref() == Some("error") {
+            self.error = Some(event.data);
+            return;
+        }
+        if event.data.is_empty() {
+            return;
+        }
         match self
             .format
-            .event(&mut self.state, &event, self.number, emit)
+            .event(&mut self.state, &event.data, self.number, emit)
         {
             Ok(Flow::Continue) => {}
             Ok(Flow::Done) => self.done = true,

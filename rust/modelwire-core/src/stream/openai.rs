@@ -4,7 +4,6 @@
 //! A chunk is read and checked completely (`openai_read`), and only then applied to the state.
 
 use crate::error::ParseError;
-use crate::sse::SseEvent;
 
 use super::openai_read::{Chunk, read};
 use super::openai_tools::Tool;
@@ -19,17 +18,10 @@ impl Format for Chunks {
     fn event(
         &mut self,
         state: &mut State,
-        event: &SseEvent,
+        data: &str,
         number: u64,
         emit: &mut Emit<'_>,
     ) -> Result<Flow, ParseError> {
-        if event.event.as_deref() == Some("error") {
-            return Ok(Flow::Error);
-        }
-        let data = event.data.as_str();
-        if data.is_empty() {
-            return Ok(Flow::Continue);
-        }
         if data == "[DONE]" {
             state.end_all(emit).map_err(|e| state_error(number, e))?;
             return Ok(Flow::Done);
