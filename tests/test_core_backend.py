@@ -54,6 +54,11 @@ def test_pure_python_variable(value: str, expected: str | None) -> None:
         expected = "rust" if rust is not None else "python"
     assert backend == expected
     assert kind == ("function" if backend == "python" else "builtin_function_or_method")
+    reason = _run("import modelwire; print(modelwire.BACKEND_REASON)", {"MODELWIRE_PURE_PYTHON": value})
+    if expected == "python":
+        assert reason == f"MODELWIRE_PURE_PYTHON={value}"
+    else:
+        assert "MODELWIRE_PURE_PYTHON" not in reason
 
 
 def test_package_works_from_source_without_the_extension(tmp_path: Path) -> None:
@@ -61,9 +66,12 @@ def test_package_works_from_source_without_the_extension(tmp_path: Path) -> None
     shutil.copytree(
         source, tmp_path / "modelwire", ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__")
     )
-    out = _run(PROBE + ";import modelwire as m; print(m.__file__)", pythonpath=str(tmp_path))
-    first, path = out.splitlines()
+    code = PROBE + ";import modelwire as m; print(m.__file__); print(m.BACKEND_REASON)"
+    # -W error: an install without the extension is a choice, not a fault, so importing it must not warn.
+    out = _run("import warnings; warnings.simplefilter('error');" + code, pythonpath=str(tmp_path))
+    first, path, reason = out.splitlines()
     assert first == "python function hi"
+    assert reason == "no compiled extension in this install"
     assert path.startswith(str(tmp_path))
 
 

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from modelwire._constants import DEFAULT_POOL_TIMEOUT
+from modelwire._constants import DEFAULT_POOL_TIMEOUT, USER_AGENT
 from modelwire._redact import register_secret
 from modelwire.errors import classify_response, from_transport_error
 from modelwire.exceptions import AuthenticationError, ProviderError, ResponseParseError
@@ -36,7 +36,6 @@ __all__ = ["HttpAdapter", "PreparedRequest", "resolve_api_key", "spec_options"]
 
 T = TypeVar("T")
 R = TypeVar("R")
-USER_AGENT: Final = "modelwire/0.1.0"
 # Fields a request must carry itself; a default for one of them would silently replace the caller's.
 _REQUIRED: Final = frozenset({"model", "messages", "inputs", "prompt"})
 
