@@ -56,14 +56,16 @@ test: $(TEST_STEPS) ## cargo test, then pytest on the release wheel and on the p
 test-rust: ## cargo test of the Rust crates
 	cargo test -q --workspace
 
-# A fresh venv $(1) of Python $(2) holding the wheel $(3) (a path, or a requirement found in dist/), installed
-# with --no-index from dist/ and the local wheelhouse, as an air-gapped host would.
+# A fresh venv $(1) of Python $(2) holding the wheel file $(3): its dependencies are downloaded from PyPI
+# into the local wheelhouse, then it is installed with --no-index, as on an air-gapped host. With $(4),
+# that requirement is installed instead, so pip itself picks the file from dist/.
 define fresh_install
 	rm -rf $(1)
 	$(2) -m venv $(1)
 	$(1)/bin/python -m pip install -q --upgrade "$(PIP_BOOTSTRAP)"
-	$(1)/bin/python -m pip download -q -d $(WHEELHOUSE) --find-links dist $(3)
-	$(1)/bin/python -m pip install -q --no-index --find-links dist --find-links $(WHEELHOUSE) $(3)
+	$(1)/bin/python -m pip download -q -d $(WHEELHOUSE) $(3)
+	rm -f $(WHEELHOUSE)/modelwire-*  # pip download copies the wheel too; dist/ holds the only ones
+	$(1)/bin/python -m pip install -q --no-index --find-links dist --find-links $(WHEELHOUSE) $(or $(4),$(3))
 endef
 
 # The whole suite against the modelwire installed in venv $(1), which must run backend $(2). It runs from
@@ -123,7 +125,7 @@ wheel-check: $(WHEEL_CHECKS) wheel-check-pure wheel-check-sdist ## Install every
 
 # By name, not path: pip itself must pick this Python's binary wheel over the pure wheel and the sdist.
 $(WHEEL_CHECKS): wheel-check-%: wheels
-	$(call fresh_install,.venv-check-$*,$(call python_for,$*),"modelwire==$(VERSION)")
+	$(call fresh_install,.venv-check-$*,$(call python_for,$*),dist/modelwire-$(VERSION)-$(call cp,$*)-*.whl,"modelwire==$(VERSION)")
 	.venv-check-$*/bin/python tools/wheel_smoke.py --backend rust
 
 wheel-check-pure: wheels
