@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from typing import Final
 
+# The release. Cargo's workspace version is the source (maturin stamps it on the wheel, _core reports it);
+# tests/test_packaging.py fails when this literal, the installed metadata or _core disagree with it.
+VERSION: Final = "0.1.0"
+USER_AGENT: Final = f"modelwire/{VERSION}"
+
 # Timeouts, seconds. The overall default is LMI's (60 s); connecting gets less because a host that has
 # not accepted a connection in 10 s is down, not busy.
 DEFAULT_TIMEOUT: Final = 60.0

@@ -22,7 +22,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlencode
 
-from modelwire._constants import DEFAULT_POOL_TIMEOUT
+from modelwire._constants import DEFAULT_POOL_TIMEOUT, USER_AGENT
 from modelwire.errors import from_transport_error
 from modelwire.exceptions import (
     ClientClosedError,
@@ -54,7 +54,6 @@ __all__ = ["HttpAdapter", "PreparedRequest", "resolve_api_key", "spec_options"]
 T = TypeVar("T")
 R = TypeVar("R")
 A = TypeVar("A", bound="HttpAdapter")
-USER_AGENT: Final = "modelwire/0.1.0"
 _DEFAULT_HEADERS: Final = {"accept": "application/json", "user-agent": USER_AGENT}
 # Fields a request must carry itself; a default for one of them would silently replace the caller's.
 _REQUIRED: Final = frozenset({"model", "messages", "inputs", "prompt"})
