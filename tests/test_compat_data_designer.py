@@ -178,3 +178,20 @@ def test_parsing_helpers_take_a_dict_or_the_body() -> None:
     assert embeddings.vectors == [[0.5, 1.0]]
     anthropic = compat.parse_anthropic_response({"content": [{"type": "text", "text": "hey"}]})
     assert anthropic.message.content == "hey"
+
+
+def test_provider_names_are_labels_and_keys_never_come_from_the_environment(
+    local_server: LocalProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-the-environment")
+    request = DDChatRequest(model="claude-haiku-4-5", messages=[{"role": "user", "content": "hi"}])
+    # Data Designer users name providers freely: "anthropic" on an OpenAI-compatible endpoint is a label.
+    with compat.OpenAICompatibleClient(
+        provider_name="anthropic", endpoint=local_server.openai_base_url, api_key="sk-x"
+    ) as client:
+        assert client.completion(request).provider == "anthropic"
+    claude = compat.AnthropicClient(provider_name="claude", endpoint=local_server.anthropic_base_url)
+    with claude, pytest.raises(AuthenticationError):
+        claude.completion(request)
+    assert "x-api-key" not in local_server.last_request.headers
+    assert (claude.supports_embeddings(), claude.supports_image_generation()) == (False, False)

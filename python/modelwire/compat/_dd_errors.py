@@ -33,6 +33,9 @@ DATA_DESIGNER_KIND: Final[dict[ErrorKind, str]] = {
     ErrorKind.STREAM_INTERRUPTED: "api_connection",
     # Raised by modelwire's policy layer only, never by an adapter; no Data Designer kind is closer.
     ErrorKind.REFUSAL: "api_error",
+    # Use after close(): Data Designer's own adapters end up with api_error (httpx's RuntimeError), not
+    # retried; a closed client stays closed.
+    ErrorKind.CLIENT_CLOSED: "api_error",
 }
 
 

@@ -10,7 +10,8 @@ stay in charge). What this layer does:
   ``async_client``) and its request dataclasses; ``retry_config`` is accepted and ignored: modelwire
   adapters never retry (Data Designer's executor and scheduler do; its own adapters also retry 502/503/504
   inside the transport when given one and no request admission);
-- the key is the ``api_key`` given, never an environment variable (Data Designer resolves keys itself);
+- the key is the ``api_key`` given, never an environment variable (Data Designer resolves keys itself),
+  and ``provider_name`` is only a label (``openai``, ``nvidia`` or ``anthropic`` on any endpoint);
 - errors are raised as Data Designer's ``ProviderError`` with its kinds (``DATA_DESIGNER_KIND`` maps
   modelwire's own: ``overloaded`` -> ``internal_server`` so 503/529 stay retryable, and the rest);
 - images generated as URLs are fetched into ``b64_data`` (Data Designer's facade reads only that);
@@ -194,6 +195,8 @@ def _options(
         "async_transport": transport,
         "http_client": sync_client,
         "async_http_client": async_client,
+        # The key is the one given, never an environment variable (Data Designer resolves keys itself).
+        "api_key_from_env": False,
     }
 
 
@@ -214,12 +217,10 @@ class OpenAICompatibleClient(_Adapter):
         sync_client: Any = None,
         async_client: Any = None,
     ) -> None:
-        # provider=None: a custom server, so the key is only the one given (no environment lookup by a
-        # label that happens to match a catalog entry); errors carry provider_name all the same.
         options = _options(
             endpoint, api_key, max_parallel_requests, timeout_s, transport, sync_client, async_client
         )
-        super().__init__(_OpenAIAdapter(provider=None, **options), provider_name)
+        super().__init__(_OpenAIAdapter(provider=provider_name, **options), provider_name)
 
 
 class AnthropicClient(_Adapter):
@@ -245,7 +246,7 @@ class AnthropicClient(_Adapter):
             endpoint, api_key, max_parallel_requests, timeout_s, transport, sync_client, async_client
         )
         # api_key_env="" : the key given or none (Data Designer never reads ANTHROPIC_API_KEY itself).
-        inner = _AnthropicAdapter(provider=provider_name, api_key_env=None, **options)
+        inner = _AnthropicAdapter(provider=provider_name, **options)
         super().__init__(inner, provider_name)
 
 
