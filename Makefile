@@ -147,6 +147,20 @@ pytest: dev ## Run pytest against the editable build (both backends)
 	MODELWIRE_EXPECT_BACKEND=rust $(PY) -m pytest -q
 	MODELWIRE_PURE_PYTHON=1 MODELWIRE_EXPECT_BACKEND=python $(PY) -m pytest -q
 
+INTEROP_DD_VENV := .venv-interop-dd
+
+$(INTEROP_DD_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(INTEROP_DD_VENV)
+	$(INTEROP_DD_VENV)/bin/python -m pip install -q --upgrade "$(PIP_BOOTSTRAP)"
+	$(INTEROP_DD_VENV)/bin/python -m pip install -q --group interop-dd
+	touch $@
+
+.PHONY: interop-dd
+interop-dd: dev $(INTEROP_DD_VENV)/.installed ## Data Designer 0.9.7's own registry on modelwire adapters (own venv)
+	cd tests && PYTHONPATH=../python ../$(INTEROP_DD_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+		--rootdir=.. -c ../pyproject.toml interop_dd
+	PYTHONPATH=python $(INTEROP_DD_VENV)/bin/python benches/bench_data_designer.py --rounds 5
+
 .PHONY: lint
 lint: dev ## ruff, mypy (strict), stubtest, import layers, clippy, rustfmt
 	$(VENV)/bin/ruff check python tests benches tools

@@ -88,7 +88,7 @@ def test_an_anthropic_model_string_speaks_the_messages_api(local_server: LocalPr
     assert sent.header("x-api-key") == ANTHROPIC_KEY
     assert sent.json["model"] == "claude-sonnet-4-5"
     assert sent.json["system"] == "Be brief."
-    assert sent.json["max_tokens"] == 4096
+    assert sent.json["max_tokens"] == 64_000  # Sonnet 4.5's documented maximum output (issue 11.5)
     assert client.usage == {"anthropic/claude-sonnet-4-5": response.usage}
 
 

@@ -382,3 +382,36 @@ def test_reasoning_and_text_events_are_never_empty(backend: Any) -> None:
     assert [type(e) for e in folded.events] == [ToolCallStart, ToolCallEnd]
     assert folded.response.message.content == ""
     assert not any(isinstance(e, TextDelta | ReasoningDelta | RefusalDelta) for e in folded.events)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_optional_chunk_fields_that_cannot_be_read_are_left_out_and_recorded(backend: Any) -> None:
+    folded = openai(
+        backend,
+        chunk({"content": "a", "reasoning_content": {"x": 1}}, id=7, created="1700000000"),
+        chunk({"content": "b", "refusal": 3, "reasoning_details": [1]}, model=["m"], x_groq=2),
+        chunk({}, finish=5, usage={"prompt_tokens": "3", "completion_tokens": 1.5, "total_tokens": 9}),
+        chunk({}, finish="stop"),
+        b"[DONE]",
+    )
+    assert folded.failure is None
+    response = folded.response
+    assert (response.message.content, response.finish_reason, response.created) == ("ab", "stop", 1700000000)
+    assert response.usage == Usage(3, None, 9)
+    assert response.skipped == [
+        "event 1: choices[0].delta.reasoning_content",
+        "event 1: id",
+        "event 2: choices[0].delta.reasoning_details",
+        "event 2: choices[0].delta.refusal",
+        "event 2: model",
+        "event 2: x_groq",
+        "event 3: choices[0].finish_reason",
+        "event 3: usage.completion_tokens",
+    ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_required_chunk_structure_stays_strict(backend: Any) -> None:
+    folded = openai(backend, chunk({"content": "a"}), {"choices": [{"delta": {"content": 5}}]})
+    assert folded.failure is not None
+    assert folded.failure.path == "choices[0].delta.content"

@@ -46,6 +46,8 @@ AIMD_INCREASE_AFTER: Final = 25
 AIMD_COOLDOWN: Final = 2.0
 AIMD_MIN_LIMIT: Final = 1
 
-# Anthropic requires max_tokens on every request; this is sent when the caller gives none.
+# Anthropic requires max_tokens on every request; this is sent when the caller gives none and the model is
+# not in request/anthropic.py's MAX_OUTPUT_TOKENS (4096: the smallest maximum of any Claude model, so it is
+# valid everywhere; Data Designer's default too).
 ANTHROPIC_DEFAULT_MAX_TOKENS: Final = 4096
 ANTHROPIC_API_VERSION: Final = "2023-06-01"

@@ -110,15 +110,28 @@ class ModelwireWarning(UserWarning):
 
 
 class ProviderError(ModelwireError):
-    """A model call failed. Subclasses fix ``kind``; the base class may carry any kind."""
+    """A model call failed. Subclasses fix ``kind``; the base class may carry any kind.
+
+    Data Designer's constructor works too: ``ProviderError(kind=..., message=..., status_code=...,
+    provider_name=..., model_name=..., retry_after=..., cause=...)``, with ``kind`` one of its
+    ``ProviderErrorKind`` values (its ``client_error``, a 4xx no other kind covers, becomes
+    ``bad_request``). ``ProviderError(kind=k, ...)`` builds the subclass for ``k``, so ``except
+    RateLimitError`` catches ``ProviderError(kind="rate_limit", ...)``. ``cause`` becomes ``__cause__``.
+    """
 
     default_kind: ClassVar[ErrorKind] = ErrorKind.API_ERROR
+
+    def __new__(cls, *args: Any, **fields: Any) -> ProviderError:
+        kind = fields.get("kind")
+        if cls is ProviderError and kind is not None:
+            cls = error_class_for(_error_kind(kind))
+        return super().__new__(cls)
 
     def __init__(
         self,
         message: str,
         *,
-        kind: ErrorKind | None = None,
+        kind: ErrorKind | str | None = None,
         status_code: int | None = None,
         provider: str | None = None,
         model: str | None = None,
@@ -128,13 +141,18 @@ class ProviderError(ModelwireError):
         body_excerpt: str | None = None,
         should_retry: bool | None = None,
         requests_limit: int | None = None,
+        provider_name: str | None = None,
+        model_name: str | None = None,
+        cause: BaseException | None = None,
     ) -> None:
         self.message = redact(message)
         super().__init__(self.message)
-        self.kind = ErrorKind(kind) if kind is not None else self.default_kind
+        self.kind = _error_kind(kind) if kind is not None else self.default_kind
         self.status_code = status_code
-        self.provider = provider
-        self.model = model
+        self.provider = provider if provider is not None else provider_name
+        self.model = model if model is not None else model_name
+        if cause is not None:
+            self.__cause__ = cause
         self.retry_after = retry_after
         # Providers echo request text into codes and ids too: mask them like the message.
         self.request_id = None if request_id is None else redact(request_id)
@@ -466,6 +484,14 @@ _CLASS_FOR_KIND: Final[dict[ErrorKind, type[ProviderError]]] = {
     ErrorKind.REFUSAL: ModelRefusalError,
     ErrorKind.CLIENT_CLOSED: ClientClosedError,
 }
+
+
+def _error_kind(kind: ErrorKind | str) -> ErrorKind:
+    """``kind`` as an ErrorKind: ours, or a Data Designer ``ProviderErrorKind`` (a str enum) by value."""
+    value = getattr(kind, "value", kind)
+    if value == "client_error":
+        return ErrorKind.BAD_REQUEST
+    return ErrorKind(value)
 
 
 def error_class_for(kind: ErrorKind) -> type[ProviderError]:
