@@ -110,9 +110,28 @@ def drive(request: pytest.FixtureRequest) -> Driver:
     return request.param  # type: ignore[no-any-return]
 
 
+# The scripted models are custom OpenAI-compatible servers (never called): an address makes them routable.
+_NOWHERE = "http://127.0.0.1:9/v1"
+
+
+def _routable(config: Any) -> Any:
+    def spec(model: Any) -> Any:
+        return (
+            {"name": model, "api_base": _NOWHERE}
+            if isinstance(model, str)
+            else {"api_base": _NOWHERE, **model}
+        )
+
+    if isinstance(config, str):
+        return {"models": [spec(config)]}
+    if isinstance(config, list):
+        return {"models": [spec(m) for m in config]}
+    return {**config, "models": [spec(m) for m in config["models"]]}
+
+
 def make(config: Any, clock: FakeClock, rng: random.Random | None = None) -> RetryPolicy:
     return RetryPolicy(
-        LLMConfig.model_validate(config),
+        LLMConfig.model_validate(_routable(config)),
         limiters=False,
         clock=clock,
         sleep=clock.sleep,
@@ -291,7 +310,9 @@ def test_attempts_get_the_remaining_time_as_their_timeout(drive: Driver) -> None
 
 
 def test_the_async_deadline_cancels_a_slow_attempt() -> None:
-    policy = RetryPolicy(LLMConfig.model_validate({"models": ["a"], "deadline": 0.2}), limiters=False)
+    policy = RetryPolicy(
+        LLMConfig.model_validate(_routable({"models": ["a"], "deadline": 0.2})), limiters=False
+    )
 
     async def hang(ctx: AttemptContext) -> str:
         await asyncio.sleep(30)

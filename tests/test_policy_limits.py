@@ -255,7 +255,7 @@ def test_clients_of_one_key_share_a_limiter() -> None:
 def test_a_429_through_the_policy_cuts_the_limit_and_the_retry_waits_out_the_cool_down() -> None:
     limiters = Limiters()
     policy = RetryPolicy(
-        LLMConfig.model_validate({"models": [{"name": "p/m", "max_concurrency": 8}]}), limiters=limiters
+        LLMConfig.model_validate({"models": [{"name": "groq/m", "max_concurrency": 8}]}), limiters=limiters
     )
     calls: list[float] = []
 
@@ -275,10 +275,10 @@ def test_a_429_through_the_policy_cuts_the_limit_and_the_retry_waits_out_the_coo
 def test_a_full_model_moves_the_chain_to_the_next_one() -> None:
     limiters = Limiters()
     config = LLMConfig.model_validate(
-        {"models": [{"name": "p/a", "max_concurrency": 1}, "p/b"], "admission_timeout": 0.1}
+        {"models": [{"name": "groq/a", "max_concurrency": 1}, "groq/b"], "admission_timeout": 0.1}
     )
     held = limiters.for_spec(config.primary).acquire(timeout=1)
-    assert RetryPolicy(config, limiters=limiters).call(lambda ctx: ctx.spec.name) == "p/b"
+    assert RetryPolicy(config, limiters=limiters).call(lambda ctx: ctx.spec.name) == "groq/b"
     alone = LLMConfig(models=[config.primary], admission_timeout=0.1)
     with pytest.raises(AllModelsExhaustedError) as info:
         RetryPolicy(alone, limiters=limiters).call(lambda ctx: "never")
@@ -288,7 +288,7 @@ def test_a_full_model_moves_the_chain_to_the_next_one() -> None:
 
 def test_a_held_permit_outlives_the_attempt_until_released() -> None:
     limiters = Limiters()
-    policy = RetryPolicy(LLMConfig.model_validate("p/stream"), limiters=limiters)
+    policy = RetryPolicy(LLMConfig.model_validate("groq/stream"), limiters=limiters)
 
     async def open_stream(ctx: AttemptContext) -> object:
         return ctx.hold()

@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 from modelwire import _constants
 from modelwire._redact import redact
 from modelwire.config._secrets import Secret, dump_secret, fingerprint, is_sensitive_header, load_secret
+from modelwire.config.routing import Route, RoutingError, route
 
 __all__ = ["RETRY_PARAM_NAMES", "ModelSpec"]
 
@@ -69,6 +70,7 @@ class ModelSpec(BaseModel):
     )
 
     _key_from_env: bool = PrivateAttr(default=False)
+    _route: Route = PrivateAttr()
 
     @model_validator(mode="before")
     @classmethod
@@ -160,6 +162,15 @@ class ModelSpec(BaseModel):
         return {k: load_secret(v) if is_sensitive_header(str(k)) else v for k, v in value.items()}
 
     @model_validator(mode="after")
+    def _routed(self) -> Self:
+        # A name no provider serves fails here, when the config is built, not at the first call.
+        try:
+            self._route = route(self.name, self.provider, self.api_base)
+        except RoutingError as exc:
+            raise PydanticCustomError("model_route", "{why}", {"why": str(exc)}) from None
+        return self
+
+    @model_validator(mode="after")
     def _key_from_environment(self) -> Self:
         if self.api_key is not None or self.api_key_env is None:
             return self
@@ -192,20 +203,20 @@ class ModelSpec(BaseModel):
     # -- derived views ---------------------------------------------------------------------------------
 
     @property
+    def route(self) -> Route:
+        """Where this model is sent (see :mod:`modelwire.config.routing`)."""
+        return self._route
+
+    @property
     def provider_name(self) -> str | None:
-        """The explicit ``provider``, else the prefix of ``name`` before the first '/', else ``None``."""
-        if self.provider:
-            return self.provider
-        prefix, sep, _ = self.name.partition("/")
-        return prefix if sep else None
+        """The catalog provider that serves this model (``gpt-4o`` -> ``openai``), else the explicit
+        ``provider`` of a custom server, else ``None`` (a custom OpenAI-compatible ``api_base``)."""
+        return self._route.provider or self.provider
 
     @property
     def model_id(self) -> str:
         """The model as the provider knows it: ``name`` without its provider prefix."""
-        prefix, sep, rest = self.name.partition("/")
-        if sep and (self.provider is None or prefix == self.provider):
-            return rest
-        return self.name
+        return self._route.model_id
 
     @property
     def key_fingerprint(self) -> str | None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from modelwire.exceptions import ModelwireWarning, UnsupportedParamsError
 from modelwire.parsing import parse_chat_completion, parse_embeddings, parse_image_generation
 from modelwire.providers._base import HttpAdapter, PreparedRequest, resolve_api_key, spec_options
-from modelwire.providers.catalog import env_value, lookup_provider
+from modelwire.providers.catalog import api_base_for, env_value, lookup_provider
 from modelwire.providers.streaming import AsyncChatStream, ChatStream
 from modelwire.request import TransportKwargs
 from modelwire.request.openai import openai_messages
@@ -89,7 +89,7 @@ class OpenAICompatibleClient(HttpAdapter):
             adapter = "AzureOpenAIClient" if info.adapter == "azure" else "AnthropicClient"
             raise ValueError(f"provider {name!r} has its own API: use {adapter} (or client_from_spec)")
         if base_url is None and info is not None:
-            base_url = env_value(info.base_url_env)[0] or info.base_url
+            base_url = api_base_for(info, env_value(info.base_url_env)[0]) or info.base_url
         if not base_url:
             raise ValueError(
                 f"provider {name!r} has no default address: pass base_url= (e.g. http://localhost:8000/v1)"
