@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self
 
-from modelwire.facade.calls import Call, chat_call, embedding_call, image_call, refusal_error
+from modelwire.facade.calls import REQUEST_FIELDS, Call, chat_call, embedding_call, image_call, refusal_error
 from modelwire.facade.options import Settings, build_settings
+from modelwire.facade.params import check_extras, known_fields_provider
 from modelwire.facade.pool import AdapterPool
 from modelwire.facade.stream import AsyncStream, Stream
 from modelwire.facade.usage import UsageLedger
@@ -63,6 +64,7 @@ class _BaseClient:
         self._model_ids = [model_id_for(spec) for spec in models]
         self._count_tokens = any(spec.tokens_per_minute for spec in models)
         self._refusals_fall_back = settings.on_refusal == "fallback"
+        self._providers = [(spec.name, known_fields_provider(spec)) for spec in models]
 
     @classmethod
     def _derived(cls, settings: Settings, pool: AdapterPool, ledger: UsageLedger) -> Self:
@@ -138,14 +140,20 @@ class _BaseClient:
                 raise error
         return response
 
+    def _checked(self, call: Call, what: str) -> Call:
+        """``call``, once its non-field keywords are known to every known provider of the chain."""
+        if call.extras:
+            check_extras(call.extras, REQUEST_FIELDS[what], what, self._providers)
+        return call
+
     def _chat(self, messages: str | Iterable[Any], params: dict[str, Any]) -> Call:
-        return chat_call(messages, params, count_tokens=self._count_tokens)
+        return self._checked(chat_call(messages, params, count_tokens=self._count_tokens), "complete()")
 
     def _embedding(self, inputs: str | Iterable[str], params: dict[str, Any]) -> Call:
-        return embedding_call(inputs, params, count_tokens=self._count_tokens)
+        return self._checked(embedding_call(inputs, params, count_tokens=self._count_tokens), "embed()")
 
     def _image(self, prompt: str, params: dict[str, Any]) -> Call:
-        return image_call(prompt, params, count_tokens=self._count_tokens)
+        return self._checked(image_call(prompt, params, count_tokens=self._count_tokens), "generate_image()")
 
 
 class Client(_BaseClient):
