@@ -75,6 +75,8 @@ bench: dev ## Run every side-by-side benchmark (quick settings, ~5 min) and prin
 	@echo "== retry layer overhead: benches/bench_load_policy_overhead.py"; \
 		$(PY) benches/bench_load_policy_overhead.py
 	@echo "== load against a rate limit: benches/bench_load.py"; $(PY) benches/bench_load.py
+	@echo "== the wait after a 429 without Retry-After: benches/bench_cooldown.py"; \
+		$(PY) benches/bench_cooldown.py --rounds 10
 
 .PHONY: clean
 clean: ## Remove build outputs, venvs and caches

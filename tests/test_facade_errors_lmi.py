@@ -91,9 +91,9 @@ def test_one_model_out_of_retries_raises_its_own_error_saying_what_happened(
     local_server: LocalProviderServer,
 ) -> None:
     local_server.enqueue(Route.CHAT, *[faults.rate_limited()] * 3, model="model-a")
-    with Client(openai(local_server, "openai/model-a", max_retries=2), **FAST) as client:
-        with pytest.raises(RateLimitError) as info:
-            client.complete("hi")
+    client = Client(openai(local_server, "openai/model-a", max_retries=2), **FAST)
+    with client, pytest.raises(RateLimitError) as info:
+        client.complete("hi")
     text = str(info.value)
     assert "Rate limit reached for model-a" in text  # the provider's message
     assert "status 429" in text
@@ -105,9 +105,9 @@ def test_one_model_out_of_retries_raises_its_own_error_saying_what_happened(
 
 def test_except_authentication_error_works_for_one_model(local_server: LocalProviderServer) -> None:
     local_server.enqueue(Route.CHAT, faults.preset("auth"), model="model-a")
-    with Client(openai(local_server, "openai/model-a"), **FAST) as client:
-        with pytest.raises(AuthenticationError):
-            client.complete("hi")
+    client = Client(openai(local_server, "openai/model-a"), **FAST)
+    with client, pytest.raises(AuthenticationError):
+        client.complete("hi")
     assert len(local_server.requests) == 1
 
 
@@ -133,12 +133,10 @@ def test_modelwire_hints_survive_redaction() -> None:
 
 def test_drop_params_is_a_client_option(local_server: LocalProviderServer) -> None:
     spec = {"name": "anthropic/claude-x", "api_base": local_server.anthropic_base_url, "api_key": KEY}
-    with Client(spec, **FAST) as strict:
-        with pytest.raises(BadRequestError, match="drop_params=True"):
-            strict.complete("hi", seed=7)
-    with Client(spec, drop_params=True, **FAST) as lenient:
-        with pytest.warns(ModelwireWarning, match="seed"):
-            assert lenient.complete("hi", seed=7).message.content
+    with Client(spec, **FAST) as strict, pytest.raises(BadRequestError, match="drop_params=True"):
+        strict.complete("hi", seed=7)
+    with Client(spec, drop_params=True, **FAST) as lenient, pytest.warns(ModelwireWarning, match="seed"):
+        assert lenient.complete("hi", seed=7).message.content
     assert "seed" not in local_server.last_request.json
     with pytest.raises(TypeError, match="drop_params must be True or False"):
         Client(spec, drop_params="yes")

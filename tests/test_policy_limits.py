@@ -57,10 +57,15 @@ def test_a_cut_resets_the_run_of_successes() -> None:
     assert aimd.streak == 1
 
 
-def test_cool_down_is_the_retry_after_or_the_default() -> None:
+def test_cool_down_is_the_retry_after_or_the_default_once_saturated() -> None:
     aimd = AIMD(4)
     aimd.on_overload(aimd.generation, now=100.0, retry_after=None)
-    assert aimd.wait(0, now=100.0) == _constants.AIMD_COOLDOWN
+    assert aimd.wait(0, now=100.0) == 0.0  # a lone 429 without Retry-After: the backoff alone
+    aimd.on_overload(aimd.generation, now=100.5, retry_after=None)
+    assert aimd.wait(0, now=100.5) == _constants.AIMD_COOLDOWN  # a second cut in a row: saturated
+    aimd.on_success()
+    aimd.on_overload(aimd.generation, now=105.0, retry_after=None)
+    assert aimd.wait(0, now=105.0) == 0.0  # a success in between resets the evidence
     aimd.on_overload(aimd.generation, now=110.0, retry_after=0.5)
     assert aimd.wait(0, now=110.0) == 0.5
     # A 429 of the same burst does not cut, but its longer Retry-After extends the pause.

@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 from modelwire import _constants
 from modelwire._redact import redact
 from modelwire.config._secrets import Secret, dump_secret, fingerprint, is_sensitive_header, load_secret
+from modelwire.config.lmi_keys import LIMIT_KEYS, lift_model_limits
 from modelwire.config.routing import Route, RoutingError, route
 
 __all__ = ["RETRY_PARAM_NAMES", "ModelSpec"]
@@ -79,6 +80,7 @@ class ModelSpec(BaseModel):
             return {"name": value}
         if not isinstance(value, dict):
             return value
+        value = lift_model_limits(value)  # LMI's rate_limit / request_limit strings
         params = value.get("extra_params")
         if not isinstance(params, dict):
             return value
@@ -264,13 +266,16 @@ _FIELD_ALIASES = {"rpm", "tpm", "max_parallel_requests"}
 
 
 def split_flat(flat: dict[str, Any]) -> dict[str, Any]:
-    """``{"name": ..., **flat}``: keys naming a field (or an alias) set it; everything else is a request
-    parameter for ``extra_params``."""
-    fields = set(ModelSpec.model_fields) | _FIELD_ALIASES
+    """``{"name": ..., **flat}``: keys naming a field (or an alias, or LMI's ``rate_limit`` /
+    ``request_limit``) set it; everything else is a request parameter for ``extra_params``, and a nested
+    ``extra_params={...}`` is merged into them (it wins, as in LMI's ``from_name``)."""
+    fields = set(ModelSpec.model_fields) | _FIELD_ALIASES | set(LIMIT_KEYS)
     data: dict[str, Any] = {}
     params: dict[str, Any] = {}
     for key, value in flat.items():
-        if key in fields and key != "extra_params":
+        if key == "extra_params":
+            continue
+        if key in fields:
             data[key] = value
         else:
             params[key] = value

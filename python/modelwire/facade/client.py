@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self
 
 from modelwire.facade.calls import REQUEST_FIELDS, Call, chat_call, embedding_call, image_call, refusal_error
+from modelwire.facade.checks import apply_tool_parser, avalidate, validate
 from modelwire.facade.options import Settings, build_settings
 from modelwire.facade.params import check_extras, known_fields_provider
 from modelwire.facade.pool import AdapterPool
@@ -132,12 +133,18 @@ class _BaseClient:
         if usage is not None and self._count_tokens:
             ctx.record_tokens(usage.total_tokens)
 
-    def _settle_chat(self, ctx: AttemptContext, response: ChatCompletionResponse) -> ChatCompletionResponse:
+    def _settle_chat(
+        self, ctx: AttemptContext, response: ChatCompletionResponse, call: Call
+    ) -> ChatCompletionResponse:
+        """Count the answer; a refusal raises (when refusals fall back); the chain's tool parser runs."""
         self._settle(ctx, response.usage)
         if self._refusals_fall_back:
             error = refusal_error(response, ctx.spec.name)
             if error is not None:
                 raise error
+        parser = self._settings.config.tool_parser
+        if parser is not None:
+            apply_tool_parser(parser, response, call.fields.get("tools"))
         return response
 
     def _checked(self, call: Call, what: str) -> Call:
@@ -165,9 +172,13 @@ class Client(_BaseClient):
         fields (``temperature``, ``tools``, ``max_tokens``, ``timeout``, ...); others go to ``extra_body``."""
         call = self._chat(messages, params)
 
+        validator = self._settings.config.response_validator
+
         def attempt(ctx: AttemptContext) -> ChatCompletionResponse:
-            response = self._adapter(ctx).completion(self._request(call, ctx))
-            return self._settle_chat(ctx, response)
+            response = self._settle_chat(ctx, self._adapter(ctx).completion(self._request(call, ctx)), call)
+            if validator is not None:
+                validate(validator, response, ctx.spec.name)
+            return response
 
         return self._policy.call(attempt, tokens=call.tokens)
 
@@ -223,9 +234,14 @@ class AsyncClient(_BaseClient):
         """As :meth:`Client.complete`."""
         call = self._chat(messages, params)
 
+        validator = self._settings.config.response_validator
+
         async def attempt(ctx: AttemptContext) -> ChatCompletionResponse:
             response = await self._adapter(ctx).acompletion(self._request(call, ctx))
-            return self._settle_chat(ctx, response)
+            response = self._settle_chat(ctx, response, call)
+            if validator is not None:
+                await avalidate(validator, response, ctx.spec.name)
+            return response
 
         return await self._policy.acall(attempt, tokens=call.tokens)
 
