@@ -41,6 +41,14 @@ test: ## Build the wheel, install it into a fresh venv, run cargo test and pytes
 	cd tests && MODELWIRE_EXPECT_BACKEND=rust ../$(TPY) -m pytest -q -p no:cacheprovider --rootdir=.. -c ../pyproject.toml
 	cd tests && MODELWIRE_PURE_PYTHON=1 MODELWIRE_EXPECT_BACKEND=python ../$(TPY) -m pytest -q -p no:cacheprovider --rootdir=.. -c ../pyproject.toml
 
+.PHONY: interop-lmi
+interop-lmi: ## LMI interop: fhlmi 1.10.0 (and LiteLLM) in .venv-lmi against this tree (pure-Python backend)
+	$(PYTHON) -m venv .venv-lmi
+	.venv-lmi/bin/python -m pip install -q --upgrade "$(PIP_BOOTSTRAP)"
+	.venv-lmi/bin/python -m pip install -q --group interop-lmi
+	cd tests && PYTHONPATH=$(abspath python) MODELWIRE_PURE_PYTHON=1 ../.venv-lmi/bin/python -m pytest -q \
+		-p no:cacheprovider -c /dev/null --rootdir=interop --confcutdir=interop interop
+
 .PHONY: pytest
 pytest: dev ## Run pytest against the editable build (both backends)
 	MODELWIRE_EXPECT_BACKEND=rust $(PY) -m pytest -q

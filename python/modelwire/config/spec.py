@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from pydantic import (
     AliasChoices,
@@ -170,6 +170,13 @@ class ModelSpec(BaseModel):
             self._route = route(self.name, self.provider, self.api_base)
         except RoutingError as exc:
             raise PydanticCustomError("model_route", "{why}", {"why": str(exc)}) from None
+        gated = sorted(k for k in _NO_LOGPROBS.get(self._route.provider or "", ()) if k in self.extra_params)
+        if gated:  # LMI's gate: refused when the config is built, not by the provider at the first call
+            raise PydanticCustomError(
+                "unsupported_param",
+                "model '{name}' does not support parameter(s) {params}; the provider rejects them",
+                {"name": self.name, "params": ", ".join(gated)},
+            )
         return self
 
     @model_validator(mode="after")
@@ -250,6 +257,8 @@ class ModelSpec(BaseModel):
 
 
 _FREE_FORM = frozenset({"extra_params", "extra_body", "extra_headers"})
+# Request parameters a provider's API has no place for, refused in a model's defaults as LMI refuses them.
+_NO_LOGPROBS: Final = {"anthropic": ("logprobs", "top_logprobs")}
 
 
 class _Redacted:
