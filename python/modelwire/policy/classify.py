@@ -4,7 +4,7 @@
 |---|---|
 | retry this model | rate_limit, overloaded, timeout, api_connection, internal_server (5xx), pool_timeout, invalid_response; api_error with a 5xx status |
 | next model | context_window_exceeded, content_policy, refusal, not_found, authentication, permission_denied, quota_exceeded, unsupported_capability, request_admission_timeout |
-| raise now | bad_request, unsupported_params, unprocessable_entity, api_error (not 5xx), stream_interrupted |
+| raise now | bad_request, unsupported_params, unprocessable_entity, api_error (not 5xx), stream_interrupted, client_closed |
 
 A bad_request whose message is one of the provider-specific limits LMI's retry code falls back on
 (:data:`FALLBACK_400_PATTERNS`: Anthropic's image limits, an empty text block, a safety block reported as a
@@ -66,6 +66,8 @@ ACTIONS: Final[dict[ErrorKind, Action]] = {
     ErrorKind.API_ERROR: Action.RAISE,
     # The caller has already seen part of the answer: never resent silently.
     ErrorKind.STREAM_INTERRUPTED: Action.RAISE,
+    # The caller closed the client: no other attempt may open a new pool behind its back.
+    ErrorKind.CLIENT_CLOSED: Action.RAISE,
 }
 
 # Lower-cased fragments of 400 messages that are one provider's limit, not a malformed request (LMI's
@@ -84,7 +86,7 @@ _OVERLOAD_STATUSES: Final = frozenset({429, 503, 529})
 
 def action_for(error: ProviderError) -> Action:
     kind = error.kind
-    if kind is ErrorKind.STREAM_INTERRUPTED:
+    if kind is ErrorKind.STREAM_INTERRUPTED or kind is ErrorKind.CLIENT_CLOSED:
         return Action.RAISE
     if kind is ErrorKind.REQUEST_ADMISSION_TIMEOUT and error.provider_code == SHARED_LIMITS_UNAVAILABLE:
         return Action.RAISE
