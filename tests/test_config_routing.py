@@ -121,3 +121,34 @@ def test_bare_names_reach_the_adapter_of_their_provider(monkeypatch: pytest.Monk
     assert isinstance(client_from_spec(ModelSpec(name="claude-haiku-4-5-20251001")), AnthropicClient)
     openai = client_from_spec(ModelSpec(name="gpt-4o-mini-2024-07-18"))
     assert (type(openai), openai.base_url) == (OpenAICompatibleClient, "https://api.openai.com/v1")
+
+
+class _Snapshot:
+    """genai-prices' snapshot interface as routing uses it: find_provider(model_ref, None, None).id."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+
+    def find_provider(self, name: str, provider_id: None, api_url: None) -> object:
+        if name not in self.table:
+            raise LookupError(name)
+        return type("Provider", (), {"id": self.table[name]})()
+
+
+def test_genai_prices_routes_what_the_families_miss_to_catalog_providers_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+    import types
+
+    snapshot = _Snapshot({"cerebras-llama-x": "cerebras", "command-r": "cohere", "kimi-k3": "moonshotai"})
+    module = types.ModuleType("genai_prices.data_snapshot")
+    module.get_snapshot = lambda: snapshot  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "genai_prices", types.ModuleType("genai_prices"))
+    monkeypatch.setitem(sys.modules, "genai_prices.data_snapshot", module)
+    assert ModelSpec(name="cerebras-llama-x").provider_name == "cerebras"
+    assert ModelSpec(name="kimi-k3").provider_name == "moonshot"  # the built-in family table first
+    with pytest.raises(ValidationError, match="no known provider serves"):
+        ModelSpec(name="command-r")  # Cohere: no adapter here, so not routed there
+    with pytest.raises(ValidationError, match="no known provider serves"):
+        ModelSpec(name="not-in-any-table")
