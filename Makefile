@@ -142,6 +142,14 @@ wheel-check-sdist: wheels
 	$(call fresh_install,.venv-check-sdist,$(PYTHON),build/sdist-wheel/modelwire-*.whl)
 	.venv-check-sdist/bin/python tools/wheel_smoke.py --backend rust
 
+.PHONY: interop-lmi
+interop-lmi: ## LMI interop: fhlmi 1.10.0 (and LiteLLM) in .venv-lmi against this tree (pure-Python backend)
+	$(PYTHON) -m venv .venv-lmi
+	.venv-lmi/bin/python -m pip install -q --upgrade "$(PIP_BOOTSTRAP)"
+	.venv-lmi/bin/python -m pip install -q --group interop-lmi
+	cd tests && PYTHONPATH=$(abspath python) MODELWIRE_PURE_PYTHON=1 ../.venv-lmi/bin/python -m pytest -q \
+		-p no:cacheprovider -c /dev/null --rootdir=interop --confcutdir=interop interop
+
 .PHONY: pytest
 pytest: dev ## Run pytest against the editable build (both backends)
 	MODELWIRE_EXPECT_BACKEND=rust $(PY) -m pytest -q
@@ -191,6 +199,8 @@ bench: dev ## Run every side-by-side benchmark (quick settings, ~5 min) and prin
 	@echo "== retry layer overhead: benches/bench_load_policy_overhead.py"; \
 		$(PY) benches/bench_load_policy_overhead.py
 	@echo "== load against a rate limit: benches/bench_load.py"; $(PY) benches/bench_load.py
+	@echo "== the wait after a 429 without Retry-After: benches/bench_cooldown.py"; \
+		$(PY) benches/bench_cooldown.py --rounds 10
 
 .PHONY: clean
 clean: ## Remove build outputs, venvs and caches

@@ -39,11 +39,13 @@ MAX_RETRY_DELAY: Final = 30.0
 MAX_RETRY_AFTER: Final = 60.0
 
 # Adaptive concurrency (AIMD), per (provider, model): multiply the limit by DECREASE_FACTOR on a
-# 429/503/529 (once per burst), add 1 after INCREASE_AFTER successes in a row, and admit nothing new for
-# COOLDOWN seconds after a cut unless the provider gave a Retry-After, which replaces it.
+# 429/503/529 (once per burst), add 1 after INCREASE_AFTER successes in a row. After a cut nothing new is
+# admitted for the provider's Retry-After; without one, for COOLDOWN seconds only once SATURATED_AFTER cuts
+# came in a row (no success between): a lone 429 is waited out by the retry's backoff alone.
 AIMD_DECREASE_FACTOR: Final = 0.75
 AIMD_INCREASE_AFTER: Final = 25
 AIMD_COOLDOWN: Final = 2.0
+AIMD_SATURATED_AFTER: Final = 2
 AIMD_MIN_LIMIT: Final = 1
 
 # Anthropic requires max_tokens on every request; this is sent when the caller gives none and the model is

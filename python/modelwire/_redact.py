@@ -26,14 +26,16 @@ _KEY = (
 )
 _BEARER = r"(?P<bearer>(?i:bearer)\s+)[A-Za-z0-9._~+/\-]+=*"
 # Credentials in URLs (Gemini's ?key=, signed AWS URLs) and in header- or JSON-like "name: value" text.
-# The named groups are the part kept: the reader still sees what was there, never its value.
+# The named groups are the part kept: the reader still sees what was there, never its value. After '='
+# the value follows at once (or quoted): "pass api_key= or set OPENAI_API_KEY" is a hint, not a key.
 _PARAM = (
     r"(?P<param>(?<=[?&])(?i:key|api[-_]?key|access[-_]?token|token|sig|signature|"
     r"x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&\s\"'<>]+"
 )
 _FIELD = (
     r"(?P<field>(?i:(?:x-)?api[-_]?key|x-goog-api-key|authorization|aws_secret_access_key|"
-    r"aws_session_token)[\"']?\s*[:=]\s*[\"']?(?:(?i:bearer|basic)\s+)?)[^\s\"',;}]+"
+    r"aws_session_token)[\"']?(?:\s*:\s*|\s*=(?:\s*(?=[\"']))?)[\"']?(?:(?i:bearer|basic)\s+)?)"
+    r"[^\s\"',;}]+"
 )
 _PATTERN = re.compile(f"{_BEARER}|{_PARAM}|{_FIELD}|\\b(?:{_KEY})")
 

@@ -44,6 +44,7 @@ __all__ = [
     "QuotaExceededError",
     "RateLimitError",
     "ResponseParseError",
+    "ResponseValidationError",
     "StreamInterruptedError",
     "ToolArgumentsError",
     "UnprocessableEntityError",
@@ -372,13 +373,33 @@ class ClientClosedError(ProviderError):
 
 
 class ModelRefusalError(ProviderError):
-    """The model refused to answer; ``response`` is the refusal it returned."""
+    """The model refused to answer; ``response`` is the refusal it returned and ``finish_reason`` the
+    canonical finish reason it came with (``"refusal"``, ``"content_filter"``), as LMI's has."""
 
     default_kind = ErrorKind.REFUSAL
 
     def __init__(
-        self, message: str, *, response: ChatCompletionResponse | None = None, **fields: Any
+        self,
+        message: str,
+        *,
+        response: ChatCompletionResponse | None = None,
+        finish_reason: str | None = None,
+        **fields: Any,
     ) -> None:
+        super().__init__(message, **fields)
+        self.response = response
+        self.finish_reason = finish_reason
+
+
+class ResponseValidationError(ProviderError):
+    """The chain's ``response_validator`` rejected an answer (its exception is the ``__cause__``).
+
+    An invalid response is retried on the same model, then the chain moves on (LMI's semantics);
+    ``response`` is the rejected answer."""
+
+    default_kind = ErrorKind.INVALID_RESPONSE
+
+    def __init__(self, message: str, *, response: Any = None, **fields: Any) -> None:
         super().__init__(message, **fields)
         self.response = response
 
@@ -451,6 +472,11 @@ class AllModelsExhaustedError(ModelwireError):
     @property
     def last(self) -> BaseException | None:
         return self.attempts[-1].exception if self.attempts else None
+
+    @property
+    def last_exc(self) -> BaseException | None:
+        """The last attempt's exception (LMI's name for :attr:`last`)."""
+        return self.last
 
     def __str__(self) -> str:
         lines = [self.message, *(f"  {record!r}" for record in self.attempts)]

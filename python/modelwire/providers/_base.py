@@ -85,7 +85,7 @@ def spec_options(spec: ModelSpec) -> dict[str, Any]:
         pool=DEFAULT_POOL_TIMEOUT if total is None else min(DEFAULT_POOL_TIMEOUT, total),
     )
     return {
-        "base_url": spec.api_base,
+        "base_url": spec.route.api_base,
         "api_key": spec.api_key,
         "api_key_env": spec.api_key_env,
         "timeout": timeouts,
