@@ -207,12 +207,12 @@ impl<F: Format> Folder<F> {
         Ok(())
     }
 
-    fn settle(&mut self, decoded: Result<(), crate::sse::InvalidUtf8>) -> Result<(), ParseError> {
-        if let Err(invalid) = decoded {
+    fn settle(&mut self, decoded: Result<(), crate::sse::DecodeError>) -> Result<(), ParseError> {
+        if let Err(error) = decoded {
             self.inner.failure.get_or_insert_with(|| ParseError {
-                message: "invalid UTF-8 in the event stream".into(),
+                message: error.message("event stream"),
                 path: None,
-                offset: usize::try_from(invalid.offset).ok(),
+                offset: error.offset.and_then(|offset| usize::try_from(offset).ok()),
                 snippet: None,
             });
         }
