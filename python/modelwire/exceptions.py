@@ -43,6 +43,7 @@ __all__ = [
     "QuotaExceededError",
     "RateLimitError",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "StreamInterruptedError",
     "ToolArgumentsError",
     "UnprocessableEntityError",
@@ -321,6 +322,11 @@ class ResponseParseError(ProviderError):
         if self.offset is not None:
             details.append(f"byte {self.offset}")
         return details
+
+
+class ResponseTooLargeError(ResponseParseError):
+    """A response body (or a stream's bytes) passed ``max_response_bytes``; nothing more was read. Not
+    retried: the same request would most likely get the same answer."""
 
 
 class StreamInterruptedError(ProviderError):

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from modelwire._constants import DEFAULT_POOL_TIMEOUT
+from modelwire._constants import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_TIMEOUT
 from modelwire._redact import register_secret
 from modelwire.errors import classify_response, from_transport_error
 from modelwire.exceptions import AuthenticationError, ProviderError, ResponseParseError
@@ -129,6 +129,7 @@ class HttpAdapter:
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if http_client is not None and _is_async(http_client, "request"):
             raise TypeError("http_client is an async client: pass it as async_http_client")
@@ -147,6 +148,7 @@ class HttpAdapter:
         self._headers = {"accept": "application/json", "user-agent": USER_AGENT, **headers}
         self._timeout = timeout
         self._max_concurrency = max_concurrency
+        self._max_response_bytes = max_response_bytes
         self._http_client = http_client
         self._async_http_client = async_http_client
         self._user_transport = transport
@@ -206,6 +208,7 @@ class HttpAdapter:
                     headers=self._headers,
                     client=self._http_client,
                     transport=self._user_transport,
+                    max_response_bytes=self._max_response_bytes,
                 )
             return self._sync_transport
 
@@ -226,6 +229,7 @@ class HttpAdapter:
                     headers=self._headers,
                     client=self._async_http_client,
                     transport=self._user_async_transport,
+                    max_response_bytes=self._max_response_bytes,
                 )
                 self._async_transports[key] = transport
             return transport
@@ -239,11 +243,13 @@ class HttpAdapter:
 
     @staticmethod
     def _failures(transport: SyncTransport | AsyncTransport) -> tuple[type[BaseException], ...]:
-        lib = transport.library
-        return (lib.HTTPError, lib.StreamError, lib.InvalidURL, OSError)
+        lib = transport.library  # ProviderError: what the transport raises itself (a body too large)
+        return (lib.HTTPError, lib.StreamError, lib.InvalidURL, OSError, ProviderError)
 
     def _transport_error(self, exc: BaseException, model: str | None) -> ProviderError:
-        return from_transport_error(exc, provider=self.provider_name, model=model)
+        error = from_transport_error(exc, provider=self.provider_name, model=model)
+        error.provider, error.model = error.provider or self.provider_name, error.model or model
+        return error
 
     def _call(self, prepared: PreparedRequest, parse: Callable[[bytes, str], T]) -> T:
         transport = self._sync()
@@ -334,6 +340,13 @@ class HttpAdapter:
                 yield response
         except failures as exc:
             raise self._transport_error(exc, prepared.model) from exc
+
+    def _stream_chunks(self, response: Any) -> Iterator[bytes]:
+        """The body of a response yielded by :meth:`_open_stream`, within the transport's caps."""
+        return self._sync().stream_chunks(response)
+
+    def _astream_chunks(self, response: Any) -> AsyncIterator[bytes]:
+        return self._async().stream_chunks(response)
 
     # --- lifecycle -------------------------------------------------------------------------------------
 

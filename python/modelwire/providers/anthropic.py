@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, NoReturn, Self
 
-from modelwire._constants import ANTHROPIC_API_VERSION
+from modelwire._constants import ANTHROPIC_API_VERSION, DEFAULT_MAX_RESPONSE_BYTES
 from modelwire.exceptions import ModelwireWarning, UnsupportedCapabilityError
 from modelwire.parsing.anthropic import parse_anthropic_message
 from modelwire.providers._base import HttpAdapter, PreparedRequest, resolve_api_key, spec_options
@@ -67,6 +67,7 @@ class AnthropicClient(HttpAdapter):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         provider: str | None = None,
     ) -> None:
         name = provider or _INFO.name
@@ -93,6 +94,7 @@ class AnthropicClient(HttpAdapter):
             default_params=default_params,
             extra_body=extra_body,
             drop_params=drop_params,
+            max_response_bytes=max_response_bytes,
         )
         self._messages_path = "/messages" if self.base_url.endswith("/v1") else "/v1/messages"
 

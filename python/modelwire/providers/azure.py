@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Self
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
+from modelwire._constants import DEFAULT_MAX_RESPONSE_BYTES
 from modelwire._redact import register_secret
 from modelwire.exceptions import AuthenticationError
 from modelwire.providers._base import HttpAdapter, resolve_api_key, spec_options
@@ -63,6 +64,7 @@ class AzureOpenAIClient(OpenAICompatibleClient):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         endpoint = base_url or env_value(_INFO.base_url_env)[0]
         if not endpoint:
@@ -100,6 +102,7 @@ class AzureOpenAIClient(OpenAICompatibleClient):
             default_params=default_params,
             extra_body=extra_body,
             drop_params=drop_params,
+            max_response_bytes=max_response_bytes,
         )
 
     @staticmethod

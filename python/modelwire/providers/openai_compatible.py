@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Self
 
+from modelwire._constants import DEFAULT_MAX_RESPONSE_BYTES
 from modelwire.exceptions import ModelwireWarning, UnsupportedParamsError
 from modelwire.parsing import parse_chat_completion, parse_embeddings, parse_image_generation
 from modelwire.providers._base import HttpAdapter, PreparedRequest, resolve_api_key, spec_options
@@ -82,6 +83,7 @@ class OpenAICompatibleClient(HttpAdapter):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         info = lookup_provider(provider)
         name = info.name if info is not None else (provider or "openai_compatible")
@@ -112,6 +114,7 @@ class OpenAICompatibleClient(HttpAdapter):
             default_params=default_params,
             extra_body=extra_body,
             drop_params=drop_params,
+            max_response_bytes=max_response_bytes,
         )
 
     @staticmethod

@@ -260,8 +260,7 @@ class ChatStream(_StreamState):
             self._ended = True
             self._release()
             return
-        # Without a content encoding the raw bytes are the body: one generator layer less per chunk.
-        self._chunks = response.iter_raw() if _identity(response) else response.iter_bytes()
+        self._chunks = self._adapter._stream_chunks(response)  # within max_response_bytes, stream_total
 
     def _convert(self, exc: Exception) -> ProviderError:
         """A failure met while reading, as the adapter classifies it (the response is closed)."""
@@ -270,6 +269,8 @@ class ChatStream(_StreamState):
             context.__exit__(type(exc), exc, exc.__traceback__)
         except ProviderError as converted:
             return converted
+        if isinstance(exc, ProviderError):  # raised by the transport itself (a body too large): kept as is
+            return exc
         raise exc
 
     def _release(self) -> None:
@@ -388,7 +389,7 @@ class AsyncChatStream(_StreamState):
             self._ended = True
             await self._release()
             return
-        self._chunks = response.aiter_raw() if _identity(response) else response.aiter_bytes()
+        self._chunks = self._adapter._astream_chunks(response)
 
     async def _convert(self, exc: Exception) -> ProviderError:
         context, self._context = self._context, None
@@ -396,6 +397,8 @@ class AsyncChatStream(_StreamState):
             await context.__aexit__(type(exc), exc, exc.__traceback__)
         except ProviderError as converted:
             return converted
+        if isinstance(exc, ProviderError):  # raised by the transport itself (a body too large): kept as is
+            return exc
         raise exc
 
     async def _release(self) -> None:
@@ -403,7 +406,3 @@ class AsyncChatStream(_StreamState):
         if context is not None:
             with contextlib.suppress(ProviderError):
                 await context.__aexit__(None, None, None)
-
-
-def _identity(response: Any) -> bool:
-    return str(response.headers.get("content-encoding", "identity")).strip().lower() in ("", "identity")

@@ -6,6 +6,10 @@ slot from a semaphore of that size, so no more requests are in flight than confi
 pool. A user's pool smaller than the limit would make requests queue inside httpx and fail with pool
 timeouts, so it is reported with a warning.
 
+Every body is read under ``max_response_bytes`` and the whole-response timeout (``transport.body``): a
+non-streamed body is read chunk by chunk, not buffered whole by httpx, and a stream's chunks come through
+:meth:`SyncTransport.stream_chunks` / :meth:`AsyncTransport.stream_chunks`.
+
 A client the user passes in stays theirs: ``close()`` does not close it.
 """
 
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import warnings
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
@@ -21,9 +26,10 @@ from typing import Any
 
 import httpx
 
-from modelwire._constants import DEFAULT_KEEPALIVE_EXPIRY, DEFAULT_MAX_CONNECTIONS
+from modelwire._constants import DEFAULT_KEEPALIVE_EXPIRY, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RESPONSE_BYTES
 from modelwire.exceptions import ModelwireWarning
 from modelwire.transport._library import library_of, pool_size
+from modelwire.transport.body import aread_body, astream_chunks, read_body, stream_chunks
 from modelwire.transport.timeouts import Timeouts, TimeoutSpec
 
 __all__ = ["AsyncTransport", "SyncTransport"]
@@ -39,9 +45,15 @@ class _TransportBase:
         timeout: TimeoutSpec,
         max_connections: int | None,
         headers: Mapping[str, str] | None,
+        max_response_bytes: int | None,
     ) -> None:
         if max_connections is not None and max_connections < 1:
             raise ValueError(f"max_connections must be at least 1, got {max_connections}")
+        if max_response_bytes is not None and max_response_bytes < 1:
+            raise ValueError(
+                f"max_response_bytes must be at least 1 (or None: no limit), got {max_response_bytes}"
+            )
+        self.max_response_bytes = max_response_bytes
         self.base_url = base_url.rstrip("/")
         self.timeouts = Timeouts() if timeout is ... else Timeouts.of(timeout)
         self.max_connections = max_connections or DEFAULT_MAX_CONNECTIONS
@@ -111,8 +123,15 @@ class SyncTransport(_TransportBase):
         headers: Mapping[str, str] | None = None,
         client: Any | None = None,
         transport: Any | None = None,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        super().__init__(base_url, timeout=timeout, max_connections=max_connections, headers=headers)
+        super().__init__(
+            base_url,
+            timeout=timeout,
+            max_connections=max_connections,
+            headers=headers,
+            max_response_bytes=max_response_bytes,
+        )
         if client is not None and transport is not None:
             raise ValueError("pass either client or transport, not both")
         self._owns_client = client is None
@@ -140,11 +159,19 @@ class SyncTransport(_TransportBase):
         params: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> Any:
-        """Send a request and read the whole response (an httpx/httpx2 ``Response``)."""
+        """Send a request and read the whole response (an httpx/httpx2 ``Response``), within
+        ``max_response_bytes`` and the whole-response timeout."""
         timeouts = self.timeouts.with_total(timeout)
+        started = time.monotonic()
         self._acquire(timeouts)
         try:
-            return self.client.request(method, **self._send_args(path, content, headers, params, timeouts))
+            args = self._send_args(path, content, headers, params, timeouts)
+            with self.client.stream(method, **args) as response:
+                limit = self.max_response_bytes
+                read_body(
+                    response, max_bytes=limit, total=timeouts.total, started=started, library=self.library
+                )
+                return response
         finally:
             self._slots.release()
 
@@ -170,6 +197,17 @@ class SyncTransport(_TransportBase):
         finally:
             self._slots.release()
 
+    def stream_chunks(self, response: Any) -> Iterator[bytes]:
+        """The body of a streamed ``response`` (decoded), within ``max_response_bytes`` and the
+        ``stream_total`` cap counted from now."""
+        return stream_chunks(
+            response,
+            max_bytes=self.max_response_bytes,
+            total=self.timeouts.stream_total,
+            started=time.monotonic(),
+            library=self.library,
+        )
+
     def close(self) -> None:
         if self._owns_client:
             self.client.close()
@@ -193,8 +231,15 @@ class AsyncTransport(_TransportBase):
         headers: Mapping[str, str] | None = None,
         client: Any | None = None,
         transport: Any | None = None,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        super().__init__(base_url, timeout=timeout, max_connections=max_connections, headers=headers)
+        super().__init__(
+            base_url,
+            timeout=timeout,
+            max_connections=max_connections,
+            headers=headers,
+            max_response_bytes=max_response_bytes,
+        )
         if client is not None and transport is not None:
             raise ValueError("pass either client or transport, not both")
         self._owns_client = client is None
@@ -230,13 +275,18 @@ class AsyncTransport(_TransportBase):
         timeout: float | None = None,
     ) -> Any:
         timeouts = self.timeouts.with_total(timeout)
-        await self._acquire(timeouts)
         try:
-            return await self.client.request(
-                method, **self._send_args(path, content, headers, params, timeouts)
-            )
-        finally:
-            self._slots.release()
+            async with asyncio.timeout(timeouts.total):
+                await self._acquire(timeouts)
+                try:
+                    args = self._send_args(path, content, headers, params, timeouts)
+                    async with self.client.stream(method, **args) as response:
+                        await aread_body(response, max_bytes=self.max_response_bytes)
+                        return response
+                finally:
+                    self._slots.release()
+        except TimeoutError:  # the cancel scope above: the whole response took too long
+            raise self.library.ReadTimeout(f"the response took longer than {timeouts.total:g}s") from None
 
     @asynccontextmanager
     async def stream(
@@ -258,6 +308,16 @@ class AsyncTransport(_TransportBase):
                 yield response
         finally:
             self._slots.release()
+
+    def stream_chunks(self, response: Any) -> AsyncIterator[bytes]:
+        """The async twin of :meth:`SyncTransport.stream_chunks`."""
+        return astream_chunks(
+            response,
+            max_bytes=self.max_response_bytes,
+            total=self.timeouts.stream_total,
+            started=time.monotonic(),
+            library=self.library,
+        )
 
     async def aclose(self) -> None:
         if self._owns_client:
