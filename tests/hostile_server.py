@@ -3,7 +3,8 @@ behaviour its path names, forever or slowly, over a raw socket (no framework to 
 
 Paths: ``/trickle`` (a valid chat completion, one byte every ``interval``), ``/endless-body`` (JSON
 that never ends), ``/huge-declared`` (a content-length of a terabyte), ``/endless-line`` (an SSE line
-that never ends), ``/endless-stream`` (valid SSE events forever), ``/slow-headers`` (the status line and
+that never ends), ``/endless-stream`` (valid SSE events forever), ``/keepalive-stream`` (one event,
+then comments forever), ``/slow-headers`` (the status line and
 headers one byte at a time). Each path may be prefixed by anything (``/v1/chat/completions`` is
 appended by the adapters, so the behaviour is taken from the first path segment).
 """
@@ -109,6 +110,13 @@ class HostileServer(socketserver.ThreadingTCPServer):
     def _endless_stream(self) -> Iterator[bytes]:
         yield self._head(b"text/event-stream")
         yield from self._forever(_EVENT * 16)
+
+    def _keepalive_stream(self) -> Iterator[bytes]:
+        yield self._head(b"text/event-stream")
+        yield _EVENT
+        while not self.stopping.is_set():
+            time.sleep(self.interval)
+            yield b": keep-alive\n\n"
 
     def _slow_headers(self) -> Iterator[bytes]:
         for byte in self._head(b"application/json", len(_BODY)) + _BODY:

@@ -111,3 +111,11 @@ def test_an_endless_stream_stops_at_its_total_cap_or_its_byte_limit(
     with pytest.raises(StreamInterruptedError, match="max_response_bytes") as caught:
         stream(client(hostile, "endless-stream", max_response_bytes=1 << 20), mode)
     assert isinstance(caught.value.__cause__, ResponseTooLargeError)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_stream_of_keep_alives_only_ends_at_the_idle_timeout(hostile: HostileServer, mode: str) -> None:
+    # Comments every 50 ms pass every read timeout; no event for the read timeout (1 s) ends the stream.
+    with pytest.raises(StreamInterruptedError, match="sent no event for 1s") as caught:
+        stream(client(hostile, "keepalive-stream", timeout={"read": 1}), mode)
+    assert isinstance(caught.value.__cause__, APITimeoutError)

@@ -83,6 +83,7 @@ def spec_options(spec: ModelSpec) -> dict[str, Any]:
         read=total,
         write=total,
         pool=DEFAULT_POOL_TIMEOUT if total is None else min(DEFAULT_POOL_TIMEOUT, total),
+        total=total,
     )
     return {
         "base_url": spec.api_base,
@@ -340,6 +341,11 @@ class HttpAdapter:
                 yield response
         except failures as exc:
             raise self._transport_error(exc, prepared.model) from exc
+
+    def _stream_idle(self, prepared: PreparedRequest) -> float | None:
+        """Seconds a stream may go without an event: this request's read timeout."""
+        timeouts = Timeouts() if self._timeout is ... else Timeouts.of(self._timeout)
+        return timeouts.with_total(prepared.timeout).read
 
     def _stream_chunks(self, response: Any) -> Iterator[bytes]:
         """The body of a response yielded by :meth:`_open_stream`, within the transport's caps."""

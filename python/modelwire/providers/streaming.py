@@ -29,12 +29,13 @@ as that body, its events synthesised from the parsed response.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 from modelwire.errors import classify_stream_error
-from modelwire.exceptions import ProviderError, ResponseParseError, StreamInterruptedError
+from modelwire.exceptions import APITimeoutError, ProviderError, ResponseParseError, StreamInterruptedError
 from modelwire.parsing.stream import StreamFormat, events_of, stream_folder
 from modelwire.types import ChatCompletionResponse
 from modelwire.types.stream import StreamEvent
@@ -61,6 +62,8 @@ class _StreamState:
         self._started = False
         self._ended = False  # nothing more will be read: EOF, a failure, or close()
         self._cut = False  # closed by the caller before the end
+        self._idle = adapter._stream_idle(prepared)  # seconds allowed between two events (None: no limit)
+        self._last_event = time.monotonic()
         self.events_delivered = 0
         """Events handed to the caller so far (iteration); the policy layer retries only while it is 0."""
         self.events_received = 0
@@ -76,6 +79,8 @@ class _StreamState:
         return self._whole if self._whole is not None else self._folder.response()
 
     def _fed(self, events: list[StreamEvent]) -> None:
+        if events:
+            self._last_event = time.monotonic()
         self._pending.extend(events)
         self.events_received += len(events)
         error = self._folder.error
@@ -89,6 +94,17 @@ class _StreamState:
                 self._fed(self._folder.feed(chunk))
             except ResponseParseError as exc:
                 self._fail(exc)
+            idle = self._idle
+            if idle is not None and self._failure is None and time.monotonic() - self._last_event > idle:
+                self._fail(self._idle_error(idle))
+
+    def _idle_error(self, idle: float) -> APITimeoutError:
+        """Bytes kept coming (keep-alives, comments, pings) but no event for ``idle`` seconds."""
+        return APITimeoutError(
+            f"the stream sent no event for {idle:g}s (only keep-alives)",
+            provider=self._adapter.provider_name,
+            model=self.model,
+        )
 
     def _finish(self) -> None:
         if self._failure is None and not self._folder.done:
@@ -261,6 +277,7 @@ class ChatStream(_StreamState):
             self._release()
             return
         self._chunks = self._adapter._stream_chunks(response)  # within max_response_bytes, stream_total
+        self._last_event = time.monotonic()
 
     def _convert(self, exc: Exception) -> ProviderError:
         """A failure met while reading, as the adapter classifies it (the response is closed)."""
@@ -390,6 +407,7 @@ class AsyncChatStream(_StreamState):
             await self._release()
             return
         self._chunks = self._adapter._astream_chunks(response)
+        self._last_event = time.monotonic()
 
     async def _convert(self, exc: Exception) -> ProviderError:
         context, self._context = self._context, None
