@@ -131,6 +131,7 @@ class HttpAdapter:
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
     ) -> None:
         if http_client is not None and _is_async(http_client, "request"):
             raise TypeError("http_client is an async client: pass it as async_http_client")
@@ -150,6 +151,7 @@ class HttpAdapter:
         self._timeout = timeout
         self._max_concurrency = max_concurrency
         self._max_response_bytes = max_response_bytes
+        self._trust_env = trust_env
         self._http_client = http_client
         self._async_http_client = async_http_client
         self._user_transport = transport
@@ -210,6 +212,7 @@ class HttpAdapter:
                     client=self._http_client,
                     transport=self._user_transport,
                     max_response_bytes=self._max_response_bytes,
+                    trust_env=self._trust_env,
                 )
             return self._sync_transport
 
@@ -231,6 +234,7 @@ class HttpAdapter:
                     client=self._async_http_client,
                     transport=self._user_async_transport,
                     max_response_bytes=self._max_response_bytes,
+                    trust_env=self._trust_env,
                 )
                 self._async_transports[key] = transport
             return transport

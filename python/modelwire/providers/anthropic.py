@@ -68,6 +68,7 @@ class AnthropicClient(HttpAdapter):
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
         provider: str | None = None,
     ) -> None:
         name = provider or _INFO.name
@@ -95,6 +96,7 @@ class AnthropicClient(HttpAdapter):
             extra_body=extra_body,
             drop_params=drop_params,
             max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
         )
         self._messages_path = "/messages" if self.base_url.endswith("/v1") else "/v1/messages"
 

@@ -65,6 +65,7 @@ class AzureOpenAIClient(OpenAICompatibleClient):
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
     ) -> None:
         endpoint = base_url or env_value(_INFO.base_url_env)[0]
         if not endpoint:
@@ -103,6 +104,7 @@ class AzureOpenAIClient(OpenAICompatibleClient):
             extra_body=extra_body,
             drop_params=drop_params,
             max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
         )
 
     @staticmethod

@@ -84,6 +84,7 @@ class OpenAICompatibleClient(HttpAdapter):
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
     ) -> None:
         info = lookup_provider(provider)
         name = info.name if info is not None else (provider or "openai_compatible")
@@ -115,6 +116,7 @@ class OpenAICompatibleClient(HttpAdapter):
             extra_body=extra_body,
             drop_params=drop_params,
             max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
         )
 
     @staticmethod

@@ -10,6 +10,11 @@ Every body is read under ``max_response_bytes`` and the whole-response timeout (
 non-streamed body is read chunk by chunk, not buffered whole by httpx, and a stream's chunks come through
 :meth:`SyncTransport.stream_chunks` / :meth:`AsyncTransport.stream_chunks`.
 
+The client we build honours the proxy environment variables (``HTTP_PROXY``, ``HTTPS_PROXY``,
+``ALL_PROXY``, ``NO_PROXY``) as plain httpx and the vendor SDKs do, unless ``trust_env=False``. Whoever
+built the client, a request of ours that a redirect sends to another origin loses every credential
+header first (``transport.redirects``): httpx itself strips only ``Authorization``.
+
 A client the user passes in stays theirs: ``close()`` does not close it.
 """
 
@@ -30,6 +35,7 @@ from modelwire._constants import DEFAULT_KEEPALIVE_EXPIRY, DEFAULT_MAX_CONNECTIO
 from modelwire.exceptions import ModelwireWarning
 from modelwire.transport._library import library_of, pool_size
 from modelwire.transport.body import aread_body, astream_chunks, read_body, stream_chunks
+from modelwire.transport.redirects import ORIGIN_KEY, guard_redirects
 from modelwire.transport.timeouts import Timeouts, TimeoutSpec
 
 __all__ = ["AsyncTransport", "SyncTransport"]
@@ -82,6 +88,7 @@ class _TransportBase:
             "headers": self._request_headers(headers),
             "params": params,
             "timeout": timeouts.for_library(self.library),
+            "extensions": {ORIGIN_KEY: []},  # filled with the first hop's origin (transport.redirects)
         }
 
     def _limits(self, library: ModuleType) -> Any:
@@ -124,6 +131,7 @@ class SyncTransport(_TransportBase):
         client: Any | None = None,
         transport: Any | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
     ) -> None:
         super().__init__(
             base_url,
@@ -137,9 +145,12 @@ class SyncTransport(_TransportBase):
         self._owns_client = client is None
         if client is None:
             library = library_of(transport) if transport is not None else httpx
-            if transport is None:
-                transport = library.HTTPTransport(limits=self._limits(library))
-            client = library.Client(transport=transport, timeout=self.timeouts.for_library(library))
+            timeouts = self.timeouts.for_library(library)
+            if transport is None:  # built by httpx, so that it mounts the environment's proxies
+                client = library.Client(limits=self._limits(library), timeout=timeouts, trust_env=trust_env)
+            else:
+                client = library.Client(transport=transport, timeout=timeouts, trust_env=trust_env)
+        guard_redirects(client, is_async=False)
         self.library = library_of(client)
         self._check_pool(client)
         self.client = client
@@ -232,6 +243,7 @@ class AsyncTransport(_TransportBase):
         client: Any | None = None,
         transport: Any | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
     ) -> None:
         super().__init__(
             base_url,
@@ -245,9 +257,14 @@ class AsyncTransport(_TransportBase):
         self._owns_client = client is None
         if client is None:
             library = library_of(transport) if transport is not None else httpx
+            timeouts = self.timeouts.for_library(library)
             if transport is None:
-                transport = library.AsyncHTTPTransport(limits=self._limits(library))
-            client = library.AsyncClient(transport=transport, timeout=self.timeouts.for_library(library))
+                client = library.AsyncClient(
+                    limits=self._limits(library), timeout=timeouts, trust_env=trust_env
+                )
+            else:
+                client = library.AsyncClient(transport=transport, timeout=timeouts, trust_env=trust_env)
+        guard_redirects(client, is_async=True)
         self.library = library_of(client)
         self._check_pool(client)
         self.client = client
