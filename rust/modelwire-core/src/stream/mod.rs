@@ -18,7 +18,7 @@ mod state;
 
 pub use state::{Call, Choice, Logprobs, State, Thinking};
 
-use crate::error::{Fault, ParseError, SNIPPET_RADIUS};
+use crate::error::{Fault, ParseError, Snippet};
 use crate::json::SyntaxError;
 use crate::sse::{SseDecoder, SseEvent};
 use crate::usage::Usage;
@@ -225,14 +225,11 @@ impl<F: Format> Folder<F> {
 
 /// The data of event `number` is not JSON.
 pub(crate) fn syntax_error(number: u64, error: &SyntaxError, data: &str) -> ParseError {
-    let start = error.offset.saturating_sub(SNIPPET_RADIUS);
-    let end = error.offset.saturating_add(SNIPPET_RADIUS).min(data.len());
-    let window = data.as_bytes().get(start..end).unwrap_or_default();
     ParseError {
         message: format!("stream event {number} is not valid JSON: {}", error.reason),
         path: None,
         offset: Some(error.offset),
-        snippet: Some(String::from_utf8_lossy(window).into_owned()),
+        snippet: Some(Snippet::around(data.as_bytes(), error.offset)),
     }
 }
 
