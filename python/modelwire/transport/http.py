@@ -16,14 +16,21 @@ built the client, a request of ours that a redirect sends to another origin lose
 header first (``transport.redirects``): httpx itself strips only ``Authorization``.
 
 A client the user passes in stays theirs: ``close()`` does not close it.
+
+After ``os.fork()`` the child must not touch the parent's pooled connections (both would read each
+other's answers on one keep-alive socket): in the child every transport gets a fresh client of its own
+(the inherited one is dropped without closing anything the parent still uses) and a fresh slot count. A
+user's client cannot be rebuilt; it is theirs to create after the fork.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from types import ModuleType
@@ -39,6 +46,16 @@ from modelwire.transport.redirects import ORIGIN_KEY, guard_redirects
 from modelwire.transport.timeouts import Timeouts, TimeoutSpec
 
 __all__ = ["AsyncTransport", "SyncTransport"]
+
+_LIVE: weakref.WeakSet[_TransportBase] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for transport in list(_LIVE):
+        transport._renew()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _TransportBase:
@@ -64,6 +81,10 @@ class _TransportBase:
         self.timeouts = Timeouts() if timeout is ... else Timeouts.of(timeout)
         self.max_connections = max_connections or DEFAULT_MAX_CONNECTIONS
         self.headers = dict(headers or {})
+
+    def _renew(self) -> None:
+        """In a forked child: fresh pool (when ours) and slots."""
+        raise NotImplementedError
 
     def url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -143,17 +164,29 @@ class SyncTransport(_TransportBase):
         if client is not None and transport is not None:
             raise ValueError("pass either client or transport, not both")
         self._owns_client = client is None
-        if client is None:
-            library = library_of(transport) if transport is not None else httpx
-            timeouts = self.timeouts.for_library(library)
-            if transport is None:  # built by httpx, so that it mounts the environment's proxies
-                client = library.Client(limits=self._limits(library), timeout=timeouts, trust_env=trust_env)
-            else:
-                client = library.Client(transport=transport, timeout=timeouts, trust_env=trust_env)
-        guard_redirects(client, is_async=False)
-        self.library = library_of(client)
-        self._check_pool(client)
-        self.client = client
+        self._trust_env = trust_env
+        self._user_transport = transport
+        self.client = self._build() if client is None else client
+        guard_redirects(self.client, is_async=False)
+        self.library = library_of(self.client)
+        self._check_pool(self.client)
+        self._slots = threading.BoundedSemaphore(self.max_connections)
+        _LIVE.add(self)
+
+    def _build(self) -> Any:
+        transport = self._user_transport
+        library = library_of(transport) if transport is not None else httpx
+        timeouts = self.timeouts.for_library(library)
+        if transport is None:  # built by httpx, so that it mounts the environment's proxies
+            return library.Client(limits=self._limits(library), timeout=timeouts, trust_env=self._trust_env)
+        return library.Client(transport=transport, timeout=timeouts, trust_env=self._trust_env)
+
+    def _renew(self) -> None:
+        if self._owns_client and self._user_transport is None:
+            # Closing our HTTP/1.1 sockets in the child sends nothing: the parent's connections live on.
+            inherited, self.client = self.client, self._build()
+            inherited.close()
+            guard_redirects(self.client, is_async=False)
         self._slots = threading.BoundedSemaphore(self.max_connections)
 
     def _acquire(self, timeouts: Timeouts) -> None:
@@ -255,20 +288,32 @@ class AsyncTransport(_TransportBase):
         if client is not None and transport is not None:
             raise ValueError("pass either client or transport, not both")
         self._owns_client = client is None
-        if client is None:
-            library = library_of(transport) if transport is not None else httpx
-            timeouts = self.timeouts.for_library(library)
-            if transport is None:
-                client = library.AsyncClient(
-                    limits=self._limits(library), timeout=timeouts, trust_env=trust_env
-                )
-            else:
-                client = library.AsyncClient(transport=transport, timeout=timeouts, trust_env=trust_env)
-        guard_redirects(client, is_async=True)
-        self.library = library_of(client)
-        self._check_pool(client)
-        self.client = client
+        self._trust_env = trust_env
+        self._user_transport = transport
+        self.client = self._build() if client is None else client
+        guard_redirects(self.client, is_async=True)
+        self.library = library_of(self.client)
+        self._check_pool(self.client)
         # asyncio primitives bind to the running loop on first use, so building this outside a loop is fine.
+        self._slots = asyncio.Semaphore(self.max_connections)
+        _LIVE.add(self)
+
+    def _build(self) -> Any:
+        transport = self._user_transport
+        library = library_of(transport) if transport is not None else httpx
+        timeouts = self.timeouts.for_library(library)
+        if transport is None:
+            return library.AsyncClient(
+                limits=self._limits(library), timeout=timeouts, trust_env=self._trust_env
+            )
+        return library.AsyncClient(transport=transport, timeout=timeouts, trust_env=self._trust_env)
+
+    def _renew(self) -> None:
+        if self._owns_client and self._user_transport is None:
+            # The inherited pool belongs to the parent's event loop: let go, not closed (that needs the loop).
+            self._inherited = self.client
+            self.client = self._build()
+            guard_redirects(self.client, is_async=True)
         self._slots = asyncio.Semaphore(self.max_connections)
 
     async def _acquire(self, timeouts: Timeouts) -> None:
