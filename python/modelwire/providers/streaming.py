@@ -32,46 +32,58 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING, Any, NoReturn, Self
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, NoReturn, Self
 
-from modelwire.errors import classify_stream_error
 from modelwire.exceptions import APITimeoutError, ProviderError, ResponseParseError, StreamInterruptedError
 from modelwire.parsing.stream import StreamFormat, events_of, stream_folder
 from modelwire.types import ChatCompletionResponse
 from modelwire.types.stream import StreamEvent
 
-if TYPE_CHECKING:
-    from modelwire.providers._base import HttpAdapter, PreparedRequest
+__all__ = ["AsyncChatStream", "ChatStream", "StreamCall"]
 
-__all__ = ["AsyncChatStream", "ChatStream"]
 
-Parser = Callable[[bytes, str], ChatCompletionResponse]
+@dataclass(frozen=True, slots=True)
+class StreamCall:
+    """What a stream needs from its adapter, as declared callables: ``open``/``aopen`` send the request
+    and enter a context yielding a 2xx response whose body is not read yet (an error status is raised as
+    its ``ProviderError``; leaving the context with a transport failure converts it to one);
+    ``decode`` reads a whole JSON answer; ``read_error`` classifies an error event's payload."""
+
+    provider: str
+    model: str
+    format: StreamFormat
+    open: Callable[[], AbstractContextManager[Any]]
+    aopen: Callable[[], AbstractAsyncContextManager[Any]]
+    decode: Callable[[Any], ChatCompletionResponse]
+    read_error: Callable[..., ProviderError]
+    # The body of the opened response within the transport's caps (max_response_bytes, stream_total);
+    # None: the response's own iterator. ``idle``: seconds allowed between two events (None: no limit).
+    chunks: Callable[[Any], Iterator[bytes]] | None = None
+    achunks: Callable[[Any], AsyncIterator[bytes]] | None = None
+    idle: float | None = None
 
 
 class _StreamState:
     """What the sync and async streams share: folding, failures, the final response (no I/O here)."""
 
-    def __init__(self, adapter: HttpAdapter, prepared: PreparedRequest, format: StreamFormat, parse: Parser):
-        self._adapter = adapter
-        self._prepared = prepared
-        self._parse = parse
-        self._folder = stream_folder(format, adapter.provider_name)
+    def __init__(self, call: StreamCall):
+        self._source = call
+        self._provider = call.provider
+        self.model = call.model
+        self._folder = stream_folder(call.format, call.provider)
         self._pending: deque[StreamEvent] = deque()
         self._failure: ProviderError | None = None
         self._whole: ChatCompletionResponse | None = None
         self._started = False
         self._ended = False  # nothing more will be read: EOF, a failure, or close()
         self._cut = False  # closed by the caller before the end
-        self._idle = adapter._stream_idle(prepared)  # seconds allowed between two events (None: no limit)
         self._last_event = time.monotonic()
         self.events_delivered = 0
         """Events handed to the caller so far (iteration); the policy layer retries only while it is 0."""
         self.events_received = 0
         """Events folded so far, delivered or still buffered."""
-
-    @property
-    def model(self) -> str:
-        return self._prepared.model
 
     @property
     def response(self) -> ChatCompletionResponse:
@@ -85,8 +97,7 @@ class _StreamState:
         self.events_received += len(events)
         error = self._folder.error
         if error is not None and self._failure is None:
-            provider = self._adapter.provider_name
-            self._failure = classify_stream_error(error, provider=provider, model=self.model)
+            self._failure = self._source.read_error(error, provider=self._provider, model=self.model)
 
     def _feed(self, chunk: bytes) -> None:
         if self._failure is None and not self._folder.done:  # bytes after the terminator are ignored
@@ -94,7 +105,7 @@ class _StreamState:
                 self._fed(self._folder.feed(chunk))
             except ResponseParseError as exc:
                 self._fail(exc)
-            idle = self._idle
+            idle = self._source.idle
             if idle is not None and self._failure is None and time.monotonic() - self._last_event > idle:
                 self._fail(self._idle_error(idle))
 
@@ -102,7 +113,7 @@ class _StreamState:
         """Bytes kept coming (keep-alives, comments, pings) but no event for ``idle`` seconds."""
         return APITimeoutError(
             f"the stream sent no event for {idle:g}s (only keep-alives)",
-            provider=self._adapter.provider_name,
+            provider=self._provider,
             model=self.model,
         )
 
@@ -125,7 +136,7 @@ class _StreamState:
         return content_type == "application/json"
 
     def _take_whole(self, response: Any) -> None:
-        whole = self._adapter._decode(response, self.model, self._parse)
+        whole = self._source.decode(response)
         self._whole = whole
         self._fed(events_of(whole))
 
@@ -140,7 +151,7 @@ class _StreamState:
             partial=self.response,
             events_received=self.events_received,
             status_code=error.status_code,
-            provider=error.provider or self._adapter.provider_name,
+            provider=error.provider or self._provider,
             model=self.model,
             request_id=error.request_id,
             provider_code=error.provider_code,
@@ -152,7 +163,7 @@ class _StreamState:
                 "the stream was closed before its end; the response so far is in `partial`",
                 partial=self.response,
                 events_received=self.events_received,
-                provider=self._adapter.provider_name,
+                provider=self._provider,
                 model=self.model,
             )
         return self.response
@@ -160,7 +171,7 @@ class _StreamState:
     def __repr__(self) -> str:
         state = "ended" if self._ended else "open" if self._started else "not opened"
         return (
-            f"<{type(self).__name__} {self._adapter.provider_name}/{self.model} {state}, "
+            f"<{type(self).__name__} {self._provider}/{self.model} {state}, "
             f"{self.events_delivered} events delivered>"
         )
 
@@ -260,7 +271,7 @@ class ChatStream(_StreamState):
     def _start(self) -> None:
         self._started = True
         try:
-            context = self._adapter._open_stream(self._prepared)
+            context = self._source.open()
             response = context.__enter__()
         except ProviderError as exc:
             self._ended = True
@@ -276,7 +287,12 @@ class ChatStream(_StreamState):
             self._ended = True
             self._release()
             return
-        self._chunks = self._adapter._stream_chunks(response)  # within max_response_bytes, stream_total
+        # Without a content encoding the raw bytes are the body: one generator layer less per chunk.
+        chunks = self._source.chunks
+        if chunks is not None:  # within the transport's caps
+            self._chunks = chunks(response)
+        else:
+            self._chunks = response.iter_raw() if _identity(response) else response.iter_bytes()
         self._last_event = time.monotonic()
 
     def _convert(self, exc: Exception) -> ProviderError:
@@ -390,7 +406,7 @@ class AsyncChatStream(_StreamState):
     async def _start(self) -> None:
         self._started = True
         try:
-            context = self._adapter._aopen_stream(self._prepared)
+            context = self._source.aopen()
             response = await context.__aenter__()
         except ProviderError as exc:
             self._ended = True
@@ -406,7 +422,11 @@ class AsyncChatStream(_StreamState):
             self._ended = True
             await self._release()
             return
-        self._chunks = self._adapter._astream_chunks(response)
+        achunks = self._source.achunks
+        if achunks is not None:
+            self._chunks = achunks(response)
+        else:
+            self._chunks = response.aiter_raw() if _identity(response) else response.aiter_bytes()
         self._last_event = time.monotonic()
 
     async def _convert(self, exc: Exception) -> ProviderError:
@@ -424,3 +444,7 @@ class AsyncChatStream(_StreamState):
         if context is not None:
             with contextlib.suppress(ProviderError):
                 await context.__aexit__(None, None, None)
+
+
+def _identity(response: Any) -> bool:
+    return str(response.headers.get("content-encoding", "identity")).strip().lower() in ("", "identity")
