@@ -4,7 +4,8 @@ behaviour its path names, forever or slowly, over a raw socket (no framework to 
 Paths: ``/trickle`` (a valid chat completion, one byte every ``interval``), ``/endless-body`` (JSON
 that never ends), ``/huge-declared`` (a content-length of a terabyte), ``/endless-line`` (an SSE line
 that never ends), ``/endless-stream`` (valid SSE events forever), ``/keepalive-stream`` (one event,
-then comments forever), ``/slow-headers`` (the status line and
+then comments forever), ``/cut-openai``, ``/no-done-openai``, ``/cut-anthropic`` (close-delimited streams
+ending at an event boundary), ``/slow-headers`` (the status line and
 headers one byte at a time). Each path may be prefixed by anything (``/v1/chat/completions`` is
 appended by the adapters, so the behaviour is taken from the first path segment).
 """
@@ -117,6 +118,30 @@ class HostileServer(socketserver.ThreadingTCPServer):
         while not self.stopping.is_set():
             time.sleep(self.interval)
             yield b": keep-alive\n\n"
+
+    def _cut_openai(self) -> Iterator[bytes]:
+        """Close-delimited, cut at an event boundary: no finish reason, no [DONE]."""
+        yield self._head(b"text/event-stream")
+        yield _EVENT * 2
+
+    def _no_done_openai(self) -> Iterator[bytes]:
+        """Whole (a finish reason) but without [DONE], as many OpenAI-compatible servers end."""
+        yield self._head(b"text/event-stream")
+        yield _EVENT + b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
+
+    def _cut_anthropic(self) -> Iterator[bytes]:
+        """Anthropic events up to a finish, but no message_stop."""
+        yield self._head(b"text/event-stream")
+        yield (
+            b'event: message_start\ndata: {"type":"message_start","message":{"id":"m1","model":"c",'
+            b'"content":[],"usage":{"input_tokens":1,"output_tokens":0}}}\n\n'
+            b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+            b'"content_block":{"type":"text","text":""}}\n\n'
+            b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+            b'"delta":{"type":"text_delta","text":"partial"}}\n\n'
+            b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},'
+            b'"usage":{"output_tokens":2}}\n\n'
+        )
 
     def _slow_headers(self) -> Iterator[bytes]:
         for byte in self._head(b"application/json", len(_BODY)) + _BODY:

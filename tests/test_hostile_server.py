@@ -11,8 +11,14 @@ from typing import Any
 import pytest
 
 from hostile_server import HostileServer
-from modelwire import APITimeoutError, ResponseParseError, ResponseTooLargeError, StreamInterruptedError
-from modelwire.providers import OpenAICompatibleClient
+from modelwire import (
+    APIConnectionError,
+    APITimeoutError,
+    ResponseParseError,
+    ResponseTooLargeError,
+    StreamInterruptedError,
+)
+from modelwire.providers import AnthropicClient, OpenAICompatibleClient
 from modelwire.transport import Timeouts
 from modelwire.types import ChatCompletionRequest
 
@@ -119,3 +125,25 @@ def test_a_stream_of_keep_alives_only_ends_at_the_idle_timeout(hostile: HostileS
     with pytest.raises(StreamInterruptedError, match="sent no event for 1s") as caught:
         stream(client(hostile, "keepalive-stream", timeout={"read": 1}), mode)
     assert isinstance(caught.value.__cause__, APITimeoutError)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_stream_cut_at_an_event_boundary_is_interrupted_not_complete(
+    hostile: HostileServer, mode: str
+) -> None:
+    # Close-delimited bodies that end between two events used to be returned as complete responses.
+    with pytest.raises(StreamInterruptedError, match="ended before its terminal event") as caught:
+        stream(client(hostile, "cut-openai"), mode)
+    assert isinstance(caught.value.__cause__, APIConnectionError)
+    anthropic = AnthropicClient(base_url=hostile.url("cut-anthropic"), api_key="sk-ant-test")
+    with pytest.raises(StreamInterruptedError, match="ended before its terminal event") as caught:
+        stream(anthropic, mode)  # type: ignore[arg-type]
+    assert caught.value.partial is not None
+    assert caught.value.partial.choices[0].message.content == "partial"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_openai_stream_with_its_finish_reason_but_no_done_is_complete(
+    hostile: HostileServer, mode: str
+) -> None:
+    assert stream(client(hostile, "no-done-openai"), mode) == 2  # the text and the finish

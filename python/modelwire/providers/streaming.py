@@ -36,7 +36,13 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, NoReturn, Self
 
-from modelwire.exceptions import APITimeoutError, ProviderError, ResponseParseError, StreamInterruptedError
+from modelwire.exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    ProviderError,
+    ResponseParseError,
+    StreamInterruptedError,
+)
 from modelwire.parsing.stream import StreamFormat, events_of, stream_folder
 from modelwire.types import ChatCompletionResponse
 from modelwire.types.stream import StreamEvent
@@ -123,6 +129,9 @@ class _StreamState:
                 self._fed(self._folder.finish())
             except ResponseParseError as exc:
                 self._fail(exc)
+            if self._failure is None and self._folder.error is None and _cut_short(self._source.format, self):
+                message = "the stream ended before its terminal event (the connection was cut?)"
+                self._fail(APIConnectionError(message, provider=self._provider, model=self.model))
 
     def _fail(self, error: ProviderError) -> None:
         if error.model is None:
@@ -444,6 +453,19 @@ class AsyncChatStream(_StreamState):
         if context is not None:
             with contextlib.suppress(ProviderError):
                 await context.__aexit__(None, None, None)
+
+
+def _cut_short(format: str, stream: _StreamState) -> bool:
+    """The body ended at an event boundary without the format's terminator (docs/stream-rules.md 1).
+    Anthropic always ends with ``message_stop``. Many OpenAI-compatible servers omit ``[DONE]``, so there
+    a stream is whole when every choice got its finish reason, and cut short when one did not. Other
+    formats have their own folders' rules."""
+    if format == "anthropic":
+        return True
+    if format == "openai":
+        choices = stream.response.choices
+        return not choices or any(choice.finish_reason is None for choice in choices)
+    return False
 
 
 def _identity(response: Any) -> bool:
