@@ -1,13 +1,11 @@
 """A tiny hostile HTTP server on loopback for the hardening tests: it answers every request with the
-behaviour its path names, forever or slowly, over a raw socket (no framework to buffer or tidy up).
-
-Paths: ``/trickle`` (a valid chat completion, one byte every ``interval``), ``/endless-body`` (JSON
-that never ends), ``/huge-declared`` (a content-length of a terabyte), ``/endless-line`` (an SSE line
-that never ends), ``/endless-stream`` (valid SSE events forever), ``/keepalive-stream`` (one event,
-then comments forever), ``/cut-openai``, ``/no-done-openai``, ``/cut-anthropic`` (close-delimited streams
-ending at an event boundary), ``/slow-headers`` (the status line and
-headers one byte at a time). Each path may be prefixed by anything (``/v1/chat/completions`` is
-appended by the adapters, so the behaviour is taken from the first path segment).
+behaviour its path's first segment names, forever or slowly, over a raw socket (no framework to buffer or
+tidy up): ``/trickle`` (a valid chat completion, one byte every ``interval``), ``/slow-headers`` (status
+line and headers that way too), ``/endless-body`` (JSON that never ends), ``/huge-declared`` (a
+content-length of a terabyte), ``/endless-line`` (an SSE line that never ends), ``/endless-event`` (data
+lines without a blank line), ``/endless-stream`` (valid SSE events forever), ``/keepalive-stream`` (one
+event, then comments forever), ``/cut-openai``, ``/no-done-openai``, ``/cut-anthropic`` (close-delimited
+streams ending at an event boundary).
 """
 
 from __future__ import annotations
@@ -107,6 +105,12 @@ class HostileServer(socketserver.ThreadingTCPServer):
         yield self._head(b"text/event-stream")
         yield _EVENT + b"data: "
         yield from self._forever(CHUNK)
+
+    def _endless_event(self) -> Iterator[bytes]:
+        """One SSE event whose data lines never end (no blank line)."""
+        yield self._head(b"text/event-stream")
+        yield _EVENT
+        yield from self._forever(b"data: " + CHUNK + b"\n")
 
     def _endless_stream(self) -> Iterator[bytes]:
         yield self._head(b"text/event-stream")
