@@ -1,11 +1,15 @@
 """A tiny hostile HTTP server on loopback for the hardening tests: it answers every request with the
-behaviour its path's first segment names, forever or slowly, over a raw socket (no framework to buffer or
-tidy up): ``/trickle`` (a valid chat completion, one byte every ``interval``), ``/slow-headers`` (status
-line and headers that way too), ``/endless-body`` (JSON that never ends), ``/huge-declared`` (a
-content-length of a terabyte), ``/endless-line`` (an SSE line that never ends), ``/endless-event`` (data
-lines without a blank line), ``/endless-stream`` (valid SSE events forever), ``/keepalive-stream`` (one
-event, then comments forever), ``/cut-openai``, ``/no-done-openai``, ``/cut-anthropic`` (close-delimited
-streams ending at an event boundary).
+behaviour its path's first segment names, forever or slowly, over a raw socket (no framework to buffer
+or tidy up):
+
+- ``/trickle``: a valid chat completion, one byte every ``interval``; ``/slow-headers``: its status line
+  and headers that way too;
+- ``/endless-body``: JSON that never ends; ``/endless-error``: a 500 whose body never ends;
+  ``/huge-declared``: a content-length of a terabyte;
+- ``/endless-line``: an SSE line that never ends; ``/endless-event``: data lines without a blank line;
+  ``/endless-stream``: valid SSE events forever; ``/keepalive-stream``: one event, then comments forever;
+- ``/cut-openai``, ``/no-done-openai``, ``/cut-anthropic``: close-delimited streams ending at an event
+  boundary.
 """
 
 from __future__ import annotations
@@ -95,6 +99,13 @@ class HostileServer(socketserver.ThreadingTCPServer):
     def _endless_body(self) -> Iterator[bytes]:
         yield self._head(b"application/json")
         yield b'{"id":"'
+        yield from self._forever(CHUNK)
+
+    def _endless_error(self) -> Iterator[bytes]:
+        """An error status whose body never ends."""
+        yield b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\n"
+        yield b"connection: close\r\n\r\n"
+        yield b'{"error": {"message": "'
         yield from self._forever(CHUNK)
 
     def _huge_declared(self) -> Iterator[bytes]:

@@ -147,3 +147,13 @@ def test_an_openai_stream_with_its_finish_reason_but_no_done_is_complete(
     hostile: HostileServer, mode: str
 ) -> None:
     assert stream(client(hostile, "no-done-openai"), mode) == 2  # the text and the finish
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_endless_error_body_of_a_stream_stops_at_max_response_bytes(
+    hostile: HostileServer, mode: str
+) -> None:
+    with pytest.raises(ResponseTooLargeError):
+        stream(client(hostile, "endless-error", max_response_bytes=1 << 20), mode)
+    with pytest.raises(ResponseTooLargeError):
+        complete(client(hostile, "endless-error", max_response_bytes=1 << 20), mode)

@@ -479,7 +479,7 @@ class HttpAdapter:
         try:
             with transport.stream("POST", **self._sync_args(transport, prepared)) as response:
                 if not 200 <= response.status_code < 300:
-                    raise self._status_error(response, response.read(), prepared.model)
+                    raise self._status_error(response, transport.read(response), prepared.model)
                 yield response
         except failures as exc:
             raise self._transport_error(exc, prepared.model) from exc
@@ -492,7 +492,7 @@ class HttpAdapter:
         try:
             async with transport.stream("POST", **await self._async_args(transport, prepared)) as response:
                 if not 200 <= response.status_code < 300:
-                    raise self._status_error(response, await response.aread(), prepared.model)
+                    raise self._status_error(response, await transport.aread(response), prepared.model)
                 yield response
         except failures as exc:
             raise self._transport_error(exc, prepared.model) from exc

@@ -241,6 +241,12 @@ class SyncTransport(_TransportBase):
         finally:
             self._slots.release()
 
+    def read(self, response: Any) -> bytes:
+        """The whole body of a streamed ``response`` (an error answer), within ``max_response_bytes``."""
+        read_body(response, max_bytes=self.max_response_bytes, total=None, started=0.0, library=self.library)
+        body: bytes = response.content
+        return body
+
     def stream_chunks(self, response: Any) -> Iterator[bytes]:
         """The body of a streamed ``response`` (decoded), within ``max_response_bytes`` and the
         ``stream_total`` cap counted from now."""
@@ -370,6 +376,12 @@ class AsyncTransport(_TransportBase):
                 yield response
         finally:
             self._slots.release()
+
+    async def aread(self, response: Any) -> bytes:
+        """The async twin of :meth:`SyncTransport.read`."""
+        await aread_body(response, max_bytes=self.max_response_bytes)
+        body: bytes = response.content
+        return body
 
     def stream_chunks(self, response: Any) -> AsyncIterator[bytes]:
         """The async twin of :meth:`SyncTransport.stream_chunks`."""
