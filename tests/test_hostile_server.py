@@ -87,6 +87,8 @@ def test_an_endless_body_stops_at_max_response_bytes(hostile: HostileServer, mod
     assert caught.value.provider == "openai"
     assert caught.value.retryable is False
     assert hostile.sent < 64 << 20  # the client stopped reading; the server did not run on
+    with pytest.raises(ResponseTooLargeError):  # the same JSON answering a streamed request
+        stream(client(hostile, "endless-body", max_response_bytes=1 << 20), mode)
 
 
 @pytest.mark.parametrize("mode", MODES)

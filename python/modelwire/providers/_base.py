@@ -462,6 +462,8 @@ class HttpAdapter:
             chunks=lambda response: self._sync(prepared.model).stream_chunks(response),
             achunks=lambda response: self._async(prepared.model).stream_chunks(response),
             idle=self._stream_idle(prepared),
+            read=lambda response: self._sync(prepared.model).read(response),
+            aread=lambda response: self._async(prepared.model).aread(response),
         )
 
     def _stream_idle(self, prepared: PreparedRequest) -> float | None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, NoReturn, Self
@@ -69,6 +69,9 @@ class StreamCall:
     chunks: Callable[[Any], Iterator[bytes]] | None = None
     achunks: Callable[[Any], AsyncIterator[bytes]] | None = None
     idle: float | None = None
+    # Reads a whole body (a JSON answer to a streamed request) within the caps; None: response.read().
+    read: Callable[[Any], Any] | None = None
+    aread: Callable[[Any], Awaitable[Any]] | None = None
 
 
 class _StreamState:
@@ -289,7 +292,7 @@ class ChatStream(_StreamState):
         self._context = context
         if self._whole_body(response):
             try:
-                response.read()
+                (self._source.read or type(response).read)(response)
                 self._take_whole(response)
             except ProviderError as exc:
                 self._fail(exc)
@@ -424,7 +427,7 @@ class AsyncChatStream(_StreamState):
         self._context = context
         if self._whole_body(response):
             try:
-                await response.aread()
+                await (self._source.aread or type(response).aread)(response)
                 self._take_whole(response)
             except ProviderError as exc:
                 self._fail(exc)
