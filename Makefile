@@ -202,6 +202,14 @@ bench: dev ## Run every side-by-side benchmark (quick settings, ~5 min) and prin
 	@echo "== the wait after a 429 without Retry-After: benches/bench_cooldown.py"; \
 		$(PY) benches/bench_cooldown.py --rounds 10
 
+.PHONY: fuzz
+fuzz: dev ## Time-boxed differential fuzz campaign, both backends (FUZZ_SECONDS, default 600); saves breakers
+	$(PY) benches/fuzz_campaign.py --seconds $${FUZZ_SECONDS:-600}
+
+.PHONY: soak
+soak: dev ## Hostile-server scenarios at full size with default limits: time to the typed error, peak RSS
+	$(PY) benches/soak_hostile.py
+
 .PHONY: clean
 clean: ## Remove build outputs, venvs and caches
 	rm -rf target dist build $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks

@@ -18,6 +18,14 @@ USER_AGENT: Final = f"modelwire/{VERSION}"
 DEFAULT_TIMEOUT: Final = 60.0
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
 DEFAULT_POOL_TIMEOUT: Final = 30.0
+# A whole non-streamed response (headers and body) must arrive within this, whatever the per-read timeout:
+# a body trickling in a byte at a time is cut here. A number passed as `timeout` replaces it. Streams
+# have no whole-time cap unless `stream_total` is set; their reads, and the wait between two events,
+# are bounded by the read timeout.
+DEFAULT_RESPONSE_TIMEOUT: Final = 600.0
+# The largest response body read (decoded bytes; a stream's bytes count too). Generous: a non-streamed
+# answer of ten 4K images in base64 is well under it.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 256 << 20
 # Every retry/fallback chain ends by this deadline (seconds) unless configured otherwise: long enough for
 # every default retry of a few models, short enough that a stalled run ends with an error (LMI had no bound).
 DEFAULT_DEADLINE: Final = 600.0

@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from modelwire._redact import redact, truncate
+from modelwire._redact import excerpt, redact, truncate
 
 if TYPE_CHECKING:
     from modelwire.types.chat import ChatCompletionResponse
@@ -45,6 +45,7 @@ __all__ = [
     "RateLimitError",
     "ResponseParseError",
     "ResponseValidationError",
+    "ResponseTooLargeError",
     "StreamInterruptedError",
     "ToolArgumentsError",
     "UnprocessableEntityError",
@@ -327,9 +328,11 @@ class ResponseParseError(ProviderError):
         *,
         path: str | None = None,
         offset: int | None = None,
-        snippet: str | None = None,
+        snippet: str | tuple[str, str] | None = None,
         **fields: Any,
     ) -> None:
+        if isinstance(snippet, tuple):  # the text each side of the fault: masked, then cut
+            snippet = excerpt(*snippet)
         fields.setdefault("body_excerpt", snippet)
         super().__init__(message, **fields)
         self.path = path
@@ -342,6 +345,11 @@ class ResponseParseError(ProviderError):
         if self.offset is not None:
             details.append(f"byte {self.offset}")
         return details
+
+
+class ResponseTooLargeError(ResponseParseError):
+    """A response body (or a stream's bytes) passed ``max_response_bytes``; nothing more was read. Not
+    retried: the same request would most likely get the same answer."""
 
 
 class StreamInterruptedError(ProviderError):

@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Self
 
+from modelwire._constants import DEFAULT_MAX_RESPONSE_BYTES
 from modelwire.exceptions import ModelwireWarning, UnsupportedParamsError
 from modelwire.parsing import parse_chat_completion, parse_embeddings, parse_image_generation
 from modelwire.providers._base import HttpAdapter, spec_options
@@ -127,6 +128,8 @@ class OpenAICompatibleClient(HttpAdapter):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
         api_key_from_env: bool = True,
     ) -> None:
         info = lookup_provider(provider)
@@ -171,6 +174,8 @@ class OpenAICompatibleClient(HttpAdapter):
             default_params=default_params,
             extra_body=extra_body,
             drop_params=drop_params,
+            max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
         )
 
     @classmethod
