@@ -166,6 +166,8 @@ class HttpAdapter:
             trust_env=trust_env,
             closed_error=self._closed_error,
         )
+        # The read timeout also bounds the wait between two stream events.
+        self._timeouts = Timeouts() if timeout is ... else Timeouts.of(timeout)
         self._defaults = dict(default_params or {})
         self._default_body = dict(extra_body or {})
 
@@ -417,8 +419,7 @@ class HttpAdapter:
 
     def _stream_idle(self, prepared: PreparedRequest) -> float | None:
         """Seconds a stream may go without an event: this request's read timeout."""
-        timeouts = Timeouts() if self._timeout is ... else Timeouts.of(self._timeout)
-        return timeouts.with_total(prepared.timeout).read
+        return self._timeouts.with_total(prepared.timeout).read
 
     @contextmanager
     def _open_stream(self, prepared: PreparedRequest) -> Iterator[Any]:
