@@ -415,3 +415,38 @@ def test_required_chunk_structure_stays_strict(backend: Any) -> None:
     folded = openai(backend, chunk({"content": "a"}), {"choices": [{"delta": {"content": 5}}]})
     assert folded.failure is not None
     assert folded.failure.path == "choices[0].delta.content"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_anthropic_optional_fields_that_cannot_be_read_are_left_out_and_recorded(backend: Any) -> None:
+    start = {
+        "type": "message_start",
+        "message": {"id": 1, "model": "claude", "content": [], "stop_details": "x",
+                    "usage": {"input_tokens": "10", "output_tokens": 1.5, "output_tokens_details": 3}},
+    }  # fmt: skip
+    folded = anthropic(
+        backend,
+        start,
+        block(0, type="tool_use", id=7, name="f", input={}),
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": 4, "stop_details": {"explanation": []}},
+         "usage": {"output_tokens": 3, "service_tier": 1}},
+        {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": [1]},
+        {"type": "message_stop"},
+    )  # fmt: skip
+    assert folded.failure is None
+    response = folded.response
+    assert (response.id, response.model, response.finish_reason) == (None, "claude", "tool_calls")
+    assert response.usage == Usage(10, 3, 13)
+    assert response.message.tool_calls[0].id.startswith(GENERATED_ID_PREFIX)
+    assert response.skipped == [
+        "event 1: message.id",
+        "event 1: message.stop_details",
+        "event 1: message.usage.output_tokens",
+        "event 1: message.usage.output_tokens_details",
+        "event 2: content_block.id",
+        "event 4: delta.stop_details.explanation",
+        "event 4: delta.stop_reason",
+        "event 4: usage.service_tier",
+        "event 5: usage",
+    ]
