@@ -29,6 +29,7 @@ from modelwire.exceptions import (
     ModelwireWarning,
     ProviderError,
     ResponseParseError,
+    ResponseTooLargeError,
     UnsupportedCapabilityError,
 )
 from modelwire.providers._pools import Pools
@@ -303,8 +304,8 @@ class HttpAdapter:
     def _failures(transport: SyncTransport | AsyncTransport) -> tuple[type[BaseException], ...]:
         lib = transport.library
         # RuntimeError: httpx's "the client has been closed", met by a call that raced close().
-        # ProviderError: raised by the transport itself (a body past max_response_bytes).
-        return (lib.HTTPError, lib.StreamError, lib.InvalidURL, OSError, RuntimeError, ProviderError)
+        # ResponseTooLargeError: raised by the transport itself (a body past max_response_bytes).
+        return (lib.HTTPError, lib.StreamError, lib.InvalidURL, OSError, RuntimeError, ResponseTooLargeError)
 
     def _transport_error(self, exc: BaseException, model: str | None) -> ProviderError:
         """The one mapping of a failure met while sending or reading: cut by ``close()`` -> closed, else
@@ -313,9 +314,11 @@ class HttpAdapter:
             return self._closed_error(model)
         if isinstance(exc, RuntimeError):
             raise exc
-        error = from_transport_error(exc, provider=self.provider_name, model=model)
-        error.provider, error.model = error.provider or self.provider_name, error.model or model
-        return error
+        if isinstance(exc, ResponseTooLargeError):  # the transport knows no provider
+            return ResponseTooLargeError(
+                exc.message, provider=self.provider_name, model=model, should_retry=False
+            )
+        return from_transport_error(exc, provider=self.provider_name, model=model)
 
     def _unsigned(self, prepared: PreparedRequest) -> dict[str, Any]:
         return {
