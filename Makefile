@@ -133,11 +133,11 @@ wheel-check-pure: wheels
 	.venv-check-pure/bin/python tools/wheel_smoke.py --backend python
 
 # The sdist builds a working wheel through pip's PEP 517 path (what --no-binary does); LTO off, as only
-# the build is under test here, and a target dir of its own that later runs reuse.
+# the build is under test here. No shared cargo target dir: the sdist's files all carry one fixed mtime,
+# so cargo would take a previous sdist's build as fresh (a stale _core, caught by its slots check).
 wheel-check-sdist: wheels
 	rm -rf build/sdist-wheel
 	CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-		CARGO_TARGET_DIR=$(abspath target/sdist) \
 		$(PYTHON) -m pip wheel -q --no-deps -w build/sdist-wheel dist/modelwire-$(VERSION).tar.gz
 	$(call fresh_install,.venv-check-sdist,$(PYTHON),build/sdist-wheel/modelwire-*.whl)
 	.venv-check-sdist/bin/python tools/wheel_smoke.py --backend rust
