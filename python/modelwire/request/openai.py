@@ -1,9 +1,10 @@
 """Chat history for OpenAI-compatible servers: what modelwire keeps in a message that no server takes.
 
 ``AssistantMessage.to_message()`` carries ``thinking_blocks`` so the Anthropic adapter can send signed
-reasoning back; OpenAI-compatible servers reject unknown keys (Groq, vLLM with strict validation), so the
-key is removed here. Data Designer's canonical media blocks (``{"type": "image", "source": {...}}``) become
-``image_url`` blocks. Messages that need no change are sent as the same objects (no copy).
+reasoning back, and ``reasoning_items`` for the Responses API; OpenAI-compatible servers reject unknown
+keys (Groq, vLLM with strict validation), so those keys are removed here. Data Designer's canonical media
+blocks (``{"type": "image", "source": {...}}``) become ``image_url`` blocks. Messages that need no change are
+sent as the same objects (no copy).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from modelwire.exceptions import BadRequestError
 
 __all__ = ["MODELWIRE_ONLY_KEYS", "openai_messages"]
 
-MODELWIRE_ONLY_KEYS: Final = ("thinking_blocks",)
+MODELWIRE_ONLY_KEYS: Final = ("thinking_blocks", "reasoning_items")
 
 
 def openai_messages(messages: list[dict[str, Any]], *, provider: str, model: str) -> list[dict[str, Any]]:
@@ -32,7 +33,7 @@ def openai_messages(messages: list[dict[str, Any]], *, provider: str, model: str
 def _message(message: Any, index: int, provider: str, model: str) -> Any:
     if not isinstance(message, dict):
         return message  # orjson or the server will say what is wrong with it
-    if "thinking_blocks" in message:
+    if any(key in message for key in MODELWIRE_ONLY_KEYS):
         message = {k: v for k, v in message.items() if k not in MODELWIRE_ONLY_KEYS}
     content = message.get("content")
     if isinstance(content, list) and any(_is_canonical_image(block) for block in content):
