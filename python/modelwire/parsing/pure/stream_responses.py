@@ -138,10 +138,7 @@ class ResponsesStreamFolder(StreamFolder):
             if not item.streamed:
                 self._whole(index, "content", read.content, out)
                 self._whole(index, "summary", read.summary, out)
-            if read.id is not None:
-                item.reasoning.id = read.id
-            if read.encrypted is not None:
-                item.reasoning.encrypted_content = read.encrypted
+            _keep(item.reasoning, read)
 
     def _whole(self, index: int, kind: str, texts: list[str], out: list[StreamEvent]) -> None:
         """The texts of an item that came whole (no deltas), as if each had been one delta."""
@@ -201,12 +198,22 @@ class ResponsesStreamFolder(StreamFolder):
         meta = _Meta(response, "response")
         self._identify(meta)
         for index, read in enumerate(items):
-            if index not in self._items:  # an item the stream never announced: it came whole
+            item = self._items.get(index)
+            if item is None:  # an item the stream never announced: it came whole
                 self._done(index, read, out)
+            elif read.kind == "reasoning" and item.reasoning is not None:
+                _keep(item.reasoning, read)  # the final encryption is the one to send back
         state, choice = self._state, self._state.choice(0)
         state.end_all(out)
         state.set_usage(usage, out)
         state.finish(choice, native, out, finish_of(native, bool(choice.calls)))
+
+
+def _keep(kept: ReasoningItem, read: ReadItem) -> None:
+    if read.id is not None:
+        kept.id = read.id
+    if read.encrypted is not None:
+        kept.encrypted_content = read.encrypted
 
 
 def _parts(item: ReasoningItem, kind: str) -> list[str]:

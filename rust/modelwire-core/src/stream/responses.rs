@@ -298,15 +298,7 @@ impl Responses {
                         let summary: Vec<&str> = read.summary.iter().map(AsRef::as_ref).collect();
                         self.whole(state, index, Piece::Summary, &summary, emit)?;
                     }
-                    let kept = state.choices.first_mut().and_then(|c| c.items.get_mut(at));
-                    if let Some(kept) = kept {
-                        if let Some(id) = &read.id {
-                            kept.id = Some(id.to_string());
-                        }
-                        if let Some(encrypted) = &read.encrypted {
-                            kept.encrypted_content = Some(encrypted.to_string());
-                        }
-                    }
+                    keep(state, at, read);
                 }
             }
             _ => {}
@@ -432,11 +424,17 @@ impl Responses {
         let native = native_finish(&response, &path)?;
         let usage = usage(read.usage, &path.key("usage"))??;
         identify(state, &response)?;
-        for (index, item) in items.iter().enumerate() {
+        for (index, read) in items.iter().enumerate() {
             let index = index as i128;
-            if self.item_mut(index).is_none() {
+            match self.item_mut(index) {
                 // An item the stream never announced: it came whole.
-                self.done(state, index, item, emit)?;
+                None => self.done(state, index, read, emit)?,
+                Some(item) => {
+                    if let (ItemKind::Reasoning, Some(at)) = (read.kind, item.reasoning) {
+                        // The final encryption is the one to send back.
+                        keep(state, at, read);
+                    }
+                }
             }
         }
         state.end_all(emit)?;
@@ -461,6 +459,19 @@ fn set_fallback(state: &mut State, call: usize, arguments: Option<&str>) {
         if target.arguments.is_empty() {
             target.fallback = Some(arguments.to_owned());
         }
+    }
+}
+
+/// The id and encrypted content of a reasoning item, as the latest item read has them.
+fn keep(state: &mut State, at: usize, read: &ReadItem<'_>) {
+    let Some(kept) = state.choices.first_mut().and_then(|c| c.items.get_mut(at)) else {
+        return;
+    };
+    if let Some(id) = &read.id {
+        kept.id = Some(id.to_string());
+    }
+    if let Some(encrypted) = &read.encrypted {
+        kept.encrypted_content = Some(encrypted.to_string());
     }
 }
 
