@@ -131,7 +131,7 @@ class ResponsesStreamFolder(StreamFolder):
             self._whole(index, "text", ["".join(read.text)], out)
             self._whole(index, "refusal", ["".join(read.refusal)], out)
         elif read.kind == "function_call" and item.call is not None:
-            if read.arguments and not item.call.arguments:
+            if read.arguments and not item.call.arguments and not item.call.ended:
                 item.call.fallback = read.arguments
             self._state.end_call(self._state.choice(0), item.call, out)
         elif read.kind == "reasoning" and item.reasoning is not None:
@@ -180,8 +180,8 @@ class ResponsesStreamFolder(StreamFolder):
 
     def _call(self, index: int) -> Call:
         item = self._items.get(index)
-        if item is None or item.call is None:
-            raise Fault(f"output item {index} is not a function call that was started", "output_index")
+        if item is None or item.call is None or item.call.ended:
+            raise Fault(f"output item {index} is not a function call in progress", "output_index")
         return item.call
 
     # --- the response --------------------------------------------------------------------------------------

@@ -160,7 +160,7 @@ impl Responses {
             "response.function_call_arguments.delta" => {
                 let index = event.required_int("output_index", &root)?;
                 let fragment = event.opt_str("delta", &root)?;
-                let call = self.call(index)?;
+                let call = self.call(state, index)?;
                 if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
                     if let Some(item) = self.item_mut(index) {
                         item.streamed = true;
@@ -171,7 +171,7 @@ impl Responses {
             "response.function_call_arguments.done" => {
                 let index = event.required_int("output_index", &root)?;
                 let arguments = event.opt_str("arguments", &root)?;
-                let call = self.call(index)?;
+                let call = self.call(state, index)?;
                 set_fallback(state, call, arguments.map(AsRef::as_ref));
             }
             "response.output_item.added" | "response.output_item.done" => {
@@ -212,11 +212,14 @@ impl Responses {
             .map(|(_, item)| item)
     }
 
-    fn call(&mut self, index: i128) -> Checked<usize> {
-        match self.item_mut(index).and_then(|item| item.call) {
-            Some(call) => Ok(call),
-            None => Err(Path::ROOT.key("output_index").fault(format!(
-                "output item {index} is not a function call that was started"
+    /// The position of the call at `index`, which must have started and not ended.
+    fn call(&mut self, state: &State, index: i128) -> Checked<usize> {
+        let call = self.item_mut(index).and_then(|item| item.call);
+        let open = |at: usize| state.choices.first().and_then(|c| c.calls.get(at));
+        match call {
+            Some(at) if open(at).is_some_and(|c| !c.ended) => Ok(at),
+            _ => Err(Path::ROOT.key("output_index").fault(format!(
+                "output item {index} is not a function call in progress"
             ))),
         }
     }
@@ -446,7 +449,8 @@ impl Responses {
     }
 }
 
-/// A call's arguments when no fragment came (or will come): the whole string, if not empty.
+/// A call's arguments when no fragment came (or will come): the whole string, if not empty, until the
+/// call has ended.
 fn set_fallback(state: &mut State, call: usize, arguments: Option<&str>) {
     let Some(arguments) = arguments.filter(|a| !a.is_empty()) else {
         return;
@@ -456,7 +460,7 @@ fn set_fallback(state: &mut State, call: usize, arguments: Option<&str>) {
         .first_mut()
         .and_then(|c| c.calls.get_mut(call));
     if let Some(target) = target {
-        if target.arguments.is_empty() {
+        if target.arguments.is_empty() && !target.ended {
             target.fallback = Some(arguments.to_owned());
         }
     }
