@@ -234,3 +234,12 @@ def test_a_failed_event_mid_stream_is_classified(local_server: LocalProviderServ
         with pytest.raises(StreamInterruptedError) as caught:
             list(stream)
     assert isinstance(caught.value.__cause__, InternalServerError)
+
+
+def test_chat_completions_history_leaves_reasoning_items_out(local_server: LocalProviderServer) -> None:
+    """A history from a Responses model sent to a Chat Completions one (a fallback chain) loses the key."""
+    item = ReasoningItem("rs_1", ["s"], [], "enc")
+    assistant = {"role": "assistant", "content": "x", "reasoning_items": [item.to_dict()]}
+    with OpenAICompatibleClient(base_url=local_server.openai_base_url, api_key=KEY) as adapter:
+        adapter.completion(request(USER, assistant, USER))
+    assert local_server.last_request.json["messages"][1] == {"role": "assistant", "content": "x"}
