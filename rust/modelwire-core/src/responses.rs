@@ -279,6 +279,8 @@ fn message(items: Vec<ReadItem<'_>>) -> (Message<'_>, Vec<ReasoningItem<'_>>) {
         tool_calls: calls,
         images: Vec::new(),
         thinking_blocks: Vec::new(),
+        // Optional Responses fields are still read strictly (docs/parsing-rules-responses.md).
+        skipped: Vec::new(),
     };
     (message, kept)
 }
@@ -331,6 +333,7 @@ fn assemble<'a>(read: &ResponseRead<'a>) -> Result<Checked<Responses<'a>>, Parse
                 usage,
                 system_fingerprint: None,
                 service_tier,
+                skipped: Vec::new(),
             },
             finish_reason,
             reasoning_items,
