@@ -59,7 +59,9 @@ class ModelSpec(BaseModel):
     )
     extra_body: dict[str, Any] = Field(default_factory=dict, description="merged flat into the request body")
     extra_headers: dict[str, str] = Field(default_factory=dict)
-    responses_api: bool = Field(default=False, description="reserved for the OpenAI Responses adapter")
+    responses_api: bool = Field(
+        default=False, description="chat through the OpenAI Responses API (OpenAI, Azure, compatible servers)"
+    )
     requests_per_minute: int | None = Field(
         default=None, validation_alias=AliasChoices("requests_per_minute", "rpm")
     )

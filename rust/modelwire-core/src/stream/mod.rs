@@ -14,9 +14,10 @@ mod compact;
 pub mod openai;
 mod openai_read;
 mod openai_tools;
+pub mod responses;
 mod state;
 
-pub use state::{Call, Choice, Logprobs, State, Thinking};
+pub use state::{Call, Choice, Logprobs, Reasoning, State, Thinking};
 
 use crate::error::{Fault, ParseError, Snippet};
 use crate::json::SyntaxError;
@@ -56,10 +57,12 @@ pub enum Event<'e> {
         call: &'e Call,
     },
     Usage(&'e Usage),
-    /// `native` is the finish reason as sent.
+    /// `native` is the finish reason as sent; `reason` the canonical one when the format decided it
+    /// (else the shared table's).
     Finish {
         choice: i128,
         native: &'e str,
+        reason: Option<&'static str>,
     },
 }
 
@@ -109,6 +112,7 @@ struct Inner<F> {
 
 pub type OpenAIFolder = Folder<openai::Chunks>;
 pub type AnthropicFolder = Folder<anthropic::Messages>;
+pub type ResponsesFolder = Folder<responses::Responses>;
 
 impl<F: Format + Default> Default for Folder<F> {
     fn default() -> Self {
