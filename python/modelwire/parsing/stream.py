@@ -1,7 +1,7 @@
 """Stream folding: SSE bytes of a streamed chat completion in, typed stream events and one final
 ``ChatCompletionResponse`` out; the Rust folder when the extension is loaded, else the pure-Python twin.
 
-    folder = OpenAIStreamFolder(provider="groq")      # or AnthropicStreamFolder()
+    folder = OpenAIStreamFolder(provider="groq")      # or AnthropicStreamFolder(), BedrockStreamFolder()
     for chunk in response.iter_bytes():
         for event in folder.feed(chunk): ...
     events = folder.finish()
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from modelwire._backend import core
 from modelwire.parsing.pure import stream_anthropic as _anthropic
+from modelwire.parsing.pure import stream_bedrock as _bedrock
 from modelwire.parsing.pure import stream_openai as _openai
 from modelwire.types import ChatCompletionResponse
 from modelwire.types.stream import (
@@ -35,6 +36,7 @@ from modelwire.types.stream import (
 
 __all__ = [
     "AnthropicStreamFolder",
+    "BedrockStreamFolder",
     "OpenAIStreamFolder",
     "StreamFolder",
     "StreamFormat",
@@ -42,7 +44,7 @@ __all__ = [
     "stream_folder",
 ]
 
-StreamFormat = Literal["openai", "anthropic"]
+StreamFormat = Literal["openai", "anthropic", "bedrock"]
 
 
 class StreamFolder(Protocol):
@@ -63,18 +65,22 @@ class StreamFolder(Protocol):
 
 if TYPE_CHECKING:  # both backends have the twin's signatures (see _core.pyi)
     from modelwire.parsing.pure.stream_anthropic import AnthropicStreamFolder
+    from modelwire.parsing.pure.stream_bedrock import BedrockStreamFolder
     from modelwire.parsing.pure.stream_openai import OpenAIStreamFolder
 else:
     _rust_openai = getattr(core, "OpenAIStreamFolder", None)
     _rust_anthropic = getattr(core, "AnthropicStreamFolder", None)
     OpenAIStreamFolder = _rust_openai or _openai.OpenAIStreamFolder
     AnthropicStreamFolder = _rust_anthropic or _anthropic.AnthropicStreamFolder
+    BedrockStreamFolder = getattr(core, "BedrockStreamFolder", None) or _bedrock.BedrockStreamFolder
 
 
 def stream_folder(format: StreamFormat, provider: str) -> StreamFolder:
     """A new folder for ``format`` whose results and errors carry ``provider``."""
     if format == "anthropic":
         return AnthropicStreamFolder(provider)
+    if format == "bedrock":
+        return BedrockStreamFolder(provider)
     return OpenAIStreamFolder(provider)
 
 
