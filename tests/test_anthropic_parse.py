@@ -123,7 +123,7 @@ def test_every_block_kind_maps_to_its_canonical_field(parse: Parse) -> None:
         ("tool_use", "tool_calls"),
         ("pause_turn", "pause"),
         ("refusal", "refusal"),
-        ("model_context_window_exceeded", "length"),
+        ("model_context_window_exceeded", "context_window_exceeded"),
         ("", None),
         (None, None),
     ],

@@ -24,10 +24,21 @@ __all__ = [
     "new_tool_call_id",
 ]
 
-FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "refusal", "pause", "error", "other"]
+FinishReason = Literal[
+    "stop",
+    "length",
+    "context_window_exceeded",
+    "tool_calls",
+    "content_filter",
+    "refusal",
+    "pause",
+    "error",
+    "other",
+]
 """Why generation ended, normalised across providers; the provider's own value is kept beside it."""
 FINISH_REASONS: Final[tuple[FinishReason, ...]] = (
-    "stop", "length", "tool_calls", "content_filter", "refusal", "pause", "error", "other",
+    "stop", "length", "context_window_exceeded", "tool_calls", "content_filter", "refusal", "pause", "error",
+    "other",
 )  # fmt: skip
 
 GENERATED_ID_PREFIX: Final = "call_mw_"

@@ -1,9 +1,10 @@
 //! Finish reasons: the same table as `modelwire/parsing/pure/finish.py` (a test compares them).
 
 /// Every value `normalise` returns (the binding keeps one Python string for each).
-pub const VOCABULARY: [&str; 8] = [
+pub const VOCABULARY: [&str; 9] = [
     "stop",
     "length",
+    "context_window_exceeded",
     "tool_calls",
     "content_filter",
     "refusal",
@@ -30,8 +31,9 @@ pub fn normalise(native: &str) -> Option<&'static str> {
         | "max_output_tokens"
         | "max_completion_tokens"
         | "model_length"
-        | "token_limit"
-        | "model_context_window_exceeded" => "length",
+        | "token_limit" => "length",
+        // The input filled the context window before the output limit.
+        "model_context_window_exceeded" => "context_window_exceeded",
         "tool_calls" | "tool_call" | "tool_use" | "function_call" => "tool_calls",
         "content_filter"
         | "content_filtered"

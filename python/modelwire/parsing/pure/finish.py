@@ -29,10 +29,11 @@ FINISH_REASON_TABLE: Final[dict[str, FinishReason]] = {
             "max_completion_tokens",
             "model_length",
             "token_limit",
-            "model_context_window_exceeded",
         ),
         "length",
     ),
+    # The input filled the context window before the output limit: a bigger-context model may succeed.
+    "model_context_window_exceeded": "context_window_exceeded",
     **dict.fromkeys(("tool_calls", "tool_call", "tool_use", "function_call"), "tool_calls"),
     **dict.fromkeys(
         (
