@@ -109,8 +109,8 @@ def test_stop_reasons_go_through_the_shared_table(stop: str, finish: str) -> Non
 @pytest.mark.parametrize(
     ("document", "path", "message"),
     [
-        ({"message": "The security token included in the request is invalid."}, "message",
-         "the response holds an error instead of a result: The security token included in the request is invalid."),
+        ({"message": "The security token is invalid."}, "message",
+         "the response holds an error instead of a result: The security token is invalid."),
         ({"Message": "Bad"}, "Message", "the response holds an error instead of a result: Bad"),
         ({}, "output", "missing required field"),
         ({"output": None}, "output", "expected an object, got null"),
@@ -118,7 +118,8 @@ def test_stop_reasons_go_through_the_shared_table(stop: str, finish: str) -> Non
         ({"output": {"message": []}}, "output.message", "expected an object, got array"),
         ({"output": {"message": {}}}, "output.message.content", "missing required field"),
         ({"output": {"message": {"content": None}}}, "output.message.content", "expected an array, got null"),
-        ({"output": {"message": {"content": [1]}}}, "output.message.content[0]", "expected an object, got integer"),
+        ({"output": {"message": {"content": [1]}}}, "output.message.content[0]",
+         "expected an object, got integer"),
         ({"output": {"message": {"content": [{"toolUse": {"input": 1}, "text": 2}]}}},
          "output.message.content[0].text", "expected a string, got integer"),
         ({"output": {"message": {"content": [{"toolUse": {"input": 1}}]}}},
@@ -185,7 +186,8 @@ FIELDS = [
     ("output", "message", "content", 3, "citationsContent", "content"),
     ("output", "message", "content", 4, "toolUse"), ("output", "message", "content", 4, "toolUse", "name"),
     ("output", "message", "content", 4, "toolUse", "toolUseId"),
-    ("output", "message", "content", 4, "toolUse", "input"), ("output", "message", "content", 5, "toolUse", "type"),
+    ("output", "message", "content", 4, "toolUse", "input"),
+    ("output", "message", "content", 5, "toolUse", "type"),
     ("stopReason",), ("usage",), ("usage", "inputTokens"), ("usage", "totalTokens"),
     ("usage", "cacheWriteInputTokens"), ("serviceTier",), ("serviceTier", "type"), ("message",),
 ]  # fmt: skip
