@@ -106,6 +106,10 @@ def _delta(index: int, delta: dict[str, Any]) -> bytes:
     return ev("contentBlockDelta", {"contentBlockIndex": index, "delta": delta})
 
 
+def _start(index: int, tool: dict[str, Any]) -> bytes:
+    return ev("contentBlockStart", {"contentBlockIndex": index, "start": {"toolUse": tool}})
+
+
 TOOL_STREAM = b"".join(
     [
         ev("messageStart", {"role": "assistant"}),
@@ -114,12 +118,11 @@ TOOL_STREAM = b"".join(
         ev("contentBlockStop", {"contentBlockIndex": 0}),
         _delta(1, {"reasoningContent": {"redactedContent": "cmVk"}}),
         _delta(2, {"text": "Let me look."}),
-        ev("contentBlockStart", {"contentBlockIndex": 3, "start": {"toolUse": {"toolUseId": "t1", "name": "f"}}}),
+        _start(3, {"toolUseId": "t1", "name": "f"}),
         _delta(3, {"toolUse": {"input": '{"a":'}}),
         _delta(3, {"toolUse": {"input": "1}"}}),
         ev("contentBlockStop", {"contentBlockIndex": 3}),
-        ev("contentBlockStart", {"contentBlockIndex": 4,
-                                 "start": {"toolUse": {"toolUseId": "s", "name": "srv", "type": "server_tool_use"}}}),
+        _start(4, {"toolUseId": "s", "name": "srv", "type": "server_tool_use"}),
         _delta(4, {"toolUse": {"input": "{}"}}),
         ev("contentBlockStop", {"contentBlockIndex": 4}),
         ev("metadata", {"usage": {"inputTokens": 5, "outputTokens": 7, "totalTokens": 15,
