@@ -15,6 +15,7 @@ returned. Rules: docs/stream-rules.md; both backends return equal events and res
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from modelwire._backend import core
@@ -75,13 +76,22 @@ else:
     BedrockStreamFolder = getattr(core, "BedrockStreamFolder", None) or _bedrock.BedrockStreamFolder
 
 
+# One line per stream format: its folder class (Rust or twin, chosen above), built with the provider label.
+# A new format adds its name to ``StreamFormat`` and its folder here; the folder is fed the raw response
+# bytes and owns their framing (SSE, NDJSON, a binary event stream).
+_FOLDERS: dict[str, Callable[[str], StreamFolder]] = {
+    "openai": OpenAIStreamFolder,
+    "anthropic": AnthropicStreamFolder,
+    "bedrock": BedrockStreamFolder,
+}
+
+
 def stream_folder(format: StreamFormat, provider: str) -> StreamFolder:
     """A new folder for ``format`` whose results and errors carry ``provider``."""
-    if format == "anthropic":
-        return AnthropicStreamFolder(provider)
-    if format == "bedrock":
-        return BedrockStreamFolder(provider)
-    return OpenAIStreamFolder(provider)
+    folder = _FOLDERS.get(format)
+    if folder is None:
+        raise ValueError(f"unknown stream format {format!r}; known: {', '.join(sorted(_FOLDERS))}")
+    return folder(provider)
 
 
 def events_of(response: ChatCompletionResponse) -> list[StreamEvent]:
