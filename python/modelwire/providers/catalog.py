@@ -14,7 +14,7 @@ from typing import Final, Literal
 
 __all__ = ["PROVIDERS", "ProviderInfo", "env_value", "lookup_provider"]
 
-Adapter = Literal["openai", "azure", "anthropic"]
+Adapter = Literal["openai", "azure", "anthropic", "bedrock"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,16 @@ _ALL: Final = (
         ("ANTHROPIC_API_KEY",),
         adapter="anthropic",
         base_url_env=("ANTHROPIC_BASE_URL",),
+    ),
+    # Bedrock Runtime: the address follows the region, credentials come from botocore's chain (the
+    # adapter's signer), and a Bedrock API key from AWS_BEARER_TOKEN_BEDROCK; none is "required" here.
+    _p(
+        "bedrock",
+        None,
+        (),
+        adapter="bedrock",
+        key_required=False,
+        aliases=("bedrock_converse", "aws_bedrock"),
     ),
     _p("groq", "https://api.groq.com/openai/v1", ("GROQ_API_KEY",)),
     _p("openrouter", "https://openrouter.ai/api/v1", ("OPENROUTER_API_KEY",)),

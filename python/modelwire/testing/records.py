@@ -21,6 +21,7 @@ class Route(StrEnum):
     EMBEDDINGS = "embeddings"
     IMAGES = "images_generations"
     MESSAGES = "messages"
+    CONVERSE = "converse"  # Bedrock Converse and ConverseStream (one queue: the path says which)
 
 
 class Provider(StrEnum):
@@ -29,6 +30,7 @@ class Provider(StrEnum):
     OPENAI = "openai"
     AZURE = "azure"
     ANTHROPIC = "anthropic"
+    BEDROCK = "bedrock"
 
 
 RetryAfterForm = Literal["both", "seconds", "ms", "none"]
@@ -81,7 +83,7 @@ class ServerConfig:
     default pause between streamed events (None sends a whole stream in one write). ``latency``: seconds
     each default answer waits before it is sent, as a model's generation time (rate-limit 429s and
     scripted answers are not delayed). ``record_requests``: keep the request log (turn off for long load
-    runs).
+    runs). ``aws_region``: the region the Bedrock routes require in a SigV4 credential scope.
     """
 
     require_auth: bool = True
@@ -91,6 +93,7 @@ class ServerConfig:
     stream_event_delay: float | None = None
     latency: float = 0.0
     record_requests: bool = True
+    aws_region: str = "us-east-1"
 
     def __post_init__(self) -> None:
         if self.embedding_dimensions < 1:
@@ -117,6 +120,7 @@ class ServerConfig:
             "stream_event_delay": self.stream_event_delay,
             "latency": self.latency,
             "record_requests": self.record_requests,
+            "aws_region": self.aws_region,
         }
 
     @staticmethod

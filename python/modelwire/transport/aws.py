@@ -11,7 +11,8 @@ here computes SigV4 itself: botocore's ``SigV4Auth`` does.
 
 Where things come from, first match wins:
 
-- **API key** (bearer): ``api_key=``, else ``AWS_BEARER_TOKEN_BEDROCK``; no credentials are looked up.
+- **API key** (bearer): ``api_key=``, else ``AWS_BEARER_TOKEN_BEDROCK`` (unless ``key_from_env=False``);
+  no credentials are looked up then.
 - **Credentials**: ``credentials=`` (any botocore credentials object), else botocore's standard chain for
   ``profile`` (environment variables, shared credentials and config files, SSO, ``credential_process``,
   assume-role, container and instance roles). Refreshable credentials (SSO, assumed roles, instance and
@@ -61,10 +62,11 @@ class AwsSigner:
         credentials: Any = None,
         service: str = "bedrock",
         provider: str = "bedrock",
+        key_from_env: bool = True,
     ) -> None:
         self.service = service
         self.provider = provider
-        self._token = api_key or os.environ.get(BEARER_TOKEN_ENV) or None
+        self._token = api_key or (os.environ.get(BEARER_TOKEN_ENV) if key_from_env else None) or None
         self._credentials: Any = None
         self._auth: Any = None
         if self._token is not None:
