@@ -1,6 +1,6 @@
 """Provider adapters implementing ``ModelClient``: OpenAI-compatible (any base URL), Azure OpenAI,
-Anthropic Messages and Bedrock Converse, sync and async: one ``HttpAdapter`` driven by one declarative ``Dialect`` per provider
-(docs/providers.md: how to add one).
+Anthropic Messages and Bedrock Converse, sync and async: one ``HttpAdapter`` driven by one declarative
+``Dialect`` per provider (docs/providers.md: how to add one).
 
     client = OpenAICompatibleClient(provider="groq")                  # key from GROQ_API_KEY
     client = AnthropicClient(api_key=..., max_concurrency=16)
