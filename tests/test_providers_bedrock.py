@@ -229,3 +229,32 @@ def test_an_arn_model_id_is_one_path_segment(local_server: LocalProviderServer) 
     assert sent.path == f"/model/{encoded}/converse"
     assert sent.model == arn
     assert orjson.loads(sent.body)["messages"][0]["role"] == "user"
+
+
+def test_async_calls_renew_expiring_credentials_off_the_event_loop(local_server: LocalProviderServer) -> None:
+    import datetime
+    import threading
+
+    from botocore.credentials import RefreshableCredentials
+
+    threads: list[str] = []
+
+    def refresh() -> dict[str, str]:
+        threads.append(threading.current_thread().name)
+        expiry = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=30)  # always due again
+        key = f"AKIDROTATING{len(threads):05d}"
+        return {
+            "access_key": key,
+            "secret_key": CREDENTIALS.secret_key,
+            "token": "t",
+            "expiry_time": expiry.isoformat(),
+        }
+
+    credentials = RefreshableCredentials.create_from_metadata(refresh(), refresh, "test")
+    main = threading.current_thread().name
+    (response,) = _call("async", _client(local_server, credentials=credentials), _request())
+    assert response.message.content == "echo: hello there"
+    assert len(threads) >= 2
+    assert threads[0] == main  # the first credentials were made here, by the test
+    assert all(name != main for name in threads[1:])  # renewed in a worker thread, not on the loop
+    assert "Credential=AKIDROTATING" in (local_server.last_request.header("authorization") or "")

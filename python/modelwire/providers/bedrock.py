@@ -13,6 +13,7 @@ or a Bedrock API key). The model id (a foundation model, a cross-region inferenc
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 from collections.abc import Mapping
@@ -54,11 +55,19 @@ BEDROCK: Final = Dialect(
 )
 
 
-def _signing_step(signer: AwsSigner) -> Any:
+def _signing_steps(signer: AwsSigner) -> tuple[Any, Any]:
+    """The sync step, and the async one: it signs in a worker thread when the credentials are about to
+    be renewed (a network call botocore makes synchronously), else on the event loop."""
+
     def sign(request: OutgoingRequest) -> Mapping[str, str]:
         return signer(request.method, request.url, request.headers, request.body)
 
-    return sign
+    async def asign(request: OutgoingRequest) -> Mapping[str, str]:
+        if signer.refresh_due():
+            return await asyncio.to_thread(sign, request)
+        return sign(request)
+
+    return sign, asign
 
 
 class BedrockClient(HttpAdapter):
@@ -111,8 +120,9 @@ class BedrockClient(HttpAdapter):
                 provider=name,
             )
         self.region = signer.region
+        sign, asign = _signing_steps(signer)
         super().__init__(
-            dialect=dataclasses.replace(BEDROCK, sign=_signing_step(signer)),
+            dialect=dataclasses.replace(BEDROCK, sign=sign, asign=asign),
             provider_name=name,
             base_url=endpoint or f"https://bedrock-runtime.{signer.region}.amazonaws.com",
             headers=headers,

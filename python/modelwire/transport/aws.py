@@ -92,6 +92,12 @@ class AwsSigner:
             )
         self._auth = auth.SigV4Auth
 
+    def refresh_due(self) -> bool:
+        """The credentials will be renewed by the next signature (a call to STS, SSO or an instance
+        metadata service that may block): async callers sign in a worker thread then."""
+        refresh_needed = getattr(self._credentials, "refresh_needed", None)
+        return bool(refresh_needed()) if callable(refresh_needed) else False
+
     @property
     def uses_api_key(self) -> bool:
         """Requests carry a bearer API key instead of a SigV4 signature."""
