@@ -487,12 +487,18 @@ class HttpAdapter:
         return self._closed
 
     def close(self) -> None:
-        """Close the sync connection pool. Async pools of a running loop need ``aclose()``; those of loops
-        that have ended are let go. Clients passed in by the user stay open (they are theirs). The adapter
-        stays usable: a later call opens a new pool."""
+        """Close the adapter for good: the sync pool now; async pools of loops still running are closed on
+        their loop, those of loops that have ended are let go. Later calls raise ``ClientClosedError``, and
+        calls in flight fail with it instead of whatever the cut connection gave (a blocked sync read ends
+        at its read timeout). Clients passed in by the user stay open (they are theirs). Prefer
+        ``aclose()`` from async code: it awaits the current loop's pool."""
         with self._lock:
+            self._closed = True
             sync, self._sync_transport = self._sync_transport, None
-            self._forget_dead_loops()
+            transports, self._async_transports = self._async_transports, {}
+        for loop, transport in transports.items():
+            if loop is not None and loop.is_running():
+                asyncio.run_coroutine_threadsafe(transport.aclose(), loop)
         if sync is not None:
             sync.close()
 
@@ -501,6 +507,7 @@ class HttpAdapter:
         Call it before the loop ends (``async with adapter:``); later calls raise ``ClientClosedError``."""
         current = asyncio.get_running_loop()
         with self._lock:
+            self._closed = True
             sync, self._sync_transport = self._sync_transport, None
             transports, self._async_transports = self._async_transports, {}
         errors: list[BaseException] = []
