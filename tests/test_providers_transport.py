@@ -151,7 +151,7 @@ def test_aclose_closes_the_sync_pool_too(local_server: LocalProviderServer) -> N
 
     asyncio.run(run())
     assert sync_client.is_closed
-    assert client._async_transports == {}
+    assert client.closed
 
 
 @pytest.mark.parametrize("adapter", [OpenAICompatibleClient, AzureOpenAIClient, AnthropicClient])
