@@ -101,4 +101,6 @@ def test_python_dash_m_runs_the_same_command() -> None:
         check=True,
         timeout=60,
     )
-    assert version.stdout.strip() == f"modelwire {modelwire.__version__} ({modelwire.BACKEND} backend)"
+    assert version.stdout.strip() == (
+        f"modelwire {modelwire.__version__} ({modelwire.BACKEND} backend: {modelwire.BACKEND_REASON})"
+    )

@@ -226,7 +226,7 @@ def test_a_truncated_stream_is_an_error_at_finish() -> None:
     ("payload", "reason"),
     [
         ({"delta": {"text": "a"}}, "stream event 1: missing required field"),
-        ({"contentBlockIndex": "0", "delta": {"text": "a"}},
+        ({"contentBlockIndex": "zero", "delta": {"text": "a"}},
          "stream event 1: expected an integer, got string"),
         ({"contentBlockIndex": 0, "delta": {"toolUse": {"input": "{}"}}},
          "stream event 1: content block 0 was never started"),

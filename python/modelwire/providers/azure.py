@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Self
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
+from modelwire._constants import DEFAULT_MAX_RESPONSE_BYTES
 from modelwire._redact import register_secret
 from modelwire.exceptions import AuthenticationError
 from modelwire.providers._base import HttpAdapter, spec_options
@@ -81,6 +82,8 @@ class AzureOpenAIClient(OpenAICompatibleClient):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
         api_key_from_env: bool = True,
     ) -> None:
         from_env = not base_url
@@ -129,6 +132,8 @@ class AzureOpenAIClient(OpenAICompatibleClient):
             default_params=default_params,
             extra_body=extra_body,
             drop_params=drop_params,
+            max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
         )
 
     @staticmethod

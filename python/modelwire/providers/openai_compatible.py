@@ -15,10 +15,11 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Self
 
+from modelwire._constants import DEFAULT_MAX_RESPONSE_BYTES
 from modelwire.exceptions import ModelwireWarning, UnsupportedParamsError
 from modelwire.parsing import parse_chat_completion, parse_embeddings, parse_image_generation
 from modelwire.providers._base import HttpAdapter, spec_options
-from modelwire.providers.catalog import env_value, lookup_provider
+from modelwire.providers.catalog import api_base_for, env_value, lookup_provider
 from modelwire.providers.dialect import Body, Context, Dialect, Operation, StreamRoute
 from modelwire.providers.keys import at_home, key_env_for, resolve_api_key
 from modelwire.request.openai import openai_messages
@@ -127,6 +128,8 @@ class OpenAICompatibleClient(HttpAdapter):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
         api_key_from_env: bool = True,
     ) -> None:
         info = lookup_provider(provider)
@@ -141,7 +144,7 @@ class OpenAICompatibleClient(HttpAdapter):
             info = None  # a label on an OpenAI-compatible endpoint: none of that provider's keys or rules
         from_env = False
         if base_url is None and info is not None:
-            base_url = env_value(info.base_url_env)[0]
+            base_url = api_base_for(info, env_value(info.base_url_env)[0])
             from_env = base_url is not None
             base_url = base_url or info.base_url
         if not base_url:
@@ -171,6 +174,8 @@ class OpenAICompatibleClient(HttpAdapter):
             default_params=default_params,
             extra_body=extra_body,
             drop_params=drop_params,
+            max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
         )
 
     @classmethod

@@ -25,17 +25,14 @@ __all__ = [
 ]
 
 FinishReason = Literal[
-    "stop",
-    "length",
-    "context_window_exceeded",
-    "tool_calls",
-    "content_filter",
-    "refusal",
-    "pause",
-    "error",
+    "stop", "length", "context_window_exceeded", "tool_calls", "content_filter", "refusal", "pause", "error",
     "other",
-]
-"""Why generation ended, normalised across providers; the provider's own value is kept beside it."""
+]  # fmt: skip
+"""Why generation ended, normalised across providers; the provider's own value is kept beside it.
+
+``"length"`` means the output hit ``max_tokens`` (raise it); ``"context_window_exceeded"`` means the
+prompt and output together filled the model's context window (shorten the prompt).
+"""
 FINISH_REASONS: Final[tuple[FinishReason, ...]] = (
     "stop", "length", "context_window_exceeded", "tool_calls", "content_filter", "refusal", "pause", "error",
     "other",
@@ -179,20 +176,30 @@ class AssistantMessage(Record):
 
 
 class ChatCompletionChoice(Record):
-    """One generated alternative. ``finish_reason`` is normalised; ``native_finish_reason`` is as sent."""
+    """One generated alternative. ``finish_reason`` is normalised; ``native_finish_reason`` is as sent.
+
+    ``index`` may be left out (``ChatCompletionChoice(message=m)``, as Data Designer builds one): it is 0.
+    """
 
     __slots__ = ("index", "message", "finish_reason", "native_finish_reason", "logprobs")
     _fields = __slots__
 
     def __init__(
         self,
-        index: int,
-        message: AssistantMessage,
+        index: int | None = None,
+        message: AssistantMessage | None = None,
         finish_reason: FinishReason | None = None,
         native_finish_reason: str | None = None,
         logprobs: Any = None,
     ) -> None:
-        self.index = index
+        if not isinstance(message, AssistantMessage):
+            # ChatCompletionChoice(msg) would otherwise make the message the index.
+            raise TypeError(
+                f"ChatCompletionChoice needs message=AssistantMessage(...), got {type(message).__name__}"
+            )
+        if index is not None and type(index) is not int:
+            raise TypeError(f"ChatCompletionChoice index must be an int, got {type(index).__name__}")
+        self.index = 0 if index is None else index
         self.message = message
         self.finish_reason = finish_reason
         self.native_finish_reason = native_finish_reason
@@ -203,7 +210,11 @@ class ChatCompletionResponse(Record):
     """A chat completion from any provider.
 
     ``body`` keeps the response bytes as received; ``raw`` (the provider's JSON as Python objects) is
-    decoded from them only when someone asks, so parsing never pays for it.
+    decoded from them only when someone asks, so parsing never pays for it. ``skipped`` lists the paths
+    of optional fields the parser could not read and left out (docs/parsing-rules.md, section 2).
+
+    Every argument is a keyword. ``message=`` builds a one-choice response around that message (Data
+    Designer's constructor); given with ``choices``, it must be the first choice's message.
     """
 
     __slots__ = (
@@ -215,6 +226,7 @@ class ChatCompletionResponse(Record):
         "provider",
         "system_fingerprint",
         "service_tier",
+        "skipped",
         "body",
         "_raw",
     )
@@ -227,10 +239,12 @@ class ChatCompletionResponse(Record):
         "provider",
         "system_fingerprint",
         "service_tier",
+        "skipped",
     )
 
     def __init__(
         self,
+        *,
         id: str | None = None,
         model: str | None = None,
         created: int | None = None,
@@ -239,9 +253,18 @@ class ChatCompletionResponse(Record):
         provider: str | None = None,
         system_fingerprint: str | None = None,
         service_tier: str | None = None,
+        skipped: list[str] | None = None,
         body: bytes = b"",
         raw: Any = _UNSET,
+        message: AssistantMessage | None = None,
     ) -> None:
+        if message is not None:
+            if not isinstance(message, AssistantMessage):
+                raise TypeError(f"message must be an AssistantMessage, got {type(message).__name__}")
+            if not choices:
+                choices = [ChatCompletionChoice(0, message)]
+            elif choices[0].message != message:
+                raise ValueError("message= differs from the first choice's message; give one or the other")
         self.id = id
         self.model = model
         self.created = created
@@ -250,6 +273,7 @@ class ChatCompletionResponse(Record):
         self.provider = provider
         self.system_fingerprint = system_fingerprint
         self.service_tier = service_tier
+        self.skipped = [] if skipped is None else skipped
         self.body = body
         self._raw = raw
 
@@ -257,6 +281,11 @@ class ChatCompletionResponse(Record):
     def message(self) -> AssistantMessage:
         """The first choice's message (an empty message when the provider returned no choice)."""
         return self.choices[0].message if self.choices else AssistantMessage()
+
+    @property
+    def messages(self) -> list[AssistantMessage]:
+        """Every choice's message, in order (Data Designer's ``messages``)."""
+        return [choice.message for choice in self.choices]
 
     @property
     def finish_reason(self) -> FinishReason | None:

@@ -274,6 +274,8 @@ impl<'a> Parts<'a> {
             tool_calls: self.calls,
             images: Vec::new(),
             thinking_blocks: self.thinking,
+            // Converse fields are read strictly for now (a wrong type is a fault, none is skipped).
+            skipped: Vec::new(),
         }
     }
 }
@@ -439,6 +441,7 @@ fn assemble<'a>(mut top: Top<'a>) -> Checked<ChatCompletion<'a>> {
         usage,
         system_fingerprint: None,
         service_tier,
+        skipped: Vec::new(),
     })
 }
 

@@ -32,8 +32,9 @@ pub fn normalise(native: &str) -> Option<&'static str> {
         | "max_completion_tokens"
         | "model_length"
         | "token_limit" => "length",
-        // The input filled the context window before the output limit.
-        "model_context_window_exceeded" => "context_window_exceeded",
+        "model_context_window_exceeded" | "context_window_exceeded" | "context_length_exceeded" => {
+            "context_window_exceeded"
+        }
         "tool_calls" | "tool_call" | "tool_use" | "function_call" => "tool_calls",
         "content_filter"
         | "content_filtered"
@@ -63,6 +64,10 @@ mod tests {
         assert_eq!(normalise("MAX_TOKENS"), Some("length"));
         assert_eq!(normalise("tool_use"), Some("tool_calls"));
         assert_eq!(normalise("eos"), Some("stop"));
+        assert_eq!(
+            normalise("model_context_window_exceeded"),
+            Some("context_window_exceeded")
+        );
         assert_eq!(normalise("ß"), Some("other"));
         assert_eq!(normalise(""), None);
     }

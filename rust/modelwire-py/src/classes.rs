@@ -136,6 +136,8 @@ pub struct Types {
     pub repeated: Vec<(&'static str, Py<PyString>)>,
     pub orjson_dumps: Py<PyAny>,
     pub response_parse_error: Py<PyAny>,
+    /// `modelwire.parsing.pure._read.log_skipped`: the one DEBUG line for fields left out.
+    pub log_skipped: Py<PyAny>,
 }
 
 static TYPES: PyOnceLock<Types> = PyOnceLock::new();
@@ -237,6 +239,7 @@ fn load(py: Python<'_>) -> PyResult<Types> {
                 "provider",
                 "system_fingerprint",
                 "service_tier",
+                "skipped",
                 "body",
                 "_raw",
             ],
@@ -267,6 +270,7 @@ fn load(py: Python<'_>) -> PyResult<Types> {
                 "model",
                 "usage",
                 "provider",
+                "skipped",
                 "body",
                 "_raw",
                 "_vectors",
@@ -283,7 +287,7 @@ fn load(py: Python<'_>) -> PyResult<Types> {
             "modelwire.types.images",
             "ImageGenerationResponse",
             &[
-                "images", "usage", "created", "model", "provider", "body", "_raw",
+                "images", "usage", "created", "model", "provider", "skipped", "body", "_raw",
             ],
         )?,
         unset_chat: sentinel(chat)?,
@@ -308,6 +312,10 @@ fn load(py: Python<'_>) -> PyResult<Types> {
         response_parse_error: py
             .import("modelwire.exceptions")?
             .getattr("ResponseParseError")?
+            .unbind(),
+        log_skipped: py
+            .import("modelwire.parsing.pure._read")?
+            .getattr("log_skipped")?
             .unbind(),
     })
 }

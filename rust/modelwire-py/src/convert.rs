@@ -76,6 +76,18 @@ impl<'py> Context<'_, 'py> {
         )
     }
 
+    /// The paths left out, as a list; a non-empty one is also logged once (at DEBUG).
+    fn skipped(&self, skipped: &[String]) -> PyResult<Bound<'py, PyAny>> {
+        let list = PyList::new(self.py, skipped)?;
+        if !skipped.is_empty() {
+            self.types
+                .log_skipped
+                .bind(self.py)
+                .call1((self.provider, &list))?;
+        }
+        Ok(list.into_any())
+    }
+
     pub fn image(&self, image: &Image<'_>) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         self.types.image.build(
@@ -210,6 +222,7 @@ impl<'py> Context<'_, 'py> {
                     Some(tier) => self.types.repeated(py, tier)?.into_any(),
                     None => none(py),
                 },
+                self.skipped(&completion.skipped)?,
                 self.body.clone().into_any(),
                 self.types.unset_chat.bind(py).clone(),
             ],
@@ -234,6 +247,7 @@ impl<'py> Context<'_, 'py> {
                 text(py, embeddings.model.as_ref())?,
                 self.usage(embeddings.usage.as_ref())?,
                 self.provider.clone().into_any(),
+                self.skipped(&embeddings.skipped)?,
                 self.body.clone().into_any(),
                 self.types.unset_embeddings.bind(py).clone(),
                 none(py),
@@ -254,6 +268,7 @@ impl<'py> Context<'_, 'py> {
                 int(py, generation.created)?,
                 text(py, generation.model.as_ref())?,
                 self.provider.clone().into_any(),
+                self.skipped(&generation.skipped)?,
                 self.body.clone().into_any(),
                 self.types.unset_images.bind(py).clone(),
             ],

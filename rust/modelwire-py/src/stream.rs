@@ -352,6 +352,7 @@ impl<'a, 'py: 'a> Builder<'a, 'py> {
                 self.provider.clone().into_any(),
                 self.optional(state.system_fingerprint.as_deref())?,
                 self.optional(state.service_tier.as_deref())?,
+                PyList::new(py, &state.skipped)?.into_any(),
                 self.empty.clone().into_any(),
                 self.types.unset_chat.bind(py).clone(),
             ],

@@ -32,8 +32,10 @@ FINISH_REASON_TABLE: Final[dict[str, FinishReason]] = {
         ),
         "length",
     ),
-    # The input filled the context window before the output limit: a bigger-context model may succeed.
-    "model_context_window_exceeded": "context_window_exceeded",
+    **dict.fromkeys(
+        ("model_context_window_exceeded", "context_window_exceeded", "context_length_exceeded"),
+        "context_window_exceeded",
+    ),
     **dict.fromkeys(("tool_calls", "tool_call", "tool_use", "function_call"), "tool_calls"),
     **dict.fromkeys(
         (

@@ -118,6 +118,8 @@ class FoldState:
         self.service_tier: str | None = None
         self.usage: Usage | None = None
         self.choices: dict[int, ChoiceState] = {}
+        # Optional fields left out, as "event <n>: <path>", in event order (each event's paths sorted).
+        self.skipped: list[str] = []
 
     def choice(self, index: int) -> ChoiceState:
         state = self.choices.get(index)
@@ -210,6 +212,9 @@ class FoldState:
             thinking.told = True
             self.reasoning(choice, piece, out)
 
+    def skip(self, number: int, paths: list[str]) -> None:
+        self.skipped.extend(f"event {number}: {path}" for path in paths)
+
     def set_usage(self, usage: Usage | None, out: list[StreamEvent]) -> None:
         if usage is not None:
             self.usage = usage
@@ -228,6 +233,7 @@ class FoldState:
             provider=self.provider,
             system_fingerprint=self.system_fingerprint,
             service_tier=self.service_tier,
+            skipped=list(self.skipped),
         )
 
 

@@ -21,7 +21,7 @@ mod state;
 
 pub use state::{Call, Choice, Logprobs, State, Thinking};
 
-use crate::error::{Fault, ParseError, SNIPPET_RADIUS};
+use crate::error::{Fault, ParseError, Snippet};
 use crate::json::SyntaxError;
 use crate::sse::{SseDecoder, SseEvent};
 use crate::usage::Usage;
@@ -114,19 +114,19 @@ pub trait Source {
 
 impl Source for SseDecoder {
     fn feed_with(&mut self, chunk: &[u8], emit: impl FnMut(SseEvent)) -> Result<(), ParseError> {
-        SseDecoder::feed_with(self, chunk, emit).map_err(invalid_utf8)
+        SseDecoder::feed_with(self, chunk, emit).map_err(decode_error)
     }
 
     fn finish_with(&mut self, emit: impl FnMut(SseEvent)) -> Result<(), ParseError> {
-        SseDecoder::finish_with(self, emit).map_err(invalid_utf8)
+        SseDecoder::finish_with(self, emit).map_err(decode_error)
     }
 }
 
-fn invalid_utf8(invalid: crate::sse::InvalidUtf8) -> ParseError {
+fn decode_error(error: crate::sse::DecodeError) -> ParseError {
     ParseError {
-        message: "invalid UTF-8 in the event stream".into(),
+        message: error.message("event stream"),
         path: None,
-        offset: usize::try_from(invalid.offset).ok(),
+        offset: error.offset.and_then(|offset| usize::try_from(offset).ok()),
         snippet: None,
     }
 }
@@ -265,14 +265,11 @@ impl<F: Format, D: Source + Default> Folder<F, D> {
 
 /// The data of event `number` is not JSON.
 pub(crate) fn syntax_error(number: u64, error: &SyntaxError, data: &str) -> ParseError {
-    let start = error.offset.saturating_sub(SNIPPET_RADIUS);
-    let end = error.offset.saturating_add(SNIPPET_RADIUS).min(data.len());
-    let window = data.as_bytes().get(start..end).unwrap_or_default();
     ParseError {
         message: format!("stream event {number} is not valid JSON: {}", error.reason),
         path: None,
         offset: Some(error.offset),
-        snippet: Some(String::from_utf8_lossy(window).into_owned()),
+        snippet: Some(Snippet::around(data.as_bytes(), error.offset)),
     }
 }
 

@@ -71,6 +71,8 @@ pub struct State {
     pub usage: Option<Usage>,
     /// In order of first appearance; the response lists them by index.
     pub choices: Vec<Choice>,
+    /// Optional fields left out, as `event <n>: <path>`, in event order (each event's paths sorted).
+    pub skipped: Vec<String>,
 }
 
 pub(super) type Emit<'f> = dyn FnMut(Event<'_>) + 'f;
@@ -84,6 +86,12 @@ fn keep_first(slot: &mut Option<String>, value: Option<&str>) {
 }
 
 impl State {
+    /// Records the optional fields event `number` left out.
+    pub(super) fn skip(&mut self, number: u64, paths: &[String]) {
+        self.skipped
+            .extend(paths.iter().map(|path| format!("event {number}: {path}")));
+    }
+
     /// The position of choice `index` in `choices`, created when new.
     pub(super) fn choice(&mut self, index: i128) -> usize {
         if let Some(at) = self.choices.iter().position(|c| c.index == index) {
