@@ -193,6 +193,7 @@ bench: dev ## Run every side-by-side benchmark (quick settings, ~5 min) and prin
 	@echo "== stream folding: benches/bench_stream.py"; $(PY) benches/bench_stream.py --rounds 5
 	@echo "== SSE decoding: benches/bench_sse.py"; $(PY) benches/bench_sse.py --repeat 5
 	@echo "== Responses API: benches/bench_responses.py"; $(PY) benches/bench_responses.py --rounds 5
+	@echo "== Bedrock event streams: benches/bench_eventstream.py"; $(PY) benches/bench_eventstream.py --rounds 7
 	@echo "== client CPU per request: benches/bench_client.py"; \
 		$(PY) benches/bench_client.py --requests 300 --rounds 5
 	@echo "== local server cost: benches/bench_local_server.py"; \

@@ -60,6 +60,11 @@ FAMILIES = [
     ("fireworks_ai/accounts/fireworks/models/x", "fireworks", "accounts/fireworks/models/x"),
     ("nvidia_nim/meta/llama3", "nvidia", "meta/llama3"),
     ("azure/gpt-4o-prod", "azure", "gpt-4o-prod"),
+    (
+        "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0",
+        "bedrock",
+        "us.anthropic.claude-sonnet-4-20250514-v1:0",
+    ),
 ]
 
 

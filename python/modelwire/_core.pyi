@@ -5,18 +5,22 @@ from collections.abc import Collection, Mapping
 from typing import Any
 from typing import final as _final
 
+from modelwire.parsing.pure.eventstream import EventStreamMessage as _EventStreamMessage
 from modelwire.parsing.pure.sse import SseEvent as _SseEvent
 from modelwire.types import ChatCompletionResponse, EmbeddingResponse, ImageGenerationResponse
 from modelwire.types.stream import StreamEvent as _StreamEvent
 
 __all__ = [
     "AnthropicStreamFolder",
+    "BedrockStreamFolder",
+    "EventStreamDecoder",
     "NdjsonDecoder",
     "OpenAIStreamFolder",
     "ResponsesStreamFolder",
     "SseDecoder",
     "__version__",
     "parse_anthropic_message",
+    "parse_bedrock_converse",
     "parse_chat_completion",
     "parse_embeddings",
     "parse_image_generation",
@@ -26,6 +30,7 @@ __all__ = [
 __version__: str
 
 def parse_anthropic_message(body: bytes, provider: str = "anthropic") -> ChatCompletionResponse: ...
+def parse_bedrock_converse(body: bytes, provider: str = "bedrock") -> ChatCompletionResponse: ...
 def parse_chat_completion(body: bytes, provider: str = "openai") -> ChatCompletionResponse: ...
 def parse_embeddings(body: bytes, provider: str = "openai") -> EmbeddingResponse: ...
 def parse_image_generation(body: bytes, provider: str = "openai") -> ImageGenerationResponse: ...
@@ -46,6 +51,15 @@ class NdjsonDecoder:
     def __new__(cls, *, max_line: int = ...) -> NdjsonDecoder: ...  # default MAX_LINE_BYTES
     def feed(self, chunk: bytes | bytearray) -> list[str]: ...
     def finish(self) -> list[str]: ...
+
+# --- AWS event stream decoding ---
+# The pure twin (modelwire.parsing.pure.eventstream) documents the rules; both return equal messages.
+
+@_final
+class EventStreamDecoder:
+    def __init__(self) -> None: ...
+    def feed(self, chunk: bytes | bytearray) -> list[_EventStreamMessage]: ...
+    def finish(self) -> list[_EventStreamMessage]: ...
 
 # --- Stream folding ---
 # The pure twins (modelwire.parsing.pure.stream_openai / stream_anthropic / stream_responses) and
@@ -80,6 +94,19 @@ class AnthropicStreamFolder:
 @_final
 class ResponsesStreamFolder:
     def __new__(cls, provider: str = ...) -> ResponsesStreamFolder: ...  # default "openai"
+    def feed(self, chunk: bytes | bytearray) -> list[_StreamEvent]: ...
+    def finish(self) -> list[_StreamEvent]: ...
+    def response(self) -> ChatCompletionResponse: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def provider(self) -> str: ...
+
+@_final
+class BedrockStreamFolder:
+    def __new__(cls, provider: str = ...) -> BedrockStreamFolder: ...  # default "bedrock"
     def feed(self, chunk: bytes | bytearray) -> list[_StreamEvent]: ...
     def finish(self) -> list[_StreamEvent]: ...
     def response(self) -> ChatCompletionResponse: ...

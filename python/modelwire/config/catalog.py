@@ -17,7 +17,7 @@ from typing import Final, Literal
 
 __all__ = ["NOT_SUPPORTED_YET", "PROVIDERS", "ProviderInfo", "api_base_for", "env_value", "lookup_provider"]
 
-Adapter = Literal["openai", "azure", "anthropic"]
+Adapter = Literal["openai", "azure", "anthropic", "bedrock"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,16 @@ _ALL: Final = (
         ("ANTHROPIC_API_KEY",),
         adapter="anthropic",
         base_url_env=("ANTHROPIC_BASE_URL",),
+    ),
+    # Bedrock Runtime: the address follows the region, credentials come from botocore's chain (the
+    # adapter's signer), and a Bedrock API key from AWS_BEARER_TOKEN_BEDROCK; none is "required" here.
+    _p(
+        "bedrock",
+        None,
+        (),
+        adapter="bedrock",
+        key_required=False,
+        aliases=("bedrock_converse", "aws_bedrock"),
     ),
     _p("groq", "https://api.groq.com/openai/v1", ("GROQ_API_KEY",)),
     _p("openrouter", "https://openrouter.ai/api/v1", ("OPENROUTER_API_KEY",)),
@@ -138,8 +148,6 @@ PROVIDERS: Final[Mapping[str, ProviderInfo]] = {
 # config is built, whatever the catalog says, so an adapter landing flips its prefix by deleting one line
 # (and adding its catalog entry).
 NOT_SUPPORTED_YET: Final[Mapping[str, str]] = {
-    "bedrock": "the AWS Bedrock adapter is not in this build yet; call the model through an "
-    "OpenAI-compatible gateway (openai/<model> with api_base=)",
     "vertex_ai": "the Vertex AI adapter is not in this build yet; use gemini/<model> (Gemini API key) "
     "or an OpenAI-compatible gateway",
     "vertex_ai_beta": "the Vertex AI adapter is not in this build yet; use gemini/<model> (Gemini API key)",

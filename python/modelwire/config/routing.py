@@ -5,7 +5,7 @@ In order:
 1. an explicit ``provider`` (a catalog name or alias; any other name is a custom OpenAI-compatible server
    and needs ``api_base``);
 2. a ``provider/`` prefix that the catalog knows (``groq/llama-3.3-70b``, ``hosted_vllm/...``,
-   ``together_ai/...``); a LiteLLM prefix with no adapter here yet (``bedrock/``, ``vertex_ai/``, ...) is
+   ``together_ai/...``); a LiteLLM prefix with no adapter here yet (``vertex_ai/``, ``sagemaker/``, ...) is
    refused with what to use instead (:data:`modelwire.config.catalog.NOT_SUPPORTED_YET`);
 3. a bare name of a known model family: LiteLLM's rules for the providers it names by family
    (:data:`FAMILIES`: ``gpt-*``, ``o1``/``o3``/``o4*``, ``claude-*``, ``gemini-*``, ...), then, when the

@@ -54,11 +54,14 @@ def exception_name(raw: Any) -> str | None:
 
 
 def stream_exception(payload: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """An event-stream exception event: one key ending in ``Exception`` whose value is an object."""
+    """An event-stream exception event: one key ending in ``Exception`` (or a known Bedrock error name,
+    as a protocol ``error`` message's ``:error-code``, e.g. ``InternalFailure``) whose value is an object."""
     if len(payload) != 1:
         return None
     ((key, value),) = payload.items()
-    if isinstance(key, str) and key.endswith("Exception") and isinstance(value, dict):
+    if not isinstance(key, str) or not isinstance(value, dict):
+        return None
+    if key.endswith("Exception") or normalize_code(key) in EXCEPTIONS:
         return key[:1].upper() + key[1:], value
     return None
 

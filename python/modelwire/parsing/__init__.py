@@ -11,10 +11,12 @@ from typing import Final, Protocol, TypeVar
 from modelwire._backend import core
 from modelwire.parsing import pure
 from modelwire.parsing.anthropic import parse_anthropic_message
+from modelwire.parsing.bedrock import parse_bedrock_converse
 from modelwire.types import ChatCompletionResponse, EmbeddingResponse, ImageGenerationResponse
 
 __all__ = [
     "parse_anthropic_message",
+    "parse_bedrock_converse",
     "parse_chat_completion",
     "parse_embeddings",
     "parse_image_generation",

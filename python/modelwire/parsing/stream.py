@@ -1,7 +1,7 @@
 """Stream folding: SSE bytes of a streamed chat completion in, typed stream events and one final
 ``ChatCompletionResponse`` out; the Rust folder when the extension is loaded, else the pure-Python twin.
 
-    folder = OpenAIStreamFolder(provider="groq")      # or AnthropicStreamFolder(), ResponsesStreamFolder()
+    folder = OpenAIStreamFolder(provider="groq")      # or AnthropicStreamFolder(), BedrockStreamFolder(), ...
     for chunk in response.iter_bytes():
         for event in folder.feed(chunk): ...
     events = folder.finish()
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from modelwire._backend import core
 from modelwire.parsing.pure import stream_anthropic as _anthropic
+from modelwire.parsing.pure import stream_bedrock as _bedrock
 from modelwire.parsing.pure import stream_openai as _openai
 from modelwire.parsing.pure import stream_responses as _responses
 from modelwire.types import ChatCompletionResponse
@@ -38,6 +39,7 @@ from modelwire.types.stream import (
 
 __all__ = [
     "AnthropicStreamFolder",
+    "BedrockStreamFolder",
     "OpenAIStreamFolder",
     "ResponsesStreamFolder",
     "StreamFolder",
@@ -46,7 +48,7 @@ __all__ = [
     "stream_folder",
 ]
 
-StreamFormat = Literal["openai", "anthropic", "responses"]
+StreamFormat = Literal["openai", "anthropic", "responses", "bedrock"]
 
 
 class StreamFolder(Protocol):
@@ -67,6 +69,7 @@ class StreamFolder(Protocol):
 
 if TYPE_CHECKING:  # both backends have the twin's signatures (see _core.pyi)
     from modelwire.parsing.pure.stream_anthropic import AnthropicStreamFolder
+    from modelwire.parsing.pure.stream_bedrock import BedrockStreamFolder
     from modelwire.parsing.pure.stream_openai import OpenAIStreamFolder
     from modelwire.parsing.pure.stream_responses import ResponsesStreamFolder
 else:
@@ -75,6 +78,7 @@ else:
     OpenAIStreamFolder = _rust_openai or _openai.OpenAIStreamFolder
     AnthropicStreamFolder = _rust_anthropic or _anthropic.AnthropicStreamFolder
     ResponsesStreamFolder = getattr(core, "ResponsesStreamFolder", None) or _responses.ResponsesStreamFolder
+    BedrockStreamFolder = getattr(core, "BedrockStreamFolder", None) or _bedrock.BedrockStreamFolder
 
 
 # One line per stream format: its folder class (Rust or twin, chosen above), built with the provider label.
@@ -84,6 +88,7 @@ _FOLDERS: dict[str, Callable[[str], StreamFolder]] = {
     "openai": OpenAIStreamFolder,
     "anthropic": AnthropicStreamFolder,
     "responses": ResponsesStreamFolder,
+    "bedrock": BedrockStreamFolder,
 }
 
 

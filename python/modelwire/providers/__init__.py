@@ -1,9 +1,10 @@
-"""Provider adapters implementing ``ModelClient``: OpenAI-compatible (any base URL), Azure OpenAI and
-Anthropic Messages, sync and async: one ``HttpAdapter`` driven by one declarative ``Dialect`` per provider
-(docs/providers.md: how to add one).
+"""Provider adapters implementing ``ModelClient``: OpenAI-compatible (any base URL), Azure OpenAI,
+Anthropic Messages and Bedrock Converse, sync and async: one ``HttpAdapter`` driven by one declarative
+``Dialect`` per provider (docs/providers.md: how to add one).
 
     client = OpenAICompatibleClient(provider="groq")                  # key from GROQ_API_KEY
     client = AnthropicClient(api_key=..., max_concurrency=16)
+    client = BedrockClient(region="us-east-1")                        # botocore's credential chain
     client = client_from_spec(ModelSpec(name="anthropic/claude-sonnet-4-5"))
     response = client.completion(ChatCompletionRequest(model=..., messages=[...]))
 """
@@ -11,6 +12,7 @@ Anthropic Messages, sync and async: one ``HttpAdapter`` driven by one declarativ
 from modelwire.providers._base import HttpAdapter, PreparedRequest
 from modelwire.providers.anthropic import ANTHROPIC, AnthropicClient
 from modelwire.providers.azure import AzureOpenAIClient
+from modelwire.providers.bedrock import BEDROCK, BedrockClient
 from modelwire.providers.catalog import PROVIDERS, ProviderInfo, lookup_provider
 from modelwire.providers.dialect import (
     AsyncSigner,
@@ -28,12 +30,14 @@ from modelwire.providers.protocol import ModelClient
 
 __all__ = [
     "ANTHROPIC",
+    "BEDROCK",
     "OPENAI",
     "PROVIDERS",
     "Adapter",
     "AnthropicClient",
     "AsyncSigner",
     "AzureOpenAIClient",
+    "BedrockClient",
     "Body",
     "Context",
     "Dialect",

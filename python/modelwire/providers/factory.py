@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 from modelwire.providers._base import HttpAdapter
 from modelwire.providers.anthropic import AnthropicClient
 from modelwire.providers.azure import AzureOpenAIClient
+from modelwire.providers.bedrock import BedrockClient
 from modelwire.providers.catalog import lookup_provider
 from modelwire.providers.openai_compatible import OpenAICompatibleClient
 from modelwire.providers.protocol import ModelClient
@@ -23,6 +24,7 @@ ADAPTERS: Final[dict[str, Callable[..., HttpAdapter]]] = {
     "openai": OpenAICompatibleClient.from_spec,
     "azure": AzureOpenAIClient.from_spec,
     "anthropic": AnthropicClient.from_spec,
+    "bedrock": BedrockClient.from_spec,
 }
 
 

@@ -10,7 +10,7 @@ import traceback
 from urllib.parse import parse_qsl
 
 # The routes modules register their dialects when imported: a new dialect adds its module here.
-from modelwire.testing import control, provider_errors, routes_anthropic, routes_openai  # noqa: F401
+from modelwire.testing import control, provider_errors, routes_anthropic, routes_bedrock, routes_openai  # noqa: F401
 from modelwire.testing.delivery import deliver
 from modelwire.testing.dialects import dialect_of
 from modelwire.testing.faults import Fault, FaultAction

@@ -12,6 +12,7 @@ import base64
 import json
 import re
 import struct
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -303,6 +304,8 @@ def _reframe(payloads: bytes, url: str) -> bytes:
 
 def _sniff_content_type(body: bytes) -> str:
     """A content type for recorded bodies that lack one."""
+    if len(body) >= 12 and zlib.crc32(body[:8]) == struct.unpack_from(">I", body, 8)[0]:
+        return "application/vnd.amazon.eventstream"  # an AWS event-stream prelude with its checksum
     head = body.lstrip()[:16]
     if head.startswith((b"data:", b"event:", b"id:", b":")):
         return "text/event-stream"

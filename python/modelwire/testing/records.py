@@ -22,6 +22,7 @@ class Route(StrEnum):
     IMAGES = "images_generations"
     MESSAGES = "messages"
     RESPONSES = "responses"
+    CONVERSE = "converse"  # Bedrock Converse and ConverseStream (one queue: the path says which)
 
 
 class Provider(StrEnum):
@@ -30,6 +31,7 @@ class Provider(StrEnum):
     OPENAI = "openai"
     AZURE = "azure"
     ANTHROPIC = "anthropic"
+    BEDROCK = "bedrock"
 
 
 RetryAfterForm = Literal["both", "seconds", "ms", "none"]
@@ -82,7 +84,7 @@ class ServerConfig:
     default pause between streamed events (None sends a whole stream in one write). ``latency``: seconds
     each default answer waits before it is sent, as a model's generation time (rate-limit 429s and
     scripted answers are not delayed). ``record_requests``: keep the request log (turn off for long load
-    runs).
+    runs). ``aws_region``: the region the Bedrock routes require in a SigV4 credential scope.
     """
 
     require_auth: bool = True
@@ -92,6 +94,7 @@ class ServerConfig:
     stream_event_delay: float | None = None
     latency: float = 0.0
     record_requests: bool = True
+    aws_region: str = "us-east-1"
 
     def __post_init__(self) -> None:
         if self.embedding_dimensions < 1:
@@ -118,6 +121,7 @@ class ServerConfig:
             "stream_event_delay": self.stream_event_delay,
             "latency": self.latency,
             "record_requests": self.record_requests,
+            "aws_region": self.aws_region,
         }
 
     @staticmethod

@@ -137,7 +137,11 @@ def api_key(request: Request, provider: Provider) -> str | None:
     key = headers.get(name) if name is not None else None
     if not key:
         scheme, _, token = headers.get("authorization", "").partition(" ")
-        key = token.strip() if scheme.lower() == "bearer" else None
+        if scheme.lower() == "bearer":
+            key = token.strip()
+        elif scheme == "AWS4-HMAC-SHA256":  # SigV4: the access key id of its credential scope
+            credential = token.partition("Credential=")[2]
+            key = credential.partition("/")[0] or None
     return key or None
 
 

@@ -5,9 +5,11 @@
 //! `Result`; none of them panics on any input.
 
 pub mod anthropic;
+pub mod bedrock;
 pub mod chat;
 pub mod embeddings;
 pub mod error;
+pub mod eventstream;
 pub mod fields;
 pub mod finish;
 pub mod images;

@@ -7,6 +7,7 @@ mod body;
 mod classes;
 mod convert;
 mod errors;
+mod eventstream;
 mod sse;
 mod stream;
 mod values;
@@ -80,6 +81,18 @@ fn parse_responses<'py>(body: &Bound<'py, PyBytes>, provider: &str) -> PyResult<
     })
 }
 
+/// Parses a Bedrock Converse body into a `ChatCompletionResponse` with one choice.
+#[pyfunction]
+#[pyo3(signature = (body, provider = "bedrock"))]
+fn parse_bedrock_converse<'py>(
+    body: &Bound<'py, PyBytes>,
+    provider: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    convert(body, provider, |ctx| {
+        core::bedrock::parse_bedrock_converse(body.as_bytes()).map(|read| ctx.chat(&read))
+    })
+}
+
 /// Parses an OpenAI-format embeddings body into an `EmbeddingResponse` (one float32 buffer).
 #[pyfunction]
 #[pyo3(signature = (body, provider = "openai"))]
@@ -109,12 +122,14 @@ fn parse_image_generation<'py>(
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(parse_anthropic_message, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_bedrock_converse, m)?)?;
     m.add_function(wrap_pyfunction!(parse_chat_completion, m)?)?;
     m.add_function(wrap_pyfunction!(parse_embeddings, m)?)?;
     m.add_function(wrap_pyfunction!(parse_image_generation, m)?)?;
     m.add_function(wrap_pyfunction!(parse_responses, m)?)?;
     m.add_function(wrap_pyfunction!(body::request_body, m)?)?;
     sse::register(m)?;
+    eventstream::register(m)?;
     stream::register(m)?;
     Ok(())
 }

@@ -4,7 +4,9 @@
 //! from the bytes it read: no intermediate Python `str` or dict.
 
 use modelwire_core::finish;
-use modelwire_core::stream::{self as core, Call, Choice, Event, Folder, Format, Reasoning, State};
+use modelwire_core::stream::{
+    self as core, Call, Choice, Event, Folder, Format, Reasoning, Source, State,
+};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::PyOnceLock;
@@ -72,6 +74,7 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<OpenAIStreamFolder>()?;
     module.add_class::<AnthropicStreamFolder>()?;
     module.add_class::<ResponsesStreamFolder>()?;
+    module.add_class::<BedrockStreamFolder>()?;
     Ok(())
 }
 
@@ -390,9 +393,9 @@ impl<'a, 'py: 'a> Builder<'a, 'py> {
 
 /// Feeds `chunk` (or, with `None`, ends the stream) and returns the events, with the decoder's rule:
 /// events before a failure are returned, the error comes with the next call.
-fn fold<'py, F: Format>(
+fn fold<'py, F: Format, D: Source + Default>(
     py: Python<'py>,
-    folder: &mut Folder<F>,
+    folder: &mut Folder<F, D>,
     labels: &mut Labels,
     chunk: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyList>> {
@@ -420,9 +423,9 @@ fn fold<'py, F: Format>(
     }
 }
 
-fn response<'py, F: Format>(
+fn response<'py, F: Format, D: Source + Default>(
     py: Python<'py>,
-    folder: &Folder<F>,
+    folder: &Folder<F, D>,
     labels: &Labels,
 ) -> PyResult<Bound<'py, PyAny>> {
     Builder::new(py, labels)?.response(folder.state(), &labels.generated)
@@ -499,4 +502,10 @@ folder_class!(
     core::ResponsesFolder,
     "openai",
     "OpenAI Responses API events (SSE) in, stream events out; `response.completed` ends the stream."
+);
+folder_class!(
+    BedrockStreamFolder,
+    core::BedrockFolder,
+    "bedrock",
+    "Bedrock ConverseStream events (an AWS event stream) in, stream events out; done after `messageStop` and `metadata`."
 );

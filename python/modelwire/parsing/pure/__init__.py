@@ -5,6 +5,7 @@ absent or ``MODELWIRE_PURE_PYTHON=1``, and by the tests that compare the two.
 """
 
 from modelwire.parsing.pure.anthropic import parse_anthropic_message
+from modelwire.parsing.pure.bedrock import parse_bedrock_converse
 from modelwire.parsing.pure.chat import parse_chat_completion
 from modelwire.parsing.pure.embeddings import parse_embeddings
 from modelwire.parsing.pure.finish import normalise_finish_reason
@@ -15,6 +16,7 @@ from modelwire.parsing.pure.usage import parse_usage
 __all__ = [
     "normalise_finish_reason",
     "parse_anthropic_message",
+    "parse_bedrock_converse",
     "parse_chat_completion",
     "parse_embeddings",
     "parse_image_generation",

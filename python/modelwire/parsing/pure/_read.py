@@ -244,6 +244,9 @@ def required_int(obj: dict[str, Any], key: str, path: str) -> int:
     value = obj.get(key)
     if type(value) is int:
         return value
+    number = _int_string(value)  # the integer rule of docs/parsing-rules.md §2, as the Rust reader reads it
+    if number is not None:
+        return number
     raise _required_fault(obj, key, path, "an integer")
 
 

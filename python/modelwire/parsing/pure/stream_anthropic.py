@@ -118,7 +118,7 @@ class AnthropicStreamFolder(StreamFolder):
         elif block.kind == "thinking":
             target = Thinking(None, block.signature, None)
             choice.thinking.append(target)
-            self._think(target, block.text, out)
+            self._state.think(target, block.text, out)
         elif block.kind == "redacted_thinking":
             choice.thinking.append(Thinking(None, None, block.text))
         elif block.kind == "tool_use":
@@ -140,7 +140,7 @@ class AnthropicStreamFolder(StreamFolder):
         if kind == "text_delta" and target == "text":
             state.text(choice, piece, out)
         elif kind == "thinking_delta" and isinstance(target, Thinking):
-            self._think(target, piece, out)
+            self._state.think(target, piece, out)
         elif kind == "signature_delta" and isinstance(target, Thinking):
             target.signature = piece
         elif kind == "input_json_delta" and isinstance(target, Call):
@@ -157,18 +157,6 @@ class AnthropicStreamFolder(StreamFolder):
         return self._blocks[index]
 
     # --- folding helpers ---------------------------------------------------------------------------------
-
-    def _think(self, thinking: Thinking, piece: str | None, out: list[StreamEvent]) -> None:
-        if piece is None:
-            return
-        thinking.text = piece if thinking.text is None else thinking.text + piece
-        if piece:
-            choice = self._state.choice(0)
-            # Blocks are joined with "\n" in reasoning_content, as in a non-streamed response.
-            if not thinking.told and choice.reasoning:
-                piece = "\n" + piece
-            thinking.told = True
-            self._state.reasoning(choice, piece, out)
 
     def _finish(self, reason: str | None, explanation: str | None, out: list[StreamEvent]) -> None:
         choice = self._state.choice(0)

@@ -10,7 +10,7 @@ nothing. Failures follow the SSE decoder's rule: the events before the fault are
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import orjson
 
@@ -41,7 +41,7 @@ from modelwire.types.stream import (
     UsageUpdate,
 )
 
-__all__ = ["Call", "ChoiceState", "FoldState", "StreamFolder", "Thinking", "load_event"]
+__all__ = ["Call", "ChoiceState", "EventSource", "FoldState", "StreamFolder", "Thinking", "load_event"]
 
 EMPTY_ARGUMENTS: Final = "{}"
 
@@ -213,6 +213,19 @@ class FoldState:
         choice.reason = reason
         out.append(StreamFinish(choice.index, reason or normalise_finish_reason(native), native))
 
+    def think(self, thinking: Thinking, piece: str | None, out: list[StreamEvent]) -> None:
+        """A piece of a thinking block's text, also told as reasoning of choice 0 (Anthropic, Bedrock)."""
+        if piece is None:
+            return
+        thinking.text = piece if thinking.text is None else thinking.text + piece
+        if piece:
+            choice = self.choice(0)
+            # Blocks are joined with "\n" in reasoning_content, as in a non-streamed response.
+            if not thinking.told and choice.reasoning:
+                piece = "\n" + piece
+            thinking.told = True
+            self.reasoning(choice, piece, out)
+
     def skip(self, number: int, paths: list[str]) -> None:
         self.skipped.extend(f"event {number}: {path}" for path in paths)
 
@@ -280,6 +293,14 @@ def load_event(data: str, number: int, provider: str) -> dict[str, Any]:
     return value
 
 
+class EventSource(Protocol):
+    """Where a folder's events come from: SSE (the default), or event-stream messages as events."""
+
+    def feed(self, chunk: bytes) -> list[SseEvent]: ...
+
+    def finish(self) -> list[SseEvent]: ...
+
+
 class StreamFolder:
     """SSE bytes in, :class:`~modelwire.types.stream.StreamEvent` objects out; ``response()`` at any time.
 
@@ -290,8 +311,8 @@ class StreamFolder:
 
     __slots__ = ("_decoder", "_failure", "_number", "_state", "done", "error")
 
-    def __init__(self, provider: str) -> None:
-        self._decoder = SseDecoder()
+    def __init__(self, provider: str, decoder: EventSource | None = None) -> None:
+        self._decoder = SseDecoder() if decoder is None else decoder
         self._state = FoldState(provider)
         self._failure: ResponseParseError | None = None
         self._number = 0
@@ -343,7 +364,7 @@ class StreamFolder:
             if not data:
                 continue
             try:
-                self._fold(data, self._number, out)
+                self._fold_named(event.event, data, self._number, out)
             except Fault as fault:
                 self._fail(fault)
                 break
@@ -359,6 +380,10 @@ class StreamFolder:
             f"stream event {self._number}: {fault.message}", provider=self.provider, path=fault.path
         )
         return self._failure
+
+    def _fold_named(self, name: str | None, data: str, number: int, out: list[StreamEvent]) -> None:
+        """Fold event ``number`` named ``name``; formats whose data names its own type keep this."""
+        self._fold(data, number, out)
 
     def _fold(self, data: str, number: int, out: list[StreamEvent]) -> None:
         """Fold the data of event ``number`` (neither empty nor an error event) into the state."""

@@ -190,7 +190,7 @@ impl Messages {
                     c.thinking.len() - 1
                 });
                 let at = thinking.unwrap_or_default();
-                think(state, at, block.text.as_deref(), emit);
+                state.think(at, block.text.as_deref(), emit);
                 Target::Thinking(at)
             }
             BlockKind::Redacted => {
@@ -229,7 +229,7 @@ impl Messages {
     ) {
         match (kind, target) {
             (Some("text_delta"), Target::Text) => state.text(0, piece, emit),
-            (Some("thinking_delta"), Target::Thinking(at)) => think(state, at, Some(piece), emit),
+            (Some("thinking_delta"), Target::Thinking(at)) => state.think(at, Some(piece), emit),
             (Some("signature_delta"), Target::Thinking(at)) => {
                 if let Some(t) = state
                     .choices
@@ -289,32 +289,6 @@ impl Messages {
             generated_images: None,
         };
         state.set_usage(Some(usage), emit);
-    }
-}
-
-/// Adds a piece of thinking text to block `at`, and to the reasoning (blocks joined with "\n").
-fn think(state: &mut State, at: usize, piece: Option<&str>, emit: &mut Emit<'_>) {
-    let Some(piece) = piece else { return };
-    let Some(choice) = state.choices.first_mut() else {
-        return;
-    };
-    let reasoning_so_far = !choice.reasoning.is_empty();
-    let Some(thinking) = choice.thinking.get_mut(at) else {
-        return;
-    };
-    thinking
-        .text
-        .get_or_insert_with(String::new)
-        .push_str(piece);
-    if piece.is_empty() {
-        return;
-    }
-    let first = !thinking.told;
-    thinking.told = true;
-    if first && reasoning_so_far {
-        state.reasoning(0, &format!("\n{piece}"), emit);
-    } else {
-        state.reasoning(0, piece, emit);
     }
 }
 

@@ -10,7 +10,10 @@
 
 pub mod anthropic;
 mod anthropic_read;
+pub mod bedrock;
+mod bedrock_read;
 mod compact;
+pub mod events;
 pub mod openai;
 mod openai_read;
 mod openai_tools;
@@ -89,12 +92,52 @@ pub trait Format {
         number: u64,
         emit: &mut state::Emit<'_>,
     ) -> Result<Flow, ParseError>;
+
+    /// Folds event `number` named `name` (SSE's `event:`, an event stream's `:event-type`); formats
+    /// whose data names its own type keep this default.
+    fn named_event(
+        &mut self,
+        state: &mut State,
+        name: Option<&str>,
+        data: &str,
+        number: u64,
+        emit: &mut state::Emit<'_>,
+    ) -> Result<Flow, ParseError> {
+        let _ = name;
+        self.event(state, data, number, emit)
+    }
 }
 
-/// SSE bytes in (pieces of any size), events out, through `F`.
+/// Where a folder's events come from: SSE (the default), or event-stream messages as events
+/// (`events::EventStreamEvents`). A failure is returned after the events before it were handed over.
+pub trait Source {
+    fn feed_with(&mut self, chunk: &[u8], emit: impl FnMut(SseEvent)) -> Result<(), ParseError>;
+    fn finish_with(&mut self, emit: impl FnMut(SseEvent)) -> Result<(), ParseError>;
+}
+
+impl Source for SseDecoder {
+    fn feed_with(&mut self, chunk: &[u8], emit: impl FnMut(SseEvent)) -> Result<(), ParseError> {
+        SseDecoder::feed_with(self, chunk, emit).map_err(decode_error)
+    }
+
+    fn finish_with(&mut self, emit: impl FnMut(SseEvent)) -> Result<(), ParseError> {
+        SseDecoder::finish_with(self, emit).map_err(decode_error)
+    }
+}
+
+fn decode_error(error: crate::sse::DecodeError) -> ParseError {
+    ParseError {
+        message: error.message("event stream"),
+        path: None,
+        offset: error.offset.and_then(|offset| usize::try_from(offset).ok()),
+        snippet: None,
+    }
+}
+
+/// Bytes in (pieces of any size), events out, through `F`; SSE unless `D` says otherwise.
 #[derive(Debug)]
-pub struct Folder<F> {
-    decoder: SseDecoder,
+pub struct Folder<F, D = SseDecoder> {
+    decoder: D,
     inner: Inner<F>,
 }
 
@@ -113,8 +156,9 @@ struct Inner<F> {
 pub type OpenAIFolder = Folder<openai::Chunks>;
 pub type AnthropicFolder = Folder<anthropic::Messages>;
 pub type ResponsesFolder = Folder<responses::Responses>;
+pub type BedrockFolder = Folder<bedrock::Converse, events::EventStreamEvents>;
 
-impl<F: Format + Default> Default for Folder<F> {
+impl<F: Format + Default, D: Source + Default> Default for Folder<F, D> {
     fn default() -> Self {
         Self::new(F::default())
     }
@@ -134,9 +178,10 @@ impl<F: Format> Inner<F> {
         if event.data.is_empty() {
             return;
         }
+        let name = event.event.as_deref();
         match self
             .format
-            .event(&mut self.state, &event.data, self.number, emit)
+            .named_event(&mut self.state, name, &event.data, self.number, emit)
         {
             Ok(Flow::Continue) => {}
             Ok(Flow::Done) => self.done = true,
@@ -146,12 +191,12 @@ impl<F: Format> Inner<F> {
     }
 }
 
-impl<F: Format> Folder<F> {
+impl<F: Format, D: Source + Default> Folder<F, D> {
     pub fn new(mut format: F) -> Self {
         let mut state = State::default();
         format.init(&mut state);
         Self {
-            decoder: SseDecoder::new(),
+            decoder: D::default(),
             inner: Inner {
                 format,
                 state,
@@ -211,14 +256,9 @@ impl<F: Format> Folder<F> {
         Ok(())
     }
 
-    fn settle(&mut self, decoded: Result<(), crate::sse::DecodeError>) -> Result<(), ParseError> {
+    fn settle(&mut self, decoded: Result<(), ParseError>) -> Result<(), ParseError> {
         if let Err(error) = decoded {
-            self.inner.failure.get_or_insert_with(|| ParseError {
-                message: error.message("event stream"),
-                path: None,
-                offset: error.offset.and_then(|offset| usize::try_from(offset).ok()),
-                snippet: None,
-            });
+            self.inner.failure.get_or_insert(error);
         }
         match &self.inner.failure {
             Some(failure) => Err(failure.clone()),

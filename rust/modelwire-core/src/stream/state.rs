@@ -326,6 +326,33 @@ impl State {
         Ok(())
     }
 
+    /// Adds a piece of text to thinking block `at` of choice 0, and to its reasoning (blocks joined
+    /// with "\n"); Anthropic and Bedrock.
+    pub(super) fn think(&mut self, at: usize, piece: Option<&str>, emit: &mut Emit<'_>) {
+        let Some(piece) = piece else { return };
+        let Some(choice) = self.choices.first_mut() else {
+            return;
+        };
+        let reasoning_so_far = !choice.reasoning.is_empty();
+        let Some(thinking) = choice.thinking.get_mut(at) else {
+            return;
+        };
+        thinking
+            .text
+            .get_or_insert_with(String::new)
+            .push_str(piece);
+        if piece.is_empty() {
+            return;
+        }
+        let first = !thinking.told;
+        thinking.told = true;
+        if first && reasoning_so_far {
+            self.reasoning(0, &format!("\n{piece}"), emit);
+        } else {
+            self.reasoning(0, piece, emit);
+        }
+    }
+
     pub(super) fn set_usage(&mut self, usage: Option<Usage>, emit: &mut Emit<'_>) {
         if let Some(usage) = usage {
             emit(Event::Usage(self.usage.insert(usage)));

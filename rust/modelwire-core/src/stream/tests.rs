@@ -181,3 +181,136 @@ fn compact_writes_like_orjson() {
         "{out}"
     );
 }
+
+/// An event-stream message with string headers.
+fn message(headers: &[(&str, &str)], payload: &str) -> Vec<u8> {
+    let mut block = Vec::new();
+    for (name, value) in headers {
+        block.push(name.len() as u8);
+        block.extend_from_slice(name.as_bytes());
+        block.push(7);
+        block.extend_from_slice(&(value.len() as u16).to_be_bytes());
+        block.extend_from_slice(value.as_bytes());
+    }
+    let total = (16 + block.len() + payload.len()) as u32;
+    let mut out = total.to_be_bytes().to_vec();
+    out.extend((block.len() as u32).to_be_bytes());
+    out.extend(crc32fast::hash(&out).to_be_bytes());
+    out.extend(block);
+    out.extend(payload.as_bytes());
+    out.extend(crc32fast::hash(&out).to_be_bytes());
+    out
+}
+
+fn converse_event(name: &str, payload: &str) -> Vec<u8> {
+    message(
+        &[(":event-type", name), (":message-type", "event")],
+        payload,
+    )
+}
+
+#[test]
+fn converse_stream_folds_and_any_split_gives_the_same_events() {
+    let mut body = Vec::new();
+    for (name, payload) in [
+        ("messageStart", r#"{"role":"assistant"}"#),
+        (
+            "contentBlockDelta",
+            r#"{"contentBlockIndex":0,"delta":{"reasoningContent":{"text":"hm"}}}"#,
+        ),
+        (
+            "contentBlockDelta",
+            r#"{"contentBlockIndex":0,"delta":{"reasoningContent":{"signature":"s"}}}"#,
+        ),
+        (
+            "contentBlockDelta",
+            r#"{"contentBlockIndex":1,"delta":{"text":"Hi"}}"#,
+        ),
+        (
+            "contentBlockStart",
+            r#"{"contentBlockIndex":2,"start":{"toolUse":{"toolUseId":"t","name":"f"}}}"#,
+        ),
+        (
+            "contentBlockDelta",
+            r#"{"contentBlockIndex":2,"delta":{"toolUse":{"input":"{\"a\":1}"}}}"#,
+        ),
+        ("contentBlockStop", r#"{"contentBlockIndex":2}"#),
+        ("messageStop", r#"{"stopReason":"tool_use"}"#),
+        (
+            "metadata",
+            r#"{"usage":{"inputTokens":2,"outputTokens":3,"cacheReadInputTokens":4}}"#,
+        ),
+    ] {
+        body.extend(converse_event(name, payload));
+    }
+    let (events, result, folder) = fold_bedrock(&[&body]);
+    result.unwrap();
+    assert!(folder.done());
+    let choice = &folder.state().choices[0];
+    assert_eq!(choice.content.as_deref(), Some("Hi"));
+    assert_eq!(choice.reasoning, "hm");
+    assert_eq!(choice.thinking[0].signature.as_deref(), Some("s"));
+    assert_eq!(choice.calls[0].arguments_json(), "{\"a\":1}");
+    assert_eq!(choice.finish.as_deref(), Some("tool_use"));
+    let usage = folder.state().usage.as_ref().unwrap();
+    assert_eq!((usage.input_tokens, usage.total_tokens), (Some(6), Some(9)));
+    for size in [1, 5, 13, 100] {
+        let pieces: Vec<&[u8]> = body.chunks(size).collect();
+        let (split, result, _) = fold_bedrock(&pieces);
+        result.unwrap();
+        assert_eq!(split, events, "pieces of {size}");
+    }
+}
+
+#[test]
+fn converse_exceptions_are_error_events_and_bad_checksums_failures() {
+    let mut body = converse_event(
+        "contentBlockDelta",
+        r#"{"contentBlockIndex":0,"delta":{"text":"a"}}"#,
+    );
+    body.extend(message(
+        &[
+            (":exception-type", "throttlingException"),
+            (":message-type", "exception"),
+        ],
+        r#"{"message":"slow"}"#,
+    ));
+    let (events, result, folder) = fold_bedrock(&[&body]);
+    result.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        folder.error(),
+        Some(r#"{"throttlingException":{"message":"slow"}}"#)
+    );
+    let mut bad = converse_event(
+        "contentBlockDelta",
+        r#"{"contentBlockIndex":0,"delta":{"text":"a"}}"#,
+    );
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let (events, result, _) = fold_bedrock(&[&bad]);
+    assert!(events.is_empty());
+    assert!(
+        result
+            .unwrap_err()
+            .message
+            .contains("message checksum mismatch")
+    );
+}
+
+fn fold_bedrock(pieces: &[&[u8]]) -> (Vec<String>, Result<(), ParseError>, BedrockFolder) {
+    let mut folder = BedrockFolder::default();
+    let mut seen = Vec::new();
+    let mut push = |event: Event<'_>| seen.push(format!("{event:?}"));
+    let mut result = Ok(());
+    for piece in pieces {
+        result = folder.feed_with(piece, &mut push);
+        if result.is_err() {
+            break;
+        }
+    }
+    if result.is_ok() {
+        result = folder.finish_with(&mut push);
+    }
+    (seen, result, folder)
+}
