@@ -17,6 +17,7 @@ from modelwire import (
     AsyncClient,
     Client,
     ClientClosedError,
+    ContextWindowExceededError,
     LLMConfig,
     ModelRefusalError,
     ModelSpec,
@@ -159,7 +160,8 @@ def test_every_lmi_shape_builds_the_same_chain(local_server: LocalProviderServer
     local_server.enqueue(Route.CHAT, faults.preset("context_window"), model="model-a")
     with Client(shapes[shape], limiters=Limiters()) as client:
         if shape in ("spec", "flat_dict"):
-            with pytest.raises(AllModelsExhaustedError):
+            # One model: its own error, not AllModelsExhaustedError (``except ...Error`` keeps working).
+            with pytest.raises(ContextWindowExceededError):
                 client.complete("hi")
             assert client.models == ["openai/model-a"]
         else:

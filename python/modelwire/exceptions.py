@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from modelwire._redact import redact, truncate
+from modelwire._redact import excerpt, redact, truncate
 
 if TYPE_CHECKING:
     from modelwire.types.chat import ChatCompletionResponse
@@ -44,6 +44,8 @@ __all__ = [
     "QuotaExceededError",
     "RateLimitError",
     "ResponseParseError",
+    "ResponseTooLargeError",
+    "ResponseValidationError",
     "StreamInterruptedError",
     "ToolArgumentsError",
     "UnprocessableEntityError",
@@ -326,9 +328,11 @@ class ResponseParseError(ProviderError):
         *,
         path: str | None = None,
         offset: int | None = None,
-        snippet: str | None = None,
+        snippet: str | tuple[str, str] | None = None,
         **fields: Any,
     ) -> None:
+        if isinstance(snippet, tuple):  # the text each side of the fault: masked, then cut
+            snippet = excerpt(*snippet)
         fields.setdefault("body_excerpt", snippet)
         super().__init__(message, **fields)
         self.path = path
@@ -341,6 +345,11 @@ class ResponseParseError(ProviderError):
         if self.offset is not None:
             details.append(f"byte {self.offset}")
         return details
+
+
+class ResponseTooLargeError(ResponseParseError):
+    """A response body (or a stream's bytes) passed ``max_response_bytes``; nothing more was read. Not
+    retried: the same request would most likely get the same answer."""
 
 
 class StreamInterruptedError(ProviderError):
@@ -372,13 +381,33 @@ class ClientClosedError(ProviderError):
 
 
 class ModelRefusalError(ProviderError):
-    """The model refused to answer; ``response`` is the refusal it returned."""
+    """The model refused to answer; ``response`` is the refusal it returned and ``finish_reason`` the
+    canonical finish reason it came with (``"refusal"``, ``"content_filter"``), as LMI's has."""
 
     default_kind = ErrorKind.REFUSAL
 
     def __init__(
-        self, message: str, *, response: ChatCompletionResponse | None = None, **fields: Any
+        self,
+        message: str,
+        *,
+        response: ChatCompletionResponse | None = None,
+        finish_reason: str | None = None,
+        **fields: Any,
     ) -> None:
+        super().__init__(message, **fields)
+        self.response = response
+        self.finish_reason = finish_reason
+
+
+class ResponseValidationError(ProviderError):
+    """The chain's ``response_validator`` rejected an answer (its exception is the ``__cause__``).
+
+    An invalid response is retried on the same model, then the chain moves on (LMI's semantics);
+    ``response`` is the rejected answer."""
+
+    default_kind = ErrorKind.INVALID_RESPONSE
+
+    def __init__(self, message: str, *, response: Any = None, **fields: Any) -> None:
         super().__init__(message, **fields)
         self.response = response
 
@@ -451,6 +480,11 @@ class AllModelsExhaustedError(ModelwireError):
     @property
     def last(self) -> BaseException | None:
         return self.attempts[-1].exception if self.attempts else None
+
+    @property
+    def last_exc(self) -> BaseException | None:
+        """The last attempt's exception (LMI's name for :attr:`last`)."""
+        return self.last
 
     def __str__(self) -> str:
         lines = [self.message, *(f"  {record!r}" for record in self.attempts)]

@@ -28,6 +28,7 @@ _FUNCTIONS = {
     "chat": "parse_chat_completion",
     "embeddings": "parse_embeddings",
     "images": "parse_image_generation",
+    "responses": "parse_responses",
 }
 
 
@@ -79,6 +80,8 @@ def _guess_kind(body: bytes) -> str:
         return "chat"
     if type(data) is not dict or "choices" in data:
         return "chat"
+    if type(data.get("output")) is list or data.get("object") == "response":
+        return "responses"
     items = data.get("data")
     first = items[0] if type(items) is list and items else None
     if type(first) is dict and "embedding" in first:

@@ -1,10 +1,10 @@
 """Chat history for OpenAI-compatible servers: what modelwire keeps in a message that no server takes.
 
 ``AssistantMessage.to_message()`` carries ``thinking_blocks`` so the Anthropic adapter can send signed
-reasoning back; OpenAI-compatible servers reject unknown keys (Groq, vLLM with strict validation), so the
-key is removed here. Data Designer's canonical media blocks (``{"type": "image" | "audio" | "video",
-"source": {"type": "url", "url": ...} | {"type": "base64", "media_type": ..., "data": ...}}``) become the
-blocks OpenAI-compatible servers take:
+reasoning back, and ``reasoning_items`` for the Responses API; OpenAI-compatible servers reject unknown
+keys (Groq, vLLM with strict validation), so those keys are removed here. Data Designer's canonical media
+blocks (``{"type": "image" | "audio" | "video", "source": {"type": "url", "url": ...} | {"type": "base64",
+"media_type": ..., "data": ...}}``) become the blocks OpenAI-compatible servers take:
 
 - image: a url source gives ``image_url`` with the url, base64 gives ``image_url`` with a ``data:`` URI;
 - audio: a url gives ``audio_url`` (vLLM, NVIDIA NIM; OpenAI's own API takes base64 only); base64 gives
@@ -24,7 +24,7 @@ from modelwire.exceptions import BadRequestError
 
 __all__ = ["MODELWIRE_ONLY_KEYS", "openai_messages"]
 
-MODELWIRE_ONLY_KEYS: Final = ("thinking_blocks",)
+MODELWIRE_ONLY_KEYS: Final = ("thinking_blocks", "reasoning_items")
 _MEDIA: Final = frozenset({"image", "audio", "video"})
 # The media types of the two input_audio formats OpenAI accepts (the same names Data Designer maps).
 _AUDIO_FORMATS: Final = {"audio/wav": "wav", "audio/wave": "wav", "audio/x-wav": "wav", "audio/mpeg": "mp3",
@@ -46,7 +46,7 @@ def openai_messages(messages: list[dict[str, Any]], *, provider: str, model: str
 def _message(message: Any, index: int, provider: str, model: str) -> Any:
     if not isinstance(message, dict):
         return message  # orjson or the server will say what is wrong with it
-    if "thinking_blocks" in message:
+    if any(key in message for key in MODELWIRE_ONLY_KEYS):
         message = {k: v for k, v in message.items() if k not in MODELWIRE_ONLY_KEYS}
     content = message.get("content")
     if isinstance(content, list) and any(_is_canonical_media(block) for block in content):

@@ -21,6 +21,7 @@ class Route(StrEnum):
     EMBEDDINGS = "embeddings"
     IMAGES = "images_generations"
     MESSAGES = "messages"
+    RESPONSES = "responses"
 
 
 class Provider(StrEnum):

@@ -19,6 +19,7 @@ __all__ = [
     "ChatCompletionChoice",
     "ChatCompletionResponse",
     "FinishReason",
+    "ReasoningItem",
     "ThinkingBlock",
     "ToolCall",
     "new_tool_call_id",
@@ -130,6 +131,30 @@ class ThinkingBlock(Record):
         return self.redacted_data is not None
 
 
+class ReasoningItem(Record):
+    """A reasoning item of the OpenAI Responses API, kept so a later turn can send it back.
+
+    ``summary`` and ``content`` are the texts of its ``summary_text`` and ``reasoning_text`` parts, in
+    order; ``encrypted_content`` is the opaque reasoning a stateless (``store: false``) conversation must
+    return with the next request. Its visible text is also part of ``AssistantMessage.reasoning_content``.
+    """
+
+    __slots__ = ("id", "summary", "content", "encrypted_content")
+    _fields = __slots__
+
+    def __init__(
+        self,
+        id: str | None = None,
+        summary: list[str] | None = None,
+        content: list[str] | None = None,
+        encrypted_content: str | None = None,
+    ) -> None:
+        self.id = id
+        self.summary = [] if summary is None else summary
+        self.content = [] if content is None else content
+        self.encrypted_content = encrypted_content
+
+
 class AssistantMessage(Record):
     """What the model said: text, reasoning, a refusal, tool calls and images."""
 
@@ -140,6 +165,7 @@ class AssistantMessage(Record):
         "images",
         "refusal",
         "thinking_blocks",
+        "reasoning_items",
     )
     _fields = __slots__
 
@@ -151,6 +177,7 @@ class AssistantMessage(Record):
         images: list[ImagePayload] | None = None,
         refusal: str | None = None,
         thinking_blocks: list[ThinkingBlock] | None = None,
+        reasoning_items: list[ReasoningItem] | None = None,
     ) -> None:
         self.content = content
         self.reasoning_content = reasoning_content
@@ -158,12 +185,14 @@ class AssistantMessage(Record):
         self.images = [] if images is None else images
         self.refusal = refusal
         self.thinking_blocks = [] if thinking_blocks is None else thinking_blocks
+        self.reasoning_items = [] if reasoning_items is None else reasoning_items
 
     def to_message(self) -> dict[str, Any]:
         """This message as a chat-history entry (OpenAI shape) to send back in the next request.
 
         Thinking blocks ride along under ``thinking_blocks`` so adapters whose provider needs them
-        (Anthropic, Bedrock) can send them back with their signatures; other adapters drop that key.
+        (Anthropic, Bedrock) can send them back with their signatures, and Responses API reasoning items
+        under ``reasoning_items``; other adapters drop those keys.
         """
         message: dict[str, Any] = {"role": "assistant", "content": self.content}
         if self.tool_calls:
@@ -172,6 +201,8 @@ class AssistantMessage(Record):
             message["refusal"] = self.refusal
         if self.thinking_blocks:
             message["thinking_blocks"] = [block.to_dict() for block in self.thinking_blocks]
+        if self.reasoning_items:
+            message["reasoning_items"] = [item.to_dict() for item in self.reasoning_items]
         return message
 
 

@@ -49,7 +49,7 @@ pub fn normalise(native: &str) -> Option<&'static str> {
         | "language" => "content_filter",
         "refusal" => "refusal",
         "pause_turn" => "pause",
-        "error" | "malformed_function_call" => "error",
+        "error" | "failed" | "malformed_function_call" => "error",
         _ => "other",
     })
 }

@@ -116,6 +116,7 @@ impl Class {
 pub struct Types {
     pub tool_call: Class,
     pub thinking_block: Class,
+    pub reasoning_item: Class,
     pub message: Class,
     pub choice: Class,
     pub chat: Class,
@@ -144,7 +145,7 @@ static TYPES: PyOnceLock<Types> = PyOnceLock::new();
 
 /// Values providers send word for word in most responses (native finish reasons, service tiers):
 /// one shared string each instead of a new one per response.
-const REPEATED: [&str; 10] = [
+const REPEATED: [&str; 11] = [
     "stop",
     "tool_calls",
     "length",
@@ -155,6 +156,7 @@ const REPEATED: [&str; 10] = [
     "default",
     "standard",
     "auto",
+    "completed",
 ];
 
 impl Types {
@@ -201,6 +203,12 @@ fn load(py: Python<'_>) -> PyResult<Types> {
             "ThinkingBlock",
             &["thinking", "signature", "redacted_data"],
         )?,
+        reasoning_item: Class::load(
+            py,
+            chat,
+            "ReasoningItem",
+            &["id", "summary", "content", "encrypted_content"],
+        )?,
         message: Class::load(
             py,
             chat,
@@ -212,6 +220,7 @@ fn load(py: Python<'_>) -> PyResult<Types> {
                 "images",
                 "refusal",
                 "thinking_blocks",
+                "reasoning_items",
             ],
         )?,
         choice: Class::load(

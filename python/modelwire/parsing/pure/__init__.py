@@ -9,6 +9,7 @@ from modelwire.parsing.pure.chat import parse_chat_completion
 from modelwire.parsing.pure.embeddings import parse_embeddings
 from modelwire.parsing.pure.finish import normalise_finish_reason
 from modelwire.parsing.pure.images import parse_image_generation
+from modelwire.parsing.pure.responses import parse_responses
 from modelwire.parsing.pure.usage import parse_usage
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "parse_chat_completion",
     "parse_embeddings",
     "parse_image_generation",
+    "parse_responses",
     "parse_usage",
 ]

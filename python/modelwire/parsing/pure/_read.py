@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 SNIPPET_RADIUS: Final = 40
+SNIPPET_REACH: Final = 200
 # orjson reads 1024 levels of nesting but writes only 254 (its only refusal for loaded JSON).
 MAX_WRITE_DEPTH: Final = 254
 TOO_DEEP: Final = f"nested more than {MAX_WRITE_DEPTH} levels deep"
@@ -99,9 +100,14 @@ def load_object(body: bytes, provider: str) -> dict[str, Any]:
     return data
 
 
-def snippet_at(body: bytes, offset: int) -> str:
-    start = max(0, offset - SNIPPET_RADIUS)
-    return body[start : offset + SNIPPET_RADIUS].decode("utf-8", "replace")
+def snippet_at(body: bytes, offset: int) -> tuple[str, str]:
+    """The text each side of ``offset``, reaching ``SNIPPET_REACH`` bytes beyond the excerpt's radius so
+    that the exception can mask a secret whole before cutting the excerpt (as the Rust core's Snippet)."""
+    wide = SNIPPET_RADIUS + SNIPPET_REACH
+    start = max(0, offset - wide)
+    return body[start:offset].decode("utf-8", "replace"), body[offset : offset + wide].decode(
+        "utf-8", "replace"
+    )
 
 
 def json_type(value: object) -> str:

@@ -56,6 +56,7 @@ FINISH_REASON_TABLE: Final[dict[str, FinishReason]] = {
     "refusal": "refusal",
     "pause_turn": "pause",
     "error": "error",
+    "failed": "error",  # a Responses API status
     "malformed_function_call": "error",
 }
 

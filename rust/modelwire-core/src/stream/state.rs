@@ -47,6 +47,15 @@ pub struct Logprobs {
     pub refusal: Option<Vec<String>>,
 }
 
+/// A Responses API reasoning item, kept so a later turn can send it back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reasoning {
+    pub id: Option<String>,
+    pub summary: Vec<String>,
+    pub content: Vec<String>,
+    pub encrypted_content: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Choice {
     pub index: i128,
@@ -55,8 +64,12 @@ pub struct Choice {
     pub refusal: String,
     pub calls: Vec<Call>,
     pub thinking: Vec<Thinking>,
+    /// Responses API reasoning items, in output order.
+    pub items: Vec<Reasoning>,
     /// The finish reason as sent (the last one).
     pub finish: Option<String>,
+    /// The canonical reason when the format decides it (else the shared table's, from `finish`).
+    pub reason: Option<&'static str>,
     pub logprobs: Option<Logprobs>,
 }
 
@@ -280,21 +293,34 @@ impl State {
         native: Option<&str>,
         emit: &mut Emit<'_>,
     ) -> Result<(), ParseError> {
+        self.finish_as(choice, native, None, emit)
+    }
+
+    /// `finish` with the canonical `reason` decided by the format (`None`: the shared table's).
+    pub(super) fn finish_as(
+        &mut self,
+        choice: usize,
+        native: Option<&str>,
+        reason: Option<&'static str>,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), ParseError> {
         let Some(native) = native.filter(|n| !n.is_empty()) else {
             return Ok(());
         };
         if self
             .at(choice)
-            .is_none_or(|c| c.finish.as_deref() == Some(native))
+            .is_none_or(|c| c.finish.as_deref() == Some(native) && c.reason == reason)
         {
             return Ok(());
         }
         self.end_calls(choice, emit)?;
         if let Some(c) = self.at(choice) {
             c.finish = Some(native.to_owned());
+            c.reason = reason;
             emit(Event::Finish {
                 choice: c.index,
                 native,
+                reason,
             });
         }
         Ok(())
