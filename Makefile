@@ -167,7 +167,13 @@ $(INTEROP_DD_VENV)/.installed: pyproject.toml
 interop-dd: dev $(INTEROP_DD_VENV)/.installed ## Data Designer 0.9.7's own registry on modelwire adapters (own venv)
 	cd tests && PYTHONPATH=../python ../$(INTEROP_DD_VENV)/bin/python -m pytest -q -p no:cacheprovider \
 		--rootdir=.. -c ../pyproject.toml interop_dd
+
+.PHONY: bench-dd
+bench-dd: interop-dd ## Data Designer's parsing vs modelwire's (Rust via compat, twin) on recorded bodies
 	PYTHONPATH=python $(INTEROP_DD_VENV)/bin/python benches/bench_data_designer.py --rounds 5
+
+.PHONY: interop
+interop: interop-lmi interop-dd ## Both interop groups: LMI's and Data Designer's real packages from PyPI, each in its own venv
 
 .PHONY: lint
 lint: dev ## ruff, mypy (strict), stubtest, import layers, clippy, rustfmt
