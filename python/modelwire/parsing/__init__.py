@@ -11,12 +11,15 @@ from typing import Final, Protocol, TypeVar
 from modelwire._backend import core
 from modelwire.parsing import pure
 from modelwire.parsing.anthropic import parse_anthropic_message
+from modelwire.parsing.gemini import parse_gemini_content, parse_gemini_embeddings
 from modelwire.types import ChatCompletionResponse, EmbeddingResponse, ImageGenerationResponse
 
 __all__ = [
     "parse_anthropic_message",
     "parse_chat_completion",
     "parse_embeddings",
+    "parse_gemini_content",
+    "parse_gemini_embeddings",
     "parse_image_generation",
 ]
 

@@ -8,7 +8,8 @@
     final = folder.response()
 
 ``folder.error`` holds the data of an error event sent inside the stream (folding stops there; the
-providers layer classifies it); ``folder.done`` is set by the terminator (``[DONE]``, ``message_stop``).
+providers layer classifies it); ``folder.done`` is set by the terminator (``[DONE]``, ``message_stop``;
+for Gemini, which has none, a ``finishReason`` on every candidate).
 Bad bytes raise :class:`~modelwire.exceptions.ResponseParseError` after the events before them were
 returned. Rules: docs/stream-rules.md; both backends return equal events and responses.
 """
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from modelwire._backend import core
 from modelwire.parsing.pure import stream_anthropic as _anthropic
+from modelwire.parsing.pure import stream_gemini as _gemini
 from modelwire.parsing.pure import stream_openai as _openai
 from modelwire.types import ChatCompletionResponse
 from modelwire.types.stream import (
@@ -35,6 +37,7 @@ from modelwire.types.stream import (
 
 __all__ = [
     "AnthropicStreamFolder",
+    "GeminiStreamFolder",
     "OpenAIStreamFolder",
     "StreamFolder",
     "StreamFormat",
@@ -42,7 +45,7 @@ __all__ = [
     "stream_folder",
 ]
 
-StreamFormat = Literal["openai", "anthropic"]
+StreamFormat = Literal["openai", "anthropic", "gemini"]
 
 
 class StreamFolder(Protocol):
@@ -63,18 +66,22 @@ class StreamFolder(Protocol):
 
 if TYPE_CHECKING:  # both backends have the twin's signatures (see _core.pyi)
     from modelwire.parsing.pure.stream_anthropic import AnthropicStreamFolder
+    from modelwire.parsing.pure.stream_gemini import GeminiStreamFolder
     from modelwire.parsing.pure.stream_openai import OpenAIStreamFolder
 else:
     _rust_openai = getattr(core, "OpenAIStreamFolder", None)
     _rust_anthropic = getattr(core, "AnthropicStreamFolder", None)
     OpenAIStreamFolder = _rust_openai or _openai.OpenAIStreamFolder
     AnthropicStreamFolder = _rust_anthropic or _anthropic.AnthropicStreamFolder
+    GeminiStreamFolder = getattr(core, "GeminiStreamFolder", None) or _gemini.GeminiStreamFolder
 
 
 def stream_folder(format: StreamFormat, provider: str) -> StreamFolder:
     """A new folder for ``format`` whose results and errors carry ``provider``."""
     if format == "anthropic":
         return AnthropicStreamFolder(provider)
+    if format == "gemini":
+        return GeminiStreamFolder(provider)
     return OpenAIStreamFolder(provider)
 
 

@@ -8,6 +8,8 @@ from modelwire.parsing.pure.anthropic import parse_anthropic_message
 from modelwire.parsing.pure.chat import parse_chat_completion
 from modelwire.parsing.pure.embeddings import parse_embeddings
 from modelwire.parsing.pure.finish import normalise_finish_reason
+from modelwire.parsing.pure.gemini import parse_gemini_content
+from modelwire.parsing.pure.gemini_embeddings import parse_gemini_embeddings
 from modelwire.parsing.pure.images import parse_image_generation
 from modelwire.parsing.pure.usage import parse_usage
 
@@ -16,6 +18,8 @@ __all__ = [
     "parse_anthropic_message",
     "parse_chat_completion",
     "parse_embeddings",
+    "parse_gemini_content",
+    "parse_gemini_embeddings",
     "parse_image_generation",
     "parse_usage",
 ]

@@ -1,0 +1,92 @@
+"""Gemini ``streamGenerateContent?alt=sse`` folded into stream events and one ``ChatCompletionResponse``
+(docs/parsing-rules-gemini.md, section 5). The pure-Python twin of
+``rust/modelwire-core/src/stream/gemini.rs``.
+
+Every SSE ``data:`` payload is a whole ``GenerateContentResponse`` holding the next pieces: text parts are
+deltas, each ``functionCall`` part a complete call, ``usageMetadata`` the cumulative counts so far. The
+stream has no terminator event: ``done`` is set when every candidate seen has a ``finishReason`` and the
+chunk carrying the last of them has been folded (usage rides on that same chunk). A chunk holding only an
+``error`` object, or a blocked prompt (``promptFeedback.blockReason`` and no candidate), is the stream's
+error: it is kept in ``error`` for the errors layer to classify.
+"""
+
+from __future__ import annotations
+
+from modelwire.parsing.pure._read import opt_dict, opt_list, opt_str
+from modelwire.parsing.pure.gemini import (
+    MALFORMED,
+    Candidate,
+    blocked_prompt,
+    gemini_usage,
+    malformed_call,
+    read_candidate,
+)
+from modelwire.parsing.pure.stream_fold import StreamFolder, Thinking, load_event
+from modelwire.types.stream import StreamEvent
+
+__all__ = ["GeminiStreamFolder"]
+
+
+class GeminiStreamFolder(StreamFolder):
+    """Gemini API / Vertex AI ``GenerateContentResponse`` chunks as Server-Sent Events."""
+
+    __slots__ = ("_open_thought",)
+
+    def __init__(self, provider: str = "gemini") -> None:
+        super().__init__(provider)
+        # Per choice: whether its last part was a thought (a following thought part extends that block).
+        self._open_thought: dict[int, bool] = {}
+
+    def _fold(self, data: str, number: int, out: list[StreamEvent]) -> None:
+        obj = load_event(data, number, self.provider)
+        raw_candidates = opt_list(obj, "candidates", "")
+        feedback = opt_dict(obj, "promptFeedback", "")
+        usage_raw = opt_dict(obj, "usageMetadata", "")
+        usage = None if usage_raw is None else gemini_usage(usage_raw, "usageMetadata")
+        tier = None if usage_raw is None else opt_str(usage_raw, "serviceTier", "usageMetadata")
+        response_id = opt_str(obj, "responseId", "")
+        model = opt_str(obj, "modelVersion", "")
+        candidates = [read_candidate(c, f"candidates[{i}]", i) for i, c in enumerate(raw_candidates or ())]
+        if not candidates and ("error" in obj or blocked_prompt(feedback) is not None):
+            self.error = data
+            return
+        for position, candidate in enumerate(candidates):
+            if candidate.finish == MALFORMED:
+                raise malformed_call(candidate, f"candidates[{position}].finishReason", self.provider)
+        state = self._state
+        state.identify(response_id, model)
+        state.describe(None, tier, None)
+        for candidate in candidates:
+            self._candidate(candidate, out)
+        state.set_usage(usage, out)
+        if state.choices and all(choice.finish for choice in state.choices.values()):
+            state.end_all(out)
+            self.done = True
+
+    def _candidate(self, candidate: Candidate, out: list[StreamEvent]) -> None:
+        state = self._state
+        choice = state.choice(candidate.index)
+        for part in candidate.parts:
+            if part.kind == "thought":
+                text = part.text or ""
+                if self._open_thought.get(choice.index):
+                    thinking = choice.thinking[-1]
+                    thinking.signature = part.signature or thinking.signature
+                else:
+                    thinking = Thinking(None, part.signature, None)
+                    choice.thinking.append(thinking)
+                thinking.text = text if thinking.text is None else thinking.text + text
+                state.reasoning(choice, text, out)
+                self._open_thought[choice.index] = True
+                continue
+            self._open_thought[choice.index] = False
+            if part.signature is not None:
+                choice.thinking.append(Thinking(None, part.signature, None))
+            if part.kind == "text" and part.text is not None:
+                state.text(choice, part.text, out)
+            elif part.kind == "call":
+                call = state.start_call(choice, None, part.call_id, part.name, out)
+                if part.parsed is not None:  # as a non-streamed call: no `args`, no fragment
+                    state.arguments(choice, call, part.arguments, out)
+                state.end_call(choice, call, out)
+        state.finish(choice, candidate.finish, out)
