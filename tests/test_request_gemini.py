@@ -203,7 +203,8 @@ def test_unsupported_params_raise_or_are_dropped() -> None:
         ([{"role": "narrator", "content": "x"}], "no turn for"),
         ([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png,xx"}}]}],
          "must be base64"),
-        ([{"role": "assistant", "tool_calls": [{"function": {"name": "f", "arguments": "{"}}]}], "not valid JSON"),
+        ([{"role": "assistant", "tool_calls": [{"function": {"name": "f", "arguments": "{"}}]}],
+         "not valid JSON"),
     ],
 )  # fmt: skip
 def test_bad_requests_name_the_message(messages: list[Any], match: str) -> None:
