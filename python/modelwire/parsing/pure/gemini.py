@@ -40,11 +40,11 @@ __all__ = [
     "FINISH_REASON_NUMBERS",
     "Candidate",
     "Part",
+    "Read",
     "blocked_prompt",
+    "error_fault",
     "gemini_usage",
-    "malformed_call",
     "parse_gemini_content",
-    "read_candidate",
 ]
 
 # google.ai.generativelanguage / aiplatform FinishReason enum values, for `enum-encoding=int` responses.
@@ -94,37 +94,60 @@ def parse_gemini_content(body: bytes, provider: str = "gemini") -> ChatCompletio
     return run(_parse, body, provider)
 
 
+class Read:
+    """A ``GenerateContentResponse`` (a body or one stream chunk) read and checked, nothing applied."""
+
+    __slots__ = ("candidates", "error", "feedback", "id", "model", "tier", "usage")
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        # The order of the checks is the contract: the Rust parser reports the same first fault.
+        raw_candidates = opt_list(data, "candidates", "")
+        self.feedback = opt_dict(data, "promptFeedback", "")
+        usage_raw = opt_dict(data, "usageMetadata", "")
+        self.usage = None if usage_raw is None else gemini_usage(usage_raw, "usageMetadata")
+        self.id = opt_str(data, "responseId", "")
+        self.model = opt_str(data, "modelVersion", "")
+        self.tier = None if usage_raw is None else opt_str(usage_raw, "serviceTier", "usageMetadata")
+        self.candidates = [
+            read_candidate(c, f"candidates[{i}]", i) for i, c in enumerate(raw_candidates or ())
+        ]
+        self.error = data.get("error")
+
+    def malformed(self, provider: str) -> ResponseParseError | None:
+        """The error for the first candidate that finished with ``MALFORMED_FUNCTION_CALL``."""
+        for position, candidate in enumerate(self.candidates):
+            if candidate.finish == MALFORMED:
+                return malformed_call(candidate, f"candidates[{position}].finishReason", provider)
+        return None
+
+
 def _parse(data: dict[str, Any], body: bytes, provider: str) -> ChatCompletionResponse:
-    raw_candidates = opt_list(data, "candidates", "")
-    feedback = opt_dict(data, "promptFeedback", "")
-    usage_raw = opt_dict(data, "usageMetadata", "")
-    usage = None if usage_raw is None else gemini_usage(usage_raw, "usageMetadata")
-    response_id = opt_str(data, "responseId", "")
-    model = opt_str(data, "modelVersion", "")
-    tier = None if usage_raw is None else opt_str(usage_raw, "serviceTier", "usageMetadata")
-    candidates = [read_candidate(c, f"candidates[{i}]", i) for i, c in enumerate(raw_candidates or ())]
-    if not candidates:
-        if "error" in data:
-            error = data["error"]
-            detail = error.get("message") if type(error) is dict else error
-            raise Fault(
-                f"the response holds an error instead of a result: {detail if type(detail) is str else ''}",
-                "error",
-            )
-        blocked = blocked_prompt(feedback)
+    read = Read(data)
+    if not read.candidates:
+        if read.error is not None:
+            raise error_fault(read.error)
+        blocked = blocked_prompt(read.feedback)
         if blocked is not None:
             raise _blocked_error(*blocked, provider)
-    for position, candidate in enumerate(candidates):
-        if candidate.finish == MALFORMED:
-            raise malformed_call(candidate, f"candidates[{position}].finishReason", provider)
+    malformed = read.malformed(provider)
+    if malformed is not None:
+        raise malformed
     return ChatCompletionResponse(
-        id=response_id,
-        model=model,
-        choices=[_choice(candidate) for candidate in candidates],
-        usage=usage,
+        id=read.id,
+        model=read.model,
+        choices=[_choice(candidate) for candidate in read.candidates],
+        usage=read.usage,
         provider=provider,
-        service_tier=tier,
+        service_tier=read.tier,
         body=body,
+    )
+
+
+def error_fault(error: Any) -> Fault:
+    """A top-level ``error`` member where a result was expected (parsing-rules.md's wording)."""
+    detail = error.get("message") if type(error) is dict else error
+    return Fault(
+        f"the response holds an error instead of a result: {detail if type(detail) is str else ''}", "error"
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from modelwire.parsing.pure._read import Fault, at, expected, opt_dict, opt_int, opt_list, required_dict, run
 from modelwire.parsing.pure.embeddings import _floats
+from modelwire.parsing.pure.gemini import error_fault
 from modelwire.types import EmbeddingResponse, Usage
 
 __all__ = ["parse_gemini_embeddings"]
@@ -47,13 +48,8 @@ def _parse(data: dict[str, Any], body: bytes, provider: str) -> EmbeddingRespons
             if count is not None:
                 tokens = count if tokens is None else tokens + count
     else:
-        if "error" in data:
-            error = data["error"]
-            detail = error.get("message") if type(error) is dict else error
-            raise Fault(
-                f"the response holds an error instead of a result: {detail if type(detail) is str else ''}",
-                "error",
-            )
+        if data.get("error") is not None:
+            raise error_fault(data["error"])
         raise Fault("missing required field", "embeddings")
     dimensions = len(rows[0][0]) // 4 if rows else 0
     for row, path in rows:

@@ -12,15 +12,7 @@ error: it is kept in ``error`` for the errors layer to classify.
 
 from __future__ import annotations
 
-from modelwire.parsing.pure._read import opt_dict, opt_list, opt_str
-from modelwire.parsing.pure.gemini import (
-    MALFORMED,
-    Candidate,
-    blocked_prompt,
-    gemini_usage,
-    malformed_call,
-    read_candidate,
-)
+from modelwire.parsing.pure.gemini import Candidate, Read, blocked_prompt
 from modelwire.parsing.pure.stream_fold import StreamFolder, Thinking, load_event
 from modelwire.types.stream import StreamEvent
 
@@ -38,27 +30,19 @@ class GeminiStreamFolder(StreamFolder):
         self._open_thought: dict[int, bool] = {}
 
     def _fold(self, data: str, number: int, out: list[StreamEvent]) -> None:
-        obj = load_event(data, number, self.provider)
-        raw_candidates = opt_list(obj, "candidates", "")
-        feedback = opt_dict(obj, "promptFeedback", "")
-        usage_raw = opt_dict(obj, "usageMetadata", "")
-        usage = None if usage_raw is None else gemini_usage(usage_raw, "usageMetadata")
-        tier = None if usage_raw is None else opt_str(usage_raw, "serviceTier", "usageMetadata")
-        response_id = opt_str(obj, "responseId", "")
-        model = opt_str(obj, "modelVersion", "")
-        candidates = [read_candidate(c, f"candidates[{i}]", i) for i, c in enumerate(raw_candidates or ())]
-        if not candidates and ("error" in obj or blocked_prompt(feedback) is not None):
+        read = Read(load_event(data, number, self.provider))
+        if not read.candidates and (read.error is not None or blocked_prompt(read.feedback) is not None):
             self.error = data
             return
-        for position, candidate in enumerate(candidates):
-            if candidate.finish == MALFORMED:
-                raise malformed_call(candidate, f"candidates[{position}].finishReason", self.provider)
+        malformed = read.malformed(self.provider)
+        if malformed is not None:
+            raise malformed
         state = self._state
-        state.identify(response_id, model)
-        state.describe(None, tier, None)
-        for candidate in candidates:
+        state.identify(read.id, read.model)
+        state.describe(None, read.tier, None)
+        for candidate in read.candidates:
             self._candidate(candidate, out)
-        state.set_usage(usage, out)
+        state.set_usage(read.usage, out)
         if state.choices and all(choice.finish for choice in state.choices.values()):
             state.end_all(out)
             self.done = True
