@@ -10,6 +10,7 @@ pub mod embeddings;
 pub mod error;
 pub mod fields;
 pub mod finish;
+pub mod gemini;
 pub mod images;
 pub mod json;
 pub mod media;

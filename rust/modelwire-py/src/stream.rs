@@ -71,6 +71,7 @@ fn event_types(py: Python<'_>) -> PyResult<&EventTypes> {
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<OpenAIStreamFolder>()?;
     module.add_class::<AnthropicStreamFolder>()?;
+    module.add_class::<GeminiStreamFolder>()?;
     Ok(())
 }
 
@@ -463,4 +464,10 @@ folder_class!(
     core::AnthropicFolder,
     "anthropic",
     "Anthropic Messages stream events (SSE) in, stream events out; `message_stop` ends the stream."
+);
+folder_class!(
+    GeminiStreamFolder,
+    core::GeminiFolder,
+    "gemini",
+    "Gemini / Vertex AI `streamGenerateContent?alt=sse` chunks in, stream events out; done once every candidate has a finish reason."
 );

@@ -11,6 +11,7 @@
 pub mod anthropic;
 mod anthropic_read;
 mod compact;
+pub mod gemini;
 pub mod openai;
 mod openai_read;
 mod openai_tools;
@@ -67,7 +68,8 @@ pub enum Event<'e> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
     Continue,
-    /// The terminator (`[DONE]`, `message_stop`): nothing after it is folded.
+    /// The terminator (`[DONE]`, `message_stop`; Gemini: every choice finished): nothing after it is
+    /// folded.
     Done,
     /// An error reported inside the stream: its data is kept, nothing after it is folded.
     Error,
@@ -109,6 +111,7 @@ struct Inner<F> {
 
 pub type OpenAIFolder = Folder<openai::Chunks>;
 pub type AnthropicFolder = Folder<anthropic::Messages>;
+pub type GeminiFolder = Folder<gemini::Chunks>;
 
 impl<F: Format + Default> Default for Folder<F> {
     fn default() -> Self {
