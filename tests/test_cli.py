@@ -102,3 +102,25 @@ def test_python_dash_m_runs_the_same_command() -> None:
         timeout=60,
     )
     assert version.stdout.strip() == f"modelwire {modelwire.__version__} ({modelwire.BACKEND} backend)"
+
+
+@pytest.mark.parametrize("backend", ["python", "rust"])
+def test_parse_reads_gemini_bodies(backend: str, capsys: pytest.CaptureFixture[str]) -> None:
+    if backend == "rust" and rust is None:
+        pytest.skip("the Rust extension is not built")
+    corpus = CORPUS_DIR
+    body = corpus / "gemini/generate_content/pydantic-ai__test_google_model_top_p__i0.json"
+    assert main(["parse", str(body), "--backend", backend]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"chat completion from gemini ({body}, parsed by the {backend} parser)")
+    assert "The capital of France is Paris." in out
+    batch = corpus / "gemini/embeddings/llm-gemini__test_embedding_batch__i0.json"
+    assert main(["parse", str(batch), "--backend", backend]) == 0
+    assert "2 x 768" in capsys.readouterr().out.replace("×", "x")
+    blocked = (
+        corpus
+        / "vertex/generate_content"
+        / "pydantic-ai__test_google_model_armor_prompt_template_text_gets_blocked__i1.json"
+    )
+    assert main(["parse", str(blocked), "--backend", backend]) == 1
+    assert "the prompt was blocked (MODEL_ARMOR)" in capsys.readouterr().err
