@@ -116,7 +116,7 @@ def test_parse_reads_gemini_bodies(backend: str, capsys: pytest.CaptureFixture[s
     assert "The capital of France is Paris." in out
     batch = corpus / "gemini/embeddings/llm-gemini__test_embedding_batch__i0.json"
     assert main(["parse", str(batch), "--backend", backend]) == 0
-    assert "2 x 768" in capsys.readouterr().out.replace("×", "x")
+    assert "shape      2 x 768 float32" in capsys.readouterr().out
     blocked = (
         corpus
         / "vertex/generate_content"
