@@ -89,6 +89,7 @@ def test_with_model_it_talks_to_that_provider_with_the_key_from_the_environment(
     env = {"OPENAI_API_KEY": "sk-from-the-environment-42"}
     result = demo(
         "--model", "openai/gpt-4.1-mini", "--api-base", local_server.openai_base_url,
+        "--api-key-env", "OPENAI_API_KEY",  # keys follow hosts: a user-given address names its variable
         "--embedding-model", "openai/text-embedding-3-small", "--image-model", "openai/gpt-image-1",
         env=env,
     )  # fmt: skip

@@ -224,15 +224,15 @@ def test_an_images_endpoint_format_on_the_chat_route_is_refused_before_sending(
 def test_the_key_comes_from_the_providers_variable_and_is_masked(
     local_server: LocalProviderServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    secret = "gsk_env0123456789abcdefXYZ"
-    monkeypatch.setenv("GROQ_API_KEY", secret)
-    with OpenAICompatibleClient(provider="groq", base_url=local_server.openai_base_url) as client:
-        client.completion(
-            ChatCompletionRequest(model="llama-3.3-70b", messages=[{"role": "user", "content": "x"}])
-        )
+    # The address comes from the provider's own base-URL variable, so its key variable goes with it.
+    secret = "sk-env0123456789abcdefXYZ"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    monkeypatch.setenv("OPENAI_BASE_URL", local_server.openai_base_url)
+    with OpenAICompatibleClient(provider="openai") as client:
+        client.completion(ChatCompletionRequest(model="gpt-x", messages=[{"role": "user", "content": "x"}]))
     assert local_server.last_request.headers["authorization"] == f"Bearer {secret}"
     assert redact(f"key is {secret}") == f"key is {MASK}"
-    assert client.provider_name == "groq"
+    assert client.provider_name == "openai"
 
 
 def test_a_missing_key_is_a_typed_error_naming_the_variables(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -336,7 +336,10 @@ def test_default_params_cannot_replace_what_each_request_carries() -> None:
 )
 def test_providers_with_their_own_api_point_to_their_adapter(provider: str, adapter: str) -> None:
     with pytest.raises(ValueError, match=adapter):
-        OpenAICompatibleClient(provider=provider, base_url="http://localhost/v1", api_key=KEY)
+        OpenAICompatibleClient(provider=provider)
+    # With an address it is an OpenAI-compatible endpoint that the label only names (issue 18, item 2).
+    with OpenAICompatibleClient(provider=provider, base_url="http://localhost/v1", api_key=KEY) as client:
+        assert client.provider_name == provider
 
 
 def test_a_responses_api_spec_is_not_silently_served_by_chat_completions() -> None:

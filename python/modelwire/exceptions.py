@@ -28,6 +28,7 @@ __all__ = [
     "AttemptRecord",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ContentPolicyError",
     "ContextWindowExceededError",
     "ErrorKind",
@@ -79,6 +80,7 @@ class ErrorKind(StrEnum):
     INVALID_RESPONSE = "invalid_response"
     STREAM_INTERRUPTED = "stream_interrupted"
     REFUSAL = "refusal"
+    CLIENT_CLOSED = "client_closed"
 
     @property
     def retryable(self) -> bool:
@@ -344,6 +346,13 @@ class StreamInterruptedError(ProviderError):
         self.events_received = events_received
 
 
+class ClientClosedError(ProviderError):
+    """The adapter or client was closed: before the call (use after ``close()``), or while the call was in
+    flight (its connection was cut by the close). Never retried: a closed client stays closed."""
+
+    default_kind = ErrorKind.CLIENT_CLOSED
+
+
 class ModelRefusalError(ProviderError):
     """The model refused to answer; ``response`` is the refusal it returned."""
 
@@ -455,6 +464,7 @@ _CLASS_FOR_KIND: Final[dict[ErrorKind, type[ProviderError]]] = {
     ErrorKind.INVALID_RESPONSE: ResponseParseError,
     ErrorKind.STREAM_INTERRUPTED: StreamInterruptedError,
     ErrorKind.REFUSAL: ModelRefusalError,
+    ErrorKind.CLIENT_CLOSED: ClientClosedError,
 }
 
 

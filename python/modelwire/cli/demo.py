@@ -50,6 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="call this provider/model for real; its key comes from the "
                         "provider's environment variable (e.g. OPENAI_API_KEY)")  # fmt: skip
     parser.add_argument("--api-base", help="with --model: the server's base URL (any OpenAI-compatible one)")
+    parser.add_argument("--api-key-env", help="with --model: read the key from this variable (a provider's "
+                        "own variable is read only for its own host, not for --api-base)")  # fmt: skip
     parser.add_argument("--embedding-model", help="with --model: also embed two texts with this model")
     parser.add_argument("--image-model", help="with --model: also generate an image with this model")
 
@@ -265,6 +267,8 @@ def _real(report: Report, args: argparse.Namespace) -> int:
         print(f"modelwire demo: --model {args.model} needs an API key: set {missing}", file=sys.stderr)
         return 2
     options = {"api_base": args.api_base} if args.api_base else {}
+    if args.api_key_env:
+        options["api_key_env"] = args.api_key_env
     started = time.perf_counter()
     report.line(f"modelwire demo: {args.model}{' at ' + args.api_base if args.api_base else ''}, "
                 f"{BACKEND} parser")  # fmt: skip
@@ -292,7 +296,8 @@ def _real(report: Report, args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     report = Report(sys.stdout)
-    extras = [flag for flag in ("api_base", "embedding_model", "image_model") if getattr(args, flag)]
+    given = ("api_base", "api_key_env", "embedding_model", "image_model")
+    extras = [flag for flag in given if getattr(args, flag)]
     if args.model is None and extras:
         flags = ", ".join("--" + flag.replace("_", "-") for flag in extras)
         print(f"modelwire demo: {flags} need --model", file=sys.stderr)

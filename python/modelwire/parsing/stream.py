@@ -16,6 +16,7 @@ returned. Rules: docs/stream-rules.md; both backends return equal events and res
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from modelwire._backend import core
@@ -76,13 +77,22 @@ else:
     GeminiStreamFolder = getattr(core, "GeminiStreamFolder", None) or _gemini.GeminiStreamFolder
 
 
+# One line per stream format: its folder class (Rust or twin, chosen above), built with the provider label.
+# A new format adds its name to ``StreamFormat`` and its folder here; the folder is fed the raw response
+# bytes and owns their framing (SSE, NDJSON, a binary event stream).
+_FOLDERS: dict[str, Callable[[str], StreamFolder]] = {
+    "openai": OpenAIStreamFolder,
+    "anthropic": AnthropicStreamFolder,
+    "gemini": GeminiStreamFolder,
+}
+
+
 def stream_folder(format: StreamFormat, provider: str) -> StreamFolder:
     """A new folder for ``format`` whose results and errors carry ``provider``."""
-    if format == "anthropic":
-        return AnthropicStreamFolder(provider)
-    if format == "gemini":
-        return GeminiStreamFolder(provider)
-    return OpenAIStreamFolder(provider)
+    folder = _FOLDERS.get(format)
+    if folder is None:
+        raise ValueError(f"unknown stream format {format!r}; known: {', '.join(sorted(_FOLDERS))}")
+    return folder(provider)
 
 
 def events_of(response: ChatCompletionResponse) -> list[StreamEvent]:

@@ -4,7 +4,7 @@
 |---|---|
 | retry this model | rate_limit, overloaded, timeout, api_connection, internal_server (5xx), pool_timeout, invalid_response; api_error with a 5xx status |
 | next model | context_window_exceeded, content_policy, refusal, not_found, authentication, permission_denied, quota_exceeded, unsupported_capability, request_admission_timeout |
-| raise now | bad_request, unsupported_params, unprocessable_entity, api_error (not 5xx), stream_interrupted |
+| raise now | bad_request, unsupported_params, unprocessable_entity, api_error (not 5xx), stream_interrupted, client_closed |
 
 The provider's explicit verdict (``x-should-retry``) wins over the kind: ``true`` retries the same model
 (except after a stream has yielded), ``false`` stops retrying that model and moves on.
@@ -55,6 +55,8 @@ ACTIONS: Final[dict[ErrorKind, Action]] = {
     ErrorKind.API_ERROR: Action.RAISE,
     # The caller has already seen part of the answer: never resent silently.
     ErrorKind.STREAM_INTERRUPTED: Action.RAISE,
+    # The caller closed the client: no other attempt may open a new pool behind its back.
+    ErrorKind.CLIENT_CLOSED: Action.RAISE,
 }
 
 # Statuses that say "the provider is overloaded, send less": they cut the adaptive concurrency.
@@ -63,7 +65,7 @@ _OVERLOAD_STATUSES: Final = frozenset({429, 503, 529})
 
 def action_for(error: ProviderError) -> Action:
     kind = error.kind
-    if kind is ErrorKind.STREAM_INTERRUPTED:
+    if kind is ErrorKind.STREAM_INTERRUPTED or kind is ErrorKind.CLIENT_CLOSED:
         return Action.RAISE
     if kind is ErrorKind.REQUEST_ADMISSION_TIMEOUT and error.provider_code == SHARED_LIMITS_UNAVAILABLE:
         return Action.RAISE

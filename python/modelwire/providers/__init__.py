@@ -1,5 +1,6 @@
 """Provider adapters implementing ``ModelClient``: OpenAI-compatible (any base URL), Azure OpenAI and
-Anthropic Messages, sync and async, built on the request, transport, parsing and errors layers.
+Anthropic Messages, sync and async: one ``HttpAdapter`` driven by one declarative ``Dialect`` per provider
+(docs/providers.md: how to add one).
 
     client = OpenAICompatibleClient(provider="groq")                  # key from GROQ_API_KEY
     client = AnthropicClient(api_key=..., max_concurrency=16)
@@ -8,23 +9,43 @@ Anthropic Messages, sync and async, built on the request, transport, parsing and
 """
 
 from modelwire.providers._base import HttpAdapter, PreparedRequest
-from modelwire.providers.anthropic import AnthropicClient
+from modelwire.providers.anthropic import ANTHROPIC, AnthropicClient
 from modelwire.providers.azure import AzureOpenAIClient
 from modelwire.providers.catalog import PROVIDERS, ProviderInfo, lookup_provider
+from modelwire.providers.dialect import (
+    AsyncSigner,
+    Body,
+    Context,
+    Dialect,
+    Operation,
+    OutgoingRequest,
+    Signer,
+    StreamRoute,
+)
 from modelwire.providers.factory import Adapter, client_from_spec, model_id_for
-from modelwire.providers.openai_compatible import OpenAICompatibleClient
+from modelwire.providers.openai_compatible import OPENAI, OpenAICompatibleClient
 from modelwire.providers.protocol import ModelClient
 
 __all__ = [
+    "ANTHROPIC",
+    "OPENAI",
     "PROVIDERS",
     "Adapter",
     "AnthropicClient",
+    "AsyncSigner",
     "AzureOpenAIClient",
+    "Body",
+    "Context",
+    "Dialect",
     "HttpAdapter",
     "ModelClient",
     "OpenAICompatibleClient",
+    "Operation",
+    "OutgoingRequest",
     "PreparedRequest",
     "ProviderInfo",
+    "Signer",
+    "StreamRoute",
     "client_from_spec",
     "lookup_provider",
     "model_id_for",

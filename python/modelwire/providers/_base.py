@@ -1,15 +1,15 @@
-"""What every HTTP adapter shares: keys, transports (sync, and async per event loop), sending, error
-classification, request defaults, lifecycle.
+"""``HttpAdapter``: the one HTTP adapter. Keys are resolved by its constructors (see ``keys``); it holds the
+transports (sync, and async per event loop), sends, classifies errors, streams and owns the lifecycle.
+Everything provider-specific comes from its :class:`~modelwire.providers.dialect.Dialect`.
 
-An adapter turns a canonical request into a :class:`PreparedRequest` (path, JSON body bytes, per-request
-headers, query, timeout) and hands it to :meth:`HttpAdapter._call` / :meth:`HttpAdapter._acall` with a
-parser. Every non-2xx answer goes through ``classify_response`` and every httpx/httpx2 failure through
-``from_transport_error``; nothing here retries.
+A call goes: the canonical request takes the configured defaults; the dialect's operation translates it
+(:class:`~modelwire.providers.dialect.Body`); it becomes a :class:`PreparedRequest` (path, JSON body bytes,
+per-request headers, timeout), built once; the dialect's signer, when it has one, signs the exact bytes;
+the transport sends; a non-2xx answer goes through the dialect's error reader and every httpx/httpx2
+failure through ``from_transport_error``; a 2xx body through the operation's parser. Nothing here retries.
 
-Streaming builds on the same pieces: ``_prepare_chat(request, stream=True)`` gives the streamed body and
-:meth:`HttpAdapter._open_stream` / :meth:`HttpAdapter._aopen_stream` yield a response whose status was
-2xx (an error status is read and raised as its ``ProviderError``), converting transport failures met while
-its body is read.
+Close is final: after ``close()`` / ``aclose()`` every call raises ``ClientClosedError`` (not retried),
+and calls still in flight when the pool closed fail with it instead of whatever the cut connection gave.
 """
 
 from __future__ import annotations
@@ -18,16 +18,34 @@ import asyncio
 import dataclasses
 import inspect
 import threading
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, Final, TypeVar
+from urllib.parse import urlencode
 
 from modelwire._constants import DEFAULT_POOL_TIMEOUT
-from modelwire._redact import register_secret
-from modelwire.errors import classify_response, from_transport_error
-from modelwire.exceptions import AuthenticationError, ProviderError, ResponseParseError
-from modelwire.providers.catalog import env_value
+from modelwire.errors import from_transport_error
+from modelwire.exceptions import (
+    ClientClosedError,
+    ModelwireWarning,
+    ProviderError,
+    ResponseParseError,
+    UnsupportedCapabilityError,
+)
+from modelwire.providers.dialect import Context, Dialect, Operation, OutgoingRequest, route_path
+from modelwire.providers.keys import resolve_api_key
+from modelwire.providers.streaming import AsyncChatStream, ChatStream, StreamCall
+from modelwire.request import TransportKwargs
 from modelwire.transport import AsyncTransport, SyncTransport, Timeouts, TimeoutSpec
+from modelwire.types import (
+    ChatCompletionRequest,
+    ChatCompletionResponse,
+    EmbeddingRequest,
+    EmbeddingResponse,
+    ImageGenerationRequest,
+    ImageGenerationResponse,
+)
 
 if TYPE_CHECKING:
     from modelwire.config import ModelSpec
@@ -36,9 +54,11 @@ __all__ = ["HttpAdapter", "PreparedRequest", "resolve_api_key", "spec_options"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+A = TypeVar("A", bound="HttpAdapter")
 USER_AGENT: Final = "modelwire/0.1.0"
 # Fields a request must carry itself; a default for one of them would silently replace the caller's.
 _REQUIRED: Final = frozenset({"model", "messages", "inputs", "prompt"})
+_WHAT: Final = {"embeddings": "embeddings endpoint", "images": "image generation"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -51,25 +71,6 @@ class PreparedRequest:
     timeout: float | None
     model: str
     params: Mapping[str, str] | None = None
-
-
-def resolve_api_key(api_key: Any, *, provider: str, env: tuple[str, ...], required: bool) -> str | None:
-    """The key: the argument (a string or a ``SecretStr``), else the first of ``env`` that is set. A missing
-    required key raises ``AuthenticationError`` naming the variables. The key is registered for redaction."""
-    if api_key is not None and hasattr(api_key, "get_secret_value"):
-        api_key = api_key.get_secret_value()
-    if api_key is not None and not isinstance(api_key, str):
-        raise TypeError(f"api_key must be a string, not {type(api_key).__name__}")
-    key = api_key or env_value(env)[0]
-    if not key:
-        if required:
-            where = " or ".join(env) if env else "an api_key_env"
-            raise AuthenticationError(
-                f"no API key for provider {provider!r}: pass api_key= or set {where}", provider=provider
-            )
-        return None
-    register_secret(key)
-    return key
 
 
 def spec_options(spec: ModelSpec) -> dict[str, Any]:
@@ -112,14 +113,18 @@ def _is_async(obj: Any, method: str) -> bool:
 
 
 class HttpAdapter:
-    """Base of the HTTP adapters. Subclasses set ``provider_name`` and implement the operations."""
+    """The adapter every provider class is: ``dialect`` says what is provider-specific, ``provider_name``
+    labels responses and errors, ``headers`` (auth, user headers) go with every request after the
+    dialect's. A dialect-only provider needs no subclass: ``HttpAdapter(dialect=..., provider_name=...,
+    base_url=..., headers=...)``."""
 
     def __init__(
         self,
         *,
+        dialect: Dialect,
         provider_name: str,
         base_url: str,
-        headers: Mapping[str, str],
+        headers: Mapping[str, str] | None = None,
         timeout: TimeoutSpec = ...,
         max_concurrency: int | None = None,
         http_client: Any | None = None,
@@ -141,10 +146,16 @@ class HttpAdapter:
         wrong = sorted(_REQUIRED & set(default_params or ()))
         if wrong:
             raise ValueError(f"default_params cannot set {', '.join(wrong)}: every request carries its own")
+        self.dialect = dialect
         self.provider_name = provider_name
         self.base_url = base_url.rstrip("/")
         self.drop_params = drop_params
-        self._headers = {"accept": "application/json", "user-agent": USER_AGENT, **headers}
+        self._headers = {
+            "accept": "application/json",
+            "user-agent": USER_AGENT,
+            **dialect.headers,
+            **(headers or {}),
+        }
         self._timeout = timeout
         self._max_concurrency = max_concurrency
         self._http_client = http_client
@@ -154,23 +165,69 @@ class HttpAdapter:
         self._defaults = dict(default_params or {})
         self._default_body = dict(extra_body or {})
         self._lock = threading.Lock()
+        self._closed = False
         self._sync_transport: SyncTransport | None = None
         # One async transport per event loop: an httpx AsyncClient cannot outlive the loop it ran on, and
         # callers do run asyncio.run() more than once. A user's async client is shared (key None).
         self._async_transports: dict[asyncio.AbstractEventLoop | None, AsyncTransport] = {}
 
-    # --- capabilities (the ModelClient defaults; subclasses narrow them) --------------------------------
+    # --- capabilities: what the dialect declares -------------------------------------------------------
 
     def supports_chat_completion(self) -> bool:
         return True
 
     def supports_embeddings(self) -> bool:
-        return True
+        return self.dialect.embeddings is not None
 
     def supports_image_generation(self) -> bool:
-        return True
+        return self.dialect.images is not None
 
-    # --- request defaults ------------------------------------------------------------------------------
+    # --- operations ------------------------------------------------------------------------------------
+
+    def completion(self, request: ChatCompletionRequest) -> ChatCompletionResponse:
+        return self._call(self._prepare("chat", request), self.dialect.chat.parse)
+
+    async def acompletion(self, request: ChatCompletionRequest) -> ChatCompletionResponse:
+        return await self._acall(self._prepare("chat", request), self.dialect.chat.parse)
+
+    def stream(self, request: ChatCompletionRequest) -> ChatStream:
+        """A streamed chat completion: a context manager and iterator of typed events whose
+        ``final_response()`` returns the folded ``ChatCompletionResponse``. Nothing is sent before it is
+        opened or iterated; see :mod:`modelwire.providers.streaming` for failures and closing."""
+        return ChatStream(self._stream_call(self._prepare("chat", request, stream=True)))
+
+    def astream(self, request: ChatCompletionRequest) -> AsyncChatStream:
+        """The async twin of :meth:`stream` (``async with`` / ``async for`` / ``await final_response()``)."""
+        return AsyncChatStream(self._stream_call(self._prepare("chat", request, stream=True)))
+
+    def embeddings(self, request: EmbeddingRequest) -> EmbeddingResponse:
+        op = self._need(self.dialect.embeddings, "embeddings", request.model)
+        return self._call(self._prepare("embeddings", request), op.parse)
+
+    async def aembeddings(self, request: EmbeddingRequest) -> EmbeddingResponse:
+        op = self._need(self.dialect.embeddings, "embeddings", request.model)
+        return await self._acall(self._prepare("embeddings", request), op.parse)
+
+    def generate_image(self, request: ImageGenerationRequest) -> ImageGenerationResponse:
+        op = self._need(self.dialect.images, "images", request.model)
+        return self._call(self._prepare("images", request), op.parse)
+
+    async def agenerate_image(self, request: ImageGenerationRequest) -> ImageGenerationResponse:
+        op = self._need(self.dialect.images, "images", request.model)
+        return await self._acall(self._prepare("images", request), op.parse)
+
+    # --- building a request ----------------------------------------------------------------------------
+
+    def _need(self, op: Operation[R, T] | None, name: str, model: str) -> Operation[R, T]:
+        """``op``, or the error saying the dialect has no such operation."""
+        if op is None:
+            raise UnsupportedCapabilityError(
+                f"{self.dialect.api} has no {_WHAT.get(name, name)}", provider=self.provider_name, model=model
+            )
+        return op
+
+    def _operation(self, name: str, model: str) -> Operation[Any, Any]:
+        return self._need(self.dialect.operation(name), name, model)
 
     def _with_defaults(self, request: R) -> R:
         """``request`` with the configured defaults: a field left ``None`` takes its default; defaults that
@@ -191,13 +248,56 @@ class HttpAdapter:
             updates["extra_body"] = {**extra, **(getattr(request, "extra_body", None) or {})}
         return dataclasses.replace(request, **updates) if updates else request  # type: ignore[type-var]
 
+    def _prepare(self, name: str, request: Any, *, stream: bool = False) -> PreparedRequest:
+        """The request ``name`` (``chat``, ``embeddings``, ``images``) sends: translated by the dialect,
+        serialized once. Dropped parameters are warned about here (``stacklevel`` points at the caller of
+        the public method that called this)."""
+        op = self._operation(name, request.model)
+        if stream and self.dialect.stream is None:
+            raise UnsupportedCapabilityError(
+                f"{self.dialect.api} has no streaming", provider=self.provider_name, model=request.model
+            )
+        request = self._with_defaults(request)
+        body = op.translate(request, Context(self.provider_name, self.drop_params, stream))
+        if body.dropped:
+            warnings.warn(
+                f"dropped what {self.dialect.api} cannot take ({request.model}): " + ", ".join(body.dropped),
+                ModelwireWarning,
+                stacklevel=3,
+            )
+        kwargs = TransportKwargs.from_request(request, fields=body.fields, exclude=body.exclude)
+        headers = {**body.headers, **kwargs.headers} if body.headers else kwargs.headers
+        if body.route is not None:
+            template = self._operation(body.route, request.model).path
+        elif stream:
+            template = self.dialect.stream.path  # type: ignore[union-attr]  # checked above
+        else:
+            template = op.path
+        return PreparedRequest(
+            route_path(template, request.model), kwargs.body, headers, kwargs.timeout, request.model
+        )
+
+    def _prepare_chat(self, request: ChatCompletionRequest, *, stream: bool = False) -> PreparedRequest:
+        """The chat request (streamed or not) as it will be sent."""
+        return self._prepare("chat", request, stream=stream)
+
     # --- transports ------------------------------------------------------------------------------------
 
-    def _sync(self) -> SyncTransport:
+    def _closed_error(self, model: str | None) -> ClientClosedError:
+        return ClientClosedError(
+            f"this {type(self).__name__} ({self.provider_name}) was closed; create a new one to send more "
+            "requests",
+            provider=self.provider_name,
+            model=model,
+        )
+
+    def _sync(self, model: str | None = None) -> SyncTransport:
         transport = self._sync_transport
         if transport is not None:
             return transport
         with self._lock:
+            if self._closed:
+                raise self._closed_error(model)
             if self._sync_transport is None:
                 self._sync_transport = SyncTransport(
                     self.base_url,
@@ -209,13 +309,15 @@ class HttpAdapter:
                 )
             return self._sync_transport
 
-    def _async(self) -> AsyncTransport:
+    def _async(self, model: str | None = None) -> AsyncTransport:
         shared = self._async_http_client is not None or self._user_async_transport is not None
         key = None if shared else asyncio.get_running_loop()
         transport = self._async_transports.get(key)
         if transport is not None:
             return transport
         with self._lock:
+            if self._closed:
+                raise self._closed_error(model)
             transport = self._async_transports.get(key)
             if transport is None:
                 self._forget_dead_loops()
@@ -240,43 +342,80 @@ class HttpAdapter:
     @staticmethod
     def _failures(transport: SyncTransport | AsyncTransport) -> tuple[type[BaseException], ...]:
         lib = transport.library
-        return (lib.HTTPError, lib.StreamError, lib.InvalidURL, OSError)
+        # RuntimeError: httpx's "the client has been closed", met by a call that raced close().
+        return (lib.HTTPError, lib.StreamError, lib.InvalidURL, OSError, RuntimeError)
 
     def _transport_error(self, exc: BaseException, model: str | None) -> ProviderError:
+        """The one mapping of a failure met while sending or reading: cut by ``close()`` -> closed, else
+        as the transport classifies it (a RuntimeError not caused by a close is not ours to convert)."""
+        if self._closed:
+            return self._closed_error(model)
+        if isinstance(exc, RuntimeError):
+            raise exc
         return from_transport_error(exc, provider=self.provider_name, model=model)
 
+    def _unsigned(self, prepared: PreparedRequest) -> dict[str, Any]:
+        return {
+            "path": prepared.path,
+            "content": prepared.body,
+            "headers": prepared.headers,
+            "params": prepared.params,
+            "timeout": prepared.timeout,
+        }
+
+    def _to_sign(
+        self, transport: SyncTransport | AsyncTransport, prepared: PreparedRequest
+    ) -> OutgoingRequest:
+        """The request exactly as it will go out: absolute URL with its query, every header."""
+        url = transport.url(prepared.path)
+        if prepared.params:
+            url += ("&" if "?" in url else "?") + urlencode(prepared.params)
+        return OutgoingRequest("POST", url, {**transport.headers, **prepared.headers}, prepared.body)
+
+    @staticmethod
+    def _signed(
+        outgoing: OutgoingRequest, headers: Mapping[str, str], timeout: float | None
+    ) -> dict[str, Any]:
+        return {"path": outgoing.url, "content": outgoing.body, "headers": headers, "timeout": timeout}
+
+    def _sync_args(self, transport: SyncTransport, prepared: PreparedRequest) -> dict[str, Any]:
+        """The transport's arguments for one attempt (signed, when the dialect signs)."""
+        sign = self.dialect.sign
+        if sign is None:
+            return self._unsigned(prepared)
+        outgoing = self._to_sign(transport, prepared)
+        return self._signed(outgoing, sign(outgoing), prepared.timeout)
+
+    async def _async_args(self, transport: AsyncTransport, prepared: PreparedRequest) -> dict[str, Any]:
+        dialect = self.dialect
+        if dialect.asign is None and dialect.sign is None:
+            return self._unsigned(prepared)
+        outgoing = self._to_sign(transport, prepared)
+        if dialect.asign is not None:
+            headers = await dialect.asign(outgoing)
+        else:
+            assert dialect.sign is not None
+            headers = dialect.sign(outgoing)
+        return self._signed(outgoing, headers, prepared.timeout)
+
     def _call(self, prepared: PreparedRequest, parse: Callable[[bytes, str], T]) -> T:
-        transport = self._sync()
+        transport = self._sync(prepared.model)
         try:
-            response = transport.request(
-                "POST",
-                prepared.path,
-                content=prepared.body,
-                headers=prepared.headers,
-                params=prepared.params,
-                timeout=prepared.timeout,
-            )
+            response = transport.request("POST", **self._sync_args(transport, prepared))
         except self._failures(transport) as exc:
             raise self._transport_error(exc, prepared.model) from exc
         return self._decode(response, prepared.model, parse)
 
     async def _acall(self, prepared: PreparedRequest, parse: Callable[[bytes, str], T]) -> T:
-        transport = self._async()
+        transport = self._async(prepared.model)
         try:
-            response = await transport.request(
-                "POST",
-                prepared.path,
-                content=prepared.body,
-                headers=prepared.headers,
-                params=prepared.params,
-                timeout=prepared.timeout,
-            )
+            response = await transport.request("POST", **await self._async_args(transport, prepared))
         except self._failures(transport) as exc:
             raise self._transport_error(exc, prepared.model) from exc
         return self._decode(response, prepared.model, parse)
 
     def _status_error(self, response: Any, body: bytes, model: str) -> ProviderError:
-        return classify_response(
+        return self.dialect.read_error(
             response.status_code, response.headers, body, provider=self.provider_name, model=model
         )
 
@@ -293,22 +432,32 @@ class HttpAdapter:
                 exc.model = model
             raise
 
+    # --- streaming -------------------------------------------------------------------------------------
+
+    def _stream_call(self, prepared: PreparedRequest) -> StreamCall:
+        """What a chat stream needs from this adapter, as declared callables."""
+        parse = self.dialect.chat.parse
+        stream = self.dialect.stream
+        assert stream is not None  # _prepare refused a dialect without streaming
+        return StreamCall(
+            provider=self.provider_name,
+            model=prepared.model,
+            format=stream.format,
+            open=lambda: self._open_stream(prepared),
+            aopen=lambda: self._aopen_stream(prepared),
+            decode=lambda response: self._decode(response, prepared.model, parse),
+            read_error=self.dialect.read_stream_error,
+        )
+
     @contextmanager
     def _open_stream(self, prepared: PreparedRequest) -> Iterator[Any]:
         """The streaming seam: yields a 2xx response whose body is not read yet. Transport failures while
         the caller reads it become ``ProviderError``s; an error status is raised before anything is
         yielded."""
-        transport = self._sync()
+        transport = self._sync(prepared.model)
         failures = self._failures(transport)
         try:
-            with transport.stream(
-                "POST",
-                prepared.path,
-                content=prepared.body,
-                headers=prepared.headers,
-                params=prepared.params,
-                timeout=prepared.timeout,
-            ) as response:
+            with transport.stream("POST", **self._sync_args(transport, prepared)) as response:
                 if not 200 <= response.status_code < 300:
                     raise self._status_error(response, response.read(), prepared.model)
                 yield response
@@ -318,17 +467,10 @@ class HttpAdapter:
     @asynccontextmanager
     async def _aopen_stream(self, prepared: PreparedRequest) -> AsyncIterator[Any]:
         """The async twin of :meth:`_open_stream`."""
-        transport = self._async()
+        transport = self._async(prepared.model)
         failures = self._failures(transport)
         try:
-            async with transport.stream(
-                "POST",
-                prepared.path,
-                content=prepared.body,
-                headers=prepared.headers,
-                params=prepared.params,
-                timeout=prepared.timeout,
-            ) as response:
+            async with transport.stream("POST", **await self._async_args(transport, prepared)) as response:
                 if not 200 <= response.status_code < 300:
                     raise self._status_error(response, await response.aread(), prepared.model)
                 yield response
@@ -336,6 +478,11 @@ class HttpAdapter:
             raise self._transport_error(exc, prepared.model) from exc
 
     # --- lifecycle -------------------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` / ``aclose()`` was called (the adapter then refuses every call)."""
+        return self._closed
 
     def close(self) -> None:
         """Close the sync connection pool. Async pools of a running loop need ``aclose()``; those of loops
@@ -349,7 +496,7 @@ class HttpAdapter:
 
     async def aclose(self) -> None:
         """Close every pool: this loop's (awaited), other live loops' (scheduled on them), the sync one.
-        Call it before the loop ends (``async with adapter:``); a later call opens new pools."""
+        Call it before the loop ends (``async with adapter:``); later calls raise ``ClientClosedError``."""
         current = asyncio.get_running_loop()
         with self._lock:
             sync, self._sync_transport = self._sync_transport, None
@@ -368,17 +515,22 @@ class HttpAdapter:
         if errors:
             raise errors[0]
 
-    def __enter__(self: T) -> T:
+    def __enter__(self: A) -> A:
+        if self._closed:
+            raise self._closed_error(None)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    async def __aenter__(self: T) -> T:
+    async def __aenter__(self: A) -> A:
+        if self._closed:
+            raise self._closed_error(None)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.provider_name} {self.base_url}>"
+        state = " closed" if self._closed else ""
+        return f"<{type(self).__name__} {self.provider_name} {self.base_url}{state}>"

@@ -10,45 +10,52 @@ embeddings or image generation: those raise ``UnsupportedCapabilityError``.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final, NoReturn, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 from modelwire._constants import ANTHROPIC_API_VERSION
-from modelwire.exceptions import ModelwireWarning, UnsupportedCapabilityError
 from modelwire.parsing.anthropic import parse_anthropic_message
-from modelwire.providers._base import HttpAdapter, PreparedRequest, resolve_api_key, spec_options
+from modelwire.providers._base import HttpAdapter, spec_options
 from modelwire.providers.catalog import PROVIDERS, env_value
-from modelwire.providers.streaming import AsyncChatStream, ChatStream
-from modelwire.request import TransportKwargs
+from modelwire.providers.dialect import Body, Context, Dialect, Operation, StreamRoute
+from modelwire.providers.keys import at_home, key_env_for, resolve_api_key
 from modelwire.request.anthropic import anthropic_body_fields
 from modelwire.transport import TimeoutSpec
-from modelwire.types import (
-    ChatCompletionRequest,
-    ChatCompletionResponse,
-    EmbeddingRequest,
-    EmbeddingResponse,
-    ImageGenerationRequest,
-    ImageGenerationResponse,
-)
+from modelwire.types import ChatCompletionRequest
 
 if TYPE_CHECKING:
     from modelwire.config import ModelSpec
 
-__all__ = ["AnthropicClient"]
+__all__ = ["ANTHROPIC", "AnthropicClient"]
 
 _INFO: Final = PROVIDERS["anthropic"]
 # Every optional field is translated by anthropic_body_fields; none may go into the body untranslated.
 _TRANSLATED: Final = ChatCompletionRequest.BODY_FIELDS
 
 
+def _messages(request: ChatCompletionRequest, ctx: Context) -> Body:
+    fields, dropped = anthropic_body_fields(
+        request, provider=ctx.provider, drop_params=ctx.drop_params, stream=ctx.stream
+    )
+    return Body(fields, exclude=_TRANSLATED, dropped=dropped)
+
+
+ANTHROPIC: Final = Dialect(
+    api="the Anthropic Messages API",
+    chat=Operation("/v1/messages", _messages, parse_anthropic_message),
+    stream=StreamRoute("/v1/messages", "anthropic"),
+    headers={"content-type": "application/json"},
+)
+
+
 class AnthropicClient(HttpAdapter):
-    """Anthropic's Messages API. The key comes from ``api_key`` or ``ANTHROPIC_API_KEY`` (required at
-    Anthropic's own address), sent as ``x-api-key`` with ``anthropic-version: <api_version>``; beta
-    features take an ``anthropic-beta`` header through ``headers`` or a request's ``extra_headers``.
-    ``base_url`` defaults to ``ANTHROPIC_BASE_URL`` or ``https://api.anthropic.com`` (with or without a
-    trailing ``/v1``). ``provider`` only relabels responses and errors (Anthropic-compatible gateways).
-    Other options are those of :class:`~modelwire.providers.OpenAICompatibleClient`."""
+    """Anthropic's Messages API. The key comes from ``api_key`` or ``ANTHROPIC_API_KEY`` (read, and required,
+    only at Anthropic's own host; see ``modelwire.providers.keys``), sent as ``x-api-key`` with
+    ``anthropic-version: <api_version>``; beta features take an ``anthropic-beta`` header through
+    ``headers`` or a request's ``extra_headers``. ``base_url`` defaults to ``ANTHROPIC_BASE_URL`` or
+    ``https://api.anthropic.com`` (with or without a trailing ``/v1``). ``provider`` only relabels
+    responses and errors (Anthropic-compatible gateways). Other options are those of
+    :class:`~modelwire.providers.OpenAICompatibleClient`."""
 
     def __init__(
         self,
@@ -68,20 +75,29 @@ class AnthropicClient(HttpAdapter):
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
         provider: str | None = None,
+        api_key_from_env: bool = True,
     ) -> None:
         name = provider or _INFO.name
-        base = base_url or env_value(_INFO.base_url_env)[0] or _INFO.base_url or ""
-        at_home = base.rstrip("/").removesuffix("/v1") == (_INFO.base_url or "")
-        env = (api_key_env,) if api_key_env else _INFO.key_env
-        key = resolve_api_key(api_key, provider=name, env=env, required=at_home)
-        auth = {"x-api-key": key} if key else {}
+        from_env = env_value(_INFO.base_url_env)[0] if base_url is None else None
+        base = base_url or from_env or _INFO.base_url or ""
+        env = key_env_for(
+            _INFO,
+            base,
+            api_key_env=api_key_env,
+            api_key_from_env=api_key_from_env,
+            base_url_from_env=from_env is not None,
+        )
+        key = resolve_api_key(api_key, provider=name, env=env, required=at_home(_INFO, base))
+        dialect = ANTHROPIC
+        if base.rstrip("/").endswith("/v1"):
+            dialect = ANTHROPIC.rerouted(lambda path: path.removeprefix("/v1"))
         super().__init__(
+            dialect=dialect,
             provider_name=name,
             base_url=base,
             headers={
-                **auth,
+                **({"x-api-key": key} if key else {}),
                 "anthropic-version": api_version or ANTHROPIC_API_VERSION,
-                "content-type": "application/json",
                 **(headers or {}),
             },
             timeout=timeout,
@@ -94,7 +110,6 @@ class AnthropicClient(HttpAdapter):
             extra_body=extra_body,
             drop_params=drop_params,
         )
-        self._messages_path = "/messages" if self.base_url.endswith("/v1") else "/v1/messages"
 
     @classmethod
     def from_spec(cls, spec: ModelSpec, **overrides: Any) -> Self:
@@ -103,65 +118,3 @@ class AnthropicClient(HttpAdapter):
         ``drop_params`` sets the adapter's); keyword ``overrides`` win."""
         options = {"api_version": spec.api_version, "provider": spec.provider_name, **spec_options(spec)}
         return cls(**{**options, **overrides})
-
-    def supports_embeddings(self) -> bool:
-        return False
-
-    def supports_image_generation(self) -> bool:
-        return False
-
-    # --- chat ------------------------------------------------------------------------------------------
-
-    def _prepare_chat(self, request: ChatCompletionRequest, *, stream: bool = False) -> PreparedRequest:
-        request = self._with_defaults(request)
-        fields, dropped = anthropic_body_fields(
-            request, provider=self.provider_name, drop_params=self.drop_params, stream=stream
-        )
-        if dropped:
-            warnings.warn(
-                f"dropped what the Anthropic Messages API cannot take ({request.model}): "
-                + ", ".join(dropped),
-                ModelwireWarning,
-                stacklevel=3,
-            )
-        kwargs = TransportKwargs.from_request(request, fields=fields, exclude=_TRANSLATED)
-        return PreparedRequest(
-            self._messages_path, kwargs.body, kwargs.headers, kwargs.timeout, request.model
-        )
-
-    def completion(self, request: ChatCompletionRequest) -> ChatCompletionResponse:
-        return self._call(self._prepare_chat(request), parse_anthropic_message)
-
-    async def acompletion(self, request: ChatCompletionRequest) -> ChatCompletionResponse:
-        return await self._acall(self._prepare_chat(request), parse_anthropic_message)
-
-    def stream(self, request: ChatCompletionRequest) -> ChatStream:
-        """A streamed Messages call: a context manager and iterator of typed events whose
-        ``final_response()`` returns the folded ``ChatCompletionResponse`` (thinking blocks and their
-        signatures included). See :mod:`modelwire.providers.streaming`."""
-        prepared = self._prepare_chat(request, stream=True)
-        return ChatStream(self, prepared, "anthropic", parse_anthropic_message)
-
-    def astream(self, request: ChatCompletionRequest) -> AsyncChatStream:
-        """The async twin of :meth:`stream`."""
-        prepared = self._prepare_chat(request, stream=True)
-        return AsyncChatStream(self, prepared, "anthropic", parse_anthropic_message)
-
-    # --- what the Messages API does not offer ----------------------------------------------------------
-
-    def _unsupported(self, operation: str, model: str) -> NoReturn:
-        raise UnsupportedCapabilityError(
-            f"the Anthropic Messages API has no {operation}", provider=self.provider_name, model=model
-        )
-
-    def embeddings(self, request: EmbeddingRequest) -> EmbeddingResponse:
-        self._unsupported("embeddings endpoint", request.model)
-
-    async def aembeddings(self, request: EmbeddingRequest) -> EmbeddingResponse:
-        self._unsupported("embeddings endpoint", request.model)
-
-    def generate_image(self, request: ImageGenerationRequest) -> ImageGenerationResponse:
-        self._unsupported("image generation", request.model)
-
-    async def agenerate_image(self, request: ImageGenerationRequest) -> ImageGenerationResponse:
-        self._unsupported("image generation", request.model)

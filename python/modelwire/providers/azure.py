@@ -22,9 +22,11 @@ from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 from modelwire._redact import register_secret
 from modelwire.exceptions import AuthenticationError
-from modelwire.providers._base import HttpAdapter, resolve_api_key, spec_options
+from modelwire.providers._base import HttpAdapter, spec_options
 from modelwire.providers.catalog import PROVIDERS, env_value
-from modelwire.providers.openai_compatible import OpenAICompatibleClient, warn_if_responses_api
+from modelwire.providers.dialect import Dialect
+from modelwire.providers.keys import env_keys_enabled, key_env_for, resolve_api_key
+from modelwire.providers.openai_compatible import OPENAI, OpenAICompatibleClient, warn_if_responses_api
 from modelwire.transport import TimeoutSpec
 
 if TYPE_CHECKING:
@@ -37,6 +39,22 @@ _VERSION_ENV: Final = ("AZURE_OPENAI_API_VERSION", "OPENAI_API_VERSION", "AZURE_
 _TOKEN_ENV: Final = ("AZURE_OPENAI_AD_TOKEN",)
 _OPERATIONS: Final = ("/chat/completions", "/embeddings", "/images/generations")
 _DEPLOYMENTS: Final = "/openai/deployments/"
+# Every Azure OpenAI resource has a host of its own under these: they are Azure's hosts for the key rule.
+AZURE_HOSTS: Final = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
+
+
+def azure_dialect(
+    api_version: str | None, deployment: str | None, *, url_names_deployment: bool, v1: bool
+) -> Dialect:
+    """The OpenAI dialect on Azure's paths: ``/openai/deployments/<deployment or {model}>/<operation>``, or
+    the operation alone under a URL that names the deployment or the v1 API; ``?api-version=`` written
+    into each path once (a ``params=`` mapping would cost httpx a query merge per request)."""
+    query = f"?api-version={quote(api_version, safe='')}" if api_version else ""
+    if v1 or url_names_deployment:
+        prefix = ""
+    else:
+        prefix = _DEPLOYMENTS + (quote(deployment, safe="") if deployment else "{model}")
+    return OPENAI.rerouted(lambda path: f"{prefix}{path}{query}")
 
 
 class AzureOpenAIClient(OpenAICompatibleClient):
@@ -63,7 +81,9 @@ class AzureOpenAIClient(OpenAICompatibleClient):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        api_key_from_env: bool = True,
     ) -> None:
+        from_env = not base_url
         endpoint = base_url or env_value(_INFO.base_url_env)[0]
         if not endpoint:
             raise ValueError(
@@ -81,16 +101,25 @@ class AzureOpenAIClient(OpenAICompatibleClient):
                 )
         self.api_version = api_version
         self.deployment = fixed_deployment or deployment
-        self._v1 = v1
-        self._url_names_deployment = fixed_deployment is not None
-        env = (api_key_env,) if api_key_env else _INFO.key_env
+        env = key_env_for(
+            _INFO,
+            root,
+            api_key_env=api_key_env,
+            api_key_from_env=api_key_from_env,
+            base_url_from_env=from_env,
+            host_suffixes=AZURE_HOSTS,
+        )
         key = resolve_api_key(api_key, provider="azure", env=env, required=False)
-        auth = {"api-key": key} if key else self._token_header(azure_ad_token, env)
+        token_env = _TOKEN_ENV if env_keys_enabled(api_key_from_env) and env else ()
+        auth = {"api-key": key} if key else self._token_header(azure_ad_token, env, token_env)
         HttpAdapter.__init__(
             self,
+            dialect=azure_dialect(
+                api_version, self.deployment, url_names_deployment=fixed_deployment is not None, v1=v1
+            ),
             provider_name="azure",
             base_url=root,
-            headers={**auth, "content-type": "application/json", **(headers or {})},
+            headers={**auth, **(headers or {})},
             timeout=timeout,
             max_concurrency=max_concurrency,
             http_client=http_client,
@@ -103,15 +132,20 @@ class AzureOpenAIClient(OpenAICompatibleClient):
         )
 
     @staticmethod
-    def _token_header(token: Any, key_env: tuple[str, ...]) -> dict[str, str]:
+    def _token_header(token: Any, key_env: tuple[str, ...], token_env: tuple[str, ...]) -> dict[str, str]:
         if token is not None and hasattr(token, "get_secret_value"):
             token = token.get_secret_value()
-        token = token or env_value(_TOKEN_ENV)[0]
+        token = token or env_value(token_env)[0]
         if not token:
+            if key_env:
+                where = f"set {' or '.join(key_env)} (or pass azure_ad_token= / set AZURE_OPENAI_AD_TOKEN)"
+            else:  # the environment was not read: this address is not Azure's, or lookup is off
+                where = (
+                    "azure_ad_token=, or name a variable with api_key_env= (environment keys are read only "
+                    "for Azure's own hosts or the address AZURE_OPENAI_ENDPOINT gives)"
+                )
             raise AuthenticationError(
-                f"no API key for provider 'azure': pass api_key= or set {' or '.join(key_env)} "
-                "(or pass azure_ad_token= / set AZURE_OPENAI_AD_TOKEN)",
-                provider="azure",
+                f"no API key for provider 'azure': pass api_key= or {where}", provider="azure"
             )
         register_secret(token)
         return {"authorization": f"Bearer {token}"}
@@ -121,14 +155,6 @@ class AzureOpenAIClient(OpenAICompatibleClient):
         """As :meth:`OpenAICompatibleClient.from_spec`, with ``api_version`` and no ``provider``."""
         warn_if_responses_api(spec)
         return cls(**{"api_version": spec.api_version, **spec_options(spec), **overrides})
-
-    def _path(self, operation: str, model: str) -> str:
-        # The api-version is written into the path: handing httpx a params= mapping costs it a query merge
-        # and re-encode on every request.
-        query = f"?api-version={quote(self.api_version, safe='')}" if self.api_version else ""
-        if self._v1 or self._url_names_deployment:
-            return f"/{operation}{query}"
-        return f"{_DEPLOYMENTS}{quote(self.deployment or model, safe='')}/{operation}{query}"
 
 
 def _parse_endpoint(endpoint: str) -> tuple[str, str | None, str | None, bool]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
 
+from modelwire.providers._base import HttpAdapter
 from modelwire.providers.anthropic import AnthropicClient
 from modelwire.providers.azure import AzureOpenAIClient
 from modelwire.providers.catalog import lookup_provider
@@ -13,13 +15,14 @@ from modelwire.providers.protocol import ModelClient
 if TYPE_CHECKING:
     from modelwire.config import ModelSpec
 
-__all__ = ["Adapter", "client_from_spec", "model_id_for"]
+__all__ = ["ADAPTERS", "Adapter", "client_from_spec", "model_id_for"]
 
-Adapter = OpenAICompatibleClient | AnthropicClient
-_ADAPTERS: dict[str, type[OpenAICompatibleClient] | type[AnthropicClient]] = {
-    "openai": OpenAICompatibleClient,
-    "azure": AzureOpenAIClient,
-    "anthropic": AnthropicClient,
+Adapter = HttpAdapter
+# The catalog's ``adapter`` value -> the constructor from a spec; a new provider adds one line here.
+ADAPTERS: Final[dict[str, Callable[..., HttpAdapter]]] = {
+    "openai": OpenAICompatibleClient.from_spec,
+    "azure": AzureOpenAIClient.from_spec,
+    "anthropic": AnthropicClient.from_spec,
 }
 
 
@@ -27,8 +30,8 @@ def client_from_spec(spec: ModelSpec, **overrides: Any) -> Adapter:
     """The adapter for ``spec``: the catalog's choice for a known provider, ``OpenAICompatibleClient`` for
     anything else (which then needs ``api_base``). ``overrides`` go to the adapter's ``from_spec``."""
     info = lookup_provider(spec.provider_name)
-    adapter = _ADAPTERS[info.adapter] if info is not None else OpenAICompatibleClient
-    return adapter.from_spec(spec, **overrides)
+    build = ADAPTERS[info.adapter] if info is not None else OpenAICompatibleClient.from_spec
+    return build(spec, **overrides)
 
 
 def _implements_model_client(client: Adapter) -> ModelClient:

@@ -31,30 +31,42 @@ from __future__ import annotations
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING, Any, NoReturn, Self
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, NoReturn, Self
 
-from modelwire.errors import classify_stream_error
 from modelwire.exceptions import ProviderError, ResponseParseError, StreamInterruptedError
 from modelwire.parsing.stream import StreamFormat, events_of, stream_folder
 from modelwire.types import ChatCompletionResponse
 from modelwire.types.stream import StreamEvent
 
-if TYPE_CHECKING:
-    from modelwire.providers._base import HttpAdapter, PreparedRequest
+__all__ = ["AsyncChatStream", "ChatStream", "StreamCall"]
 
-__all__ = ["AsyncChatStream", "ChatStream"]
 
-Parser = Callable[[bytes, str], ChatCompletionResponse]
+@dataclass(frozen=True, slots=True)
+class StreamCall:
+    """What a stream needs from its adapter, as declared callables: ``open``/``aopen`` send the request
+    and enter a context yielding a 2xx response whose body is not read yet (an error status is raised as
+    its ``ProviderError``; leaving the context with a transport failure converts it to one);
+    ``decode`` reads a whole JSON answer; ``read_error`` classifies an error event's payload."""
+
+    provider: str
+    model: str
+    format: StreamFormat
+    open: Callable[[], AbstractContextManager[Any]]
+    aopen: Callable[[], AbstractAsyncContextManager[Any]]
+    decode: Callable[[Any], ChatCompletionResponse]
+    read_error: Callable[..., ProviderError]
 
 
 class _StreamState:
     """What the sync and async streams share: folding, failures, the final response (no I/O here)."""
 
-    def __init__(self, adapter: HttpAdapter, prepared: PreparedRequest, format: StreamFormat, parse: Parser):
-        self._adapter = adapter
-        self._prepared = prepared
-        self._parse = parse
-        self._folder = stream_folder(format, adapter.provider_name)
+    def __init__(self, call: StreamCall):
+        self._source = call
+        self._provider = call.provider
+        self.model = call.model
+        self._folder = stream_folder(call.format, call.provider)
         self._pending: deque[StreamEvent] = deque()
         self._failure: ProviderError | None = None
         self._whole: ChatCompletionResponse | None = None
@@ -67,10 +79,6 @@ class _StreamState:
         """Events folded so far, delivered or still buffered."""
 
     @property
-    def model(self) -> str:
-        return self._prepared.model
-
-    @property
     def response(self) -> ChatCompletionResponse:
         """The response folded so far (the final one once the stream has ended)."""
         return self._whole if self._whole is not None else self._folder.response()
@@ -80,8 +88,7 @@ class _StreamState:
         self.events_received += len(events)
         error = self._folder.error
         if error is not None and self._failure is None:
-            provider = self._adapter.provider_name
-            self._failure = classify_stream_error(error, provider=provider, model=self.model)
+            self._failure = self._source.read_error(error, provider=self._provider, model=self.model)
 
     def _feed(self, chunk: bytes) -> None:
         if self._failure is None and not self._folder.done:  # bytes after the terminator are ignored
@@ -109,7 +116,7 @@ class _StreamState:
         return content_type == "application/json"
 
     def _take_whole(self, response: Any) -> None:
-        whole = self._adapter._decode(response, self.model, self._parse)
+        whole = self._source.decode(response)
         self._whole = whole
         self._fed(events_of(whole))
 
@@ -124,7 +131,7 @@ class _StreamState:
             partial=self.response,
             events_received=self.events_received,
             status_code=error.status_code,
-            provider=error.provider or self._adapter.provider_name,
+            provider=error.provider or self._provider,
             model=self.model,
             request_id=error.request_id,
             provider_code=error.provider_code,
@@ -136,7 +143,7 @@ class _StreamState:
                 "the stream was closed before its end; the response so far is in `partial`",
                 partial=self.response,
                 events_received=self.events_received,
-                provider=self._adapter.provider_name,
+                provider=self._provider,
                 model=self.model,
             )
         return self.response
@@ -144,7 +151,7 @@ class _StreamState:
     def __repr__(self) -> str:
         state = "ended" if self._ended else "open" if self._started else "not opened"
         return (
-            f"<{type(self).__name__} {self._adapter.provider_name}/{self.model} {state}, "
+            f"<{type(self).__name__} {self._provider}/{self.model} {state}, "
             f"{self.events_delivered} events delivered>"
         )
 
@@ -244,7 +251,7 @@ class ChatStream(_StreamState):
     def _start(self) -> None:
         self._started = True
         try:
-            context = self._adapter._open_stream(self._prepared)
+            context = self._source.open()
             response = context.__enter__()
         except ProviderError as exc:
             self._ended = True
@@ -372,7 +379,7 @@ class AsyncChatStream(_StreamState):
     async def _start(self) -> None:
         self._started = True
         try:
-            context = self._adapter._aopen_stream(self._prepared)
+            context = self._source.aopen()
             response = await context.__aenter__()
         except ProviderError as exc:
             self._ended = True

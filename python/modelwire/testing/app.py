@@ -7,15 +7,15 @@ import contextlib
 import json
 import math
 import traceback
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
-from modelwire.testing import control, provider_errors, routes_anthropic, routes_openai
+# The routes modules register their dialects when imported: a new dialect adds its module here.
+from modelwire.testing import control, provider_errors, routes_anthropic, routes_openai  # noqa: F401
 from modelwire.testing.delivery import deliver
+from modelwire.testing.dialects import dialect_of
 from modelwire.testing.faults import Fault, FaultAction
 from modelwire.testing.http11 import ProtocolError, Request, read_request, response_head
-from modelwire.testing.records import Provider, RecordedRequest, Route, decode_json
+from modelwire.testing.records import RecordedRequest, decode_json
 from modelwire.testing.routing import (
     Answer,
     Call,
@@ -29,13 +29,6 @@ from modelwire.testing.routing import (
 from modelwire.testing.state import ServerState
 
 __all__ = ["App"]
-
-_HANDLERS: dict[Route, Callable[[Call], Answer]] = {
-    Route.CHAT: routes_openai.chat,
-    Route.EMBEDDINGS: routes_openai.embeddings,
-    Route.IMAGES: routes_openai.images,
-    Route.MESSAGES: routes_anthropic.messages,
-}
 
 
 class App:
@@ -193,7 +186,7 @@ class App:
                 "was sent was not a valid JSON object."
             )
             return call.error(*provider_errors.invalid_request(call.provider, message)), False
-        return _HANDLERS[call.match.route](call), False
+        return dialect_of(call.provider).handlers[call.match.route](call), False
 
 
 async def _lingering_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -235,18 +228,7 @@ def _rate_limited(call: Call, wait: float, state: ServerState) -> Answer:
         headers.append(("retry-after", str(max(1, math.ceil(wait)))))
     if form in ("both", "ms"):
         headers.append(("retry-after-ms", str(max(1, math.ceil(wait * 1000)))))
-    if call.provider is Provider.ANTHROPIC:
-        reset = datetime.now(UTC) + timedelta(seconds=wait)
-        headers += [
-            ("anthropic-ratelimit-requests-limit", str(math.floor(per_second * 60))),
-            ("anthropic-ratelimit-requests-remaining", "0"),
-            ("anthropic-ratelimit-requests-reset", reset.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"),
-        ]
-    else:
-        headers += [
-            ("x-ratelimit-limit-requests", str(math.floor(per_second * 60))),
-            ("x-ratelimit-remaining-requests", "0"),
-            ("x-ratelimit-reset-requests", f"{max(1, math.ceil(wait * 1000))}ms"),
-        ]
+    wait_ms = max(1, math.ceil(wait * 1000))
+    headers += dialect_of(call.provider).rate_limit_headers(wait_ms, math.floor(per_second * 60))
     status, payload = provider_errors.preset_error(call.provider, "rate_limit", model=call.model)
     return call.error(status, payload, headers)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelwire.testing.dialects import ErrorShapes, dialect_of
 from modelwire.testing.records import Provider
 
 __all__ = [
+    "ANTHROPIC_ERRORS",
+    "AZURE_ERRORS",
+    "OPENAI_ERRORS",
     "PRESETS",
     "anthropic_error",
     "azure_error",
@@ -81,7 +85,7 @@ _AZURE_ACCESS_DENIED = (
 
 def _openai(preset: str, model: str) -> tuple[int, dict[str, Any]]:
     if preset == "auth":
-        return 401, invalid_key(Provider.OPENAI, "")[1]
+        return _openai_invalid_key("")
     if preset == "permission":
         message = "Country, region, or territory not supported"
         return 403, openai_error(
@@ -203,11 +207,7 @@ def preset_error(provider: Provider, preset: str, *, model: str = "") -> tuple[i
     """The status and body ``provider`` answers for ``preset`` (one of ``PRESETS``)."""
     if preset not in PRESETS:
         raise ValueError(f"unknown error preset {preset!r}; expected one of {', '.join(PRESETS)}")
-    if provider is Provider.ANTHROPIC:
-        return _anthropic(preset, model)
-    if provider is Provider.AZURE:
-        return _azure(preset, model)
-    return _openai(preset, model)
+    return dialect_of(provider).errors.preset(preset, model)
 
 
 def error_for_status(provider: Provider, status: int, *, model: str = "") -> dict[str, Any]:
@@ -217,24 +217,35 @@ def error_for_status(provider: Provider, status: int, *, model: str = "") -> dic
 
 
 def missing_key(provider: Provider) -> tuple[int, dict[str, Any]]:
-    if provider is Provider.ANTHROPIC:
-        return 401, anthropic_error("authentication_error", "x-api-key header is required")
-    if provider is Provider.AZURE:
-        return 401, azure_error("401", _AZURE_ACCESS_DENIED)
-    message = (
-        "You didn't provide an API key. You need to provide your API key in an Authorization header using "
-        "Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) "
-        "if you're accessing the API from your browser and are prompted for a username and password. You can "
-        "obtain an API key from https://platform.openai.com/account/api-keys."
-    )
-    return 401, openai_error(message)
+    return dialect_of(provider).errors.missing_key()
 
 
 def invalid_key(provider: Provider, key: str) -> tuple[int, dict[str, Any]]:
-    if provider is Provider.ANTHROPIC:
-        return 401, anthropic_error("authentication_error", "invalid x-api-key")
-    if provider is Provider.AZURE:
-        return 401, azure_error("401", _AZURE_ACCESS_DENIED)
+    return dialect_of(provider).errors.invalid_key(key)
+
+
+def invalid_request(
+    provider: Provider, message: str, *, param: str | None = None, code: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    return dialect_of(provider).errors.invalid_request(message, param, code)
+
+
+def unknown_route(provider: Provider | None, method: str, path: str) -> tuple[int, dict[str, Any]]:
+    """The 404 of ``provider`` (OpenAI's for a path no dialect claims)."""
+    return dialect_of(provider or Provider.OPENAI).errors.unknown_route(method, path)
+
+
+# --- each dialect's shapes ---------------------------------------------------------------------------
+
+_OPENAI_MISSING_KEY = (
+    "You didn't provide an API key. You need to provide your API key in an Authorization header using "
+    "Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) "
+    "if you're accessing the API from your browser and are prompted for a username and password. You can "
+    "obtain an API key from https://platform.openai.com/account/api-keys."
+)
+
+
+def _openai_invalid_key(key: str) -> tuple[int, dict[str, Any]]:
     # OpenAI echoes short keys whole and masks the middle of long ones.
     shown = key if len(key) <= 8 else key[:3] + "*" * (len(key) - 7) + key[-4:]
     message = (
@@ -244,20 +255,35 @@ def invalid_key(provider: Provider, key: str) -> tuple[int, dict[str, Any]]:
     return 401, openai_error(message, code="invalid_api_key")
 
 
-def invalid_request(
-    provider: Provider, message: str, *, param: str | None = None, code: str | None = None
-) -> tuple[int, dict[str, Any]]:
-    if provider is Provider.ANTHROPIC:
-        return 400, anthropic_error("invalid_request_error", message)
-    return 400, openai_error(message, param=param, code=code)
-
-
-def unknown_route(provider: Provider | None, method: str, path: str) -> tuple[int, dict[str, Any]]:
-    if provider is Provider.ANTHROPIC:
-        return 404, anthropic_error("not_found_error", "Not Found")
-    if provider is Provider.AZURE:
-        return 404, azure_error("404", "Resource not found")
+def _openai_unknown_route(method: str, path: str) -> tuple[int, dict[str, Any]]:
     message = (
         f"Invalid URL ({method} {path})" if method == "POST" else f"Unknown request URL: {method} {path}."
     )
     return 404, openai_error(message, code="unknown_url")
+
+
+def _openai_invalid_request(message: str, param: str | None, code: str | None) -> tuple[int, dict[str, Any]]:
+    return 400, openai_error(message, param=param, code=code)
+
+
+OPENAI_ERRORS = ErrorShapes(
+    preset=_openai,
+    missing_key=lambda: (401, openai_error(_OPENAI_MISSING_KEY)),
+    invalid_key=_openai_invalid_key,
+    invalid_request=_openai_invalid_request,
+    unknown_route=_openai_unknown_route,
+)
+AZURE_ERRORS = ErrorShapes(
+    preset=_azure,
+    missing_key=lambda: (401, azure_error("401", _AZURE_ACCESS_DENIED)),
+    invalid_key=lambda key: (401, azure_error("401", _AZURE_ACCESS_DENIED)),
+    invalid_request=_openai_invalid_request,
+    unknown_route=lambda method, path: (404, azure_error("404", "Resource not found")),
+)
+ANTHROPIC_ERRORS = ErrorShapes(
+    preset=_anthropic,
+    missing_key=lambda: (401, anthropic_error("authentication_error", "x-api-key header is required")),
+    invalid_key=lambda key: (401, anthropic_error("authentication_error", "invalid x-api-key")),
+    invalid_request=lambda message, param, code: (400, anthropic_error("invalid_request_error", message)),
+    unknown_route=lambda method, path: (404, anthropic_error("not_found_error", "Not Found")),
+)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from modelwire.testing import echo, provider_errors
-from modelwire.testing.routing import Answer, Call, json_answer, sse_answer
+from modelwire.testing.dialects import ServerDialect, register
+from modelwire.testing.records import Provider, Route
+from modelwire.testing.routing import Answer, Call, RouteMatch, json_answer, sse_answer
 
 __all__ = ["messages"]
 
@@ -180,3 +183,48 @@ def _deltas(block: dict[str, Any]) -> list[dict[str, Any]]:
         return [*deltas, {"type": "signature_delta", "signature": block["signature"]}]
     arguments = json.dumps(block["input"], separators=(",", ":"))
     return [{"type": "input_json_delta", "partial_json": p} for p in ["", *echo.fragments(arguments)]]
+
+
+# --- the dialect these routes serve -----------------------------------------------------------------
+
+
+def _match(path: str) -> RouteMatch | None:
+    return RouteMatch(Route.MESSAGES, Provider.ANTHROPIC) if path == "/v1/messages" else None
+
+
+def _stamp(payload: dict[str, Any], request_id: str) -> dict[str, Any]:
+    return {**payload, "request_id": request_id} if payload.get("type") == "error" else payload
+
+
+def _check(call: Call) -> Answer | None:
+    if call.request.headers.get("anthropic-version"):
+        return None
+    return call.error(
+        *provider_errors.invalid_request(call.provider, "anthropic-version: header is required")
+    )
+
+
+def _rate_limit_headers(wait_ms: int, per_minute: int) -> list[tuple[str, str]]:
+    reset = datetime.now(UTC) + timedelta(milliseconds=wait_ms)
+    return [
+        ("anthropic-ratelimit-requests-limit", str(per_minute)),
+        ("anthropic-ratelimit-requests-remaining", "0"),
+        ("anthropic-ratelimit-requests-reset", reset.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"),
+    ]
+
+
+register(
+    ServerDialect(
+        Provider.ANTHROPIC,
+        _match,
+        {Route.MESSAGES: messages},
+        provider_errors.ANTHROPIC_ERRORS,
+        prefixes=("/v1/messages",),
+        recorded=(("/messages", Route.MESSAGES),),
+        key_header="x-api-key",
+        request_id_headers=("request-id",),
+        stamp_error=_stamp,
+        check=_check,
+        rate_limit_headers=_rate_limit_headers,
+    )
+)

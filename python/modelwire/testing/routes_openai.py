@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 from modelwire.testing import echo, provider_errors
-from modelwire.testing.records import Provider
-from modelwire.testing.routing import Answer, Call, json_answer, sse_answer
+from modelwire.testing.dialects import ServerDialect, register
+from modelwire.testing.records import Provider, Route
+from modelwire.testing.routing import Answer, Call, RouteMatch, json_answer, sse_answer
 
 __all__ = ["chat", "embeddings", "images"]
 
@@ -268,3 +269,66 @@ def images(call: Call) -> Answer:
             "input_tokens_details": {"text_tokens": words, "image_tokens": 0},
         }
     return json_answer(200, payload, call.id_headers())
+
+
+# --- the dialects these routes serve ----------------------------------------------------------------
+
+_OPENAI_PATHS = {
+    "/v1/chat/completions": Route.CHAT,
+    "/v1/embeddings": Route.EMBEDDINGS,
+    "/v1/images/generations": Route.IMAGES,
+}
+_OPERATIONS = {
+    "chat/completions": Route.CHAT,
+    "embeddings": Route.EMBEDDINGS,
+    "images/generations": Route.IMAGES,
+}
+_AZURE_DEPLOYMENTS = "/openai/deployments/"
+_AZURE_V1 = "/openai/v1/"  # Azure's newer versionless API: model in the body, no api-version
+_HANDLERS = {Route.CHAT: chat, Route.EMBEDDINGS: embeddings, Route.IMAGES: images}
+_RECORDED = (
+    ("/chat/completions", Route.CHAT),
+    ("/embeddings", Route.EMBEDDINGS),
+    ("/images/generations", Route.IMAGES),
+)
+
+
+def _openai_match(path: str) -> RouteMatch | None:
+    route = _OPENAI_PATHS.get(path)
+    return None if route is None else RouteMatch(route, Provider.OPENAI)
+
+
+def _azure_match(path: str) -> RouteMatch | None:
+    if path.startswith(_AZURE_DEPLOYMENTS):
+        deployment, _, operation = path[len(_AZURE_DEPLOYMENTS) :].partition("/")
+        route = _OPERATIONS.get(operation)
+        if route is not None and deployment:
+            return RouteMatch(route, Provider.AZURE, deployment, needs_api_version=True)
+    elif path.startswith(_AZURE_V1):
+        route = _OPERATIONS.get(path[len(_AZURE_V1) :])
+        if route is not None:
+            return RouteMatch(route, Provider.AZURE)
+    return None
+
+
+register(
+    ServerDialect(
+        Provider.OPENAI,
+        _openai_match,
+        _HANDLERS,
+        provider_errors.OPENAI_ERRORS,
+        prefixes=("/v1/",),
+        recorded=_RECORDED,
+    )
+)
+register(
+    ServerDialect(
+        Provider.AZURE,
+        _azure_match,
+        _HANDLERS,
+        provider_errors.AZURE_ERRORS,
+        prefixes=("/openai/",),
+        key_header="api-key",
+        request_id_headers=("x-request-id", "apim-request-id"),
+    )
+)

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from modelwire.testing import echo, provider_errors
+from modelwire.testing.dialects import dialect_of, dialects
 from modelwire.testing.http11 import Request
 from modelwire.testing.records import Provider, Route, ServerConfig
 
@@ -25,19 +26,6 @@ __all__ = [
     "sse_answer",
 ]
 
-_OPENAI_PATHS = {
-    "/v1/chat/completions": Route.CHAT,
-    "/v1/embeddings": Route.EMBEDDINGS,
-    "/v1/images/generations": Route.IMAGES,
-}
-_OPERATIONS = {
-    "chat/completions": Route.CHAT,
-    "embeddings": Route.EMBEDDINGS,
-    "images/generations": Route.IMAGES,
-}
-_AZURE_DEPLOYMENTS = "/openai/deployments/"
-_AZURE_V1 = "/openai/v1/"  # Azure's newer versionless API: model in the body, no api-version
-
 
 @dataclass(frozen=True, slots=True)
 class RouteMatch:
@@ -48,46 +36,32 @@ class RouteMatch:
 
 
 def match(path: str) -> RouteMatch | None:
-    route = _OPENAI_PATHS.get(path)
-    if route is not None:
-        return RouteMatch(route, Provider.OPENAI)
-    if path == "/v1/messages":
-        return RouteMatch(Route.MESSAGES, Provider.ANTHROPIC)
-    if path.startswith(_AZURE_DEPLOYMENTS):
-        deployment, _, operation = path[len(_AZURE_DEPLOYMENTS) :].partition("/")
-        route = _OPERATIONS.get(operation)
-        if route is not None and deployment:
-            return RouteMatch(route, Provider.AZURE, deployment, needs_api_version=True)
-    elif path.startswith(_AZURE_V1):
-        route = _OPERATIONS.get(path[len(_AZURE_V1) :])
-        if route is not None:
-            return RouteMatch(route, Provider.AZURE)
+    """The route ``path`` is in the first registered dialect that knows it."""
+    for dialect in dialects():
+        found = dialect.match(path)
+        if found is not None:
+            return found
     return None
 
 
 def route_for_url(url: str) -> Route | None:
     """The route a recorded request URL was sent to, by its path's last segments (any host, any prefix)."""
     path = urlsplit(url).path.rstrip("/")
-    for suffix, route in (
-        ("/chat/completions", Route.CHAT),
-        ("/embeddings", Route.EMBEDDINGS),
-        ("/images/generations", Route.IMAGES),
-        ("/messages", Route.MESSAGES),
-    ):
-        if path.endswith(suffix):
-            return route
+    for dialect in dialects():
+        for suffix, route in dialect.recorded:
+            if path.endswith(suffix):
+                return route
     return None
 
 
 def provider_of_path(path: str) -> Provider | None:
-    """The dialect an unknown path is probably meant for (it shapes the 404)."""
-    if path.startswith("/openai/"):
-        return Provider.AZURE
-    if path.startswith("/v1/messages"):
-        return Provider.ANTHROPIC
-    if path.startswith("/v1/"):
-        return Provider.OPENAI
-    return None
+    """The dialect an unknown path is probably meant for (it shapes the 404): the longest prefix wins."""
+    best: tuple[int, Provider | None] = (0, None)
+    for dialect in dialects():
+        for prefix in dialect.prefixes:
+            if path.startswith(prefix) and len(prefix) > best[0]:
+                best = (len(prefix), dialect.provider)
+    return best[1]
 
 
 @dataclass(slots=True)
@@ -147,27 +121,20 @@ class Call:
         return echo.digest(self._fingerprint, *salt) if salt else self._fingerprint
 
     def id_headers(self) -> list[tuple[str, str]]:
-        if self.provider is Provider.ANTHROPIC:
-            return [("request-id", self.request_id)]
-        if self.provider is Provider.AZURE:
-            return [("x-request-id", self.request_id), ("apim-request-id", self.request_id)]
-        return [("x-request-id", self.request_id)]
+        return [(name, self.request_id) for name in dialect_of(self.provider).request_id_headers]
 
     def error(self, status: int, payload: dict[str, Any], headers: Iterable[tuple[str, str]] = ()) -> Answer:
-        if self.provider is Provider.ANTHROPIC and payload.get("type") == "error":
-            payload = {**payload, "request_id": self.request_id}
+        stamp = dialect_of(self.provider).stamp_error
+        if stamp is not None:
+            payload = stamp(payload, self.request_id)
         return json_answer(status, payload, [*self.id_headers(), *headers])
 
 
 def api_key(request: Request, provider: Provider) -> str | None:
     """The credential the request carries in ``provider``'s header (None when absent or empty)."""
     headers = request.headers
-    if provider is Provider.ANTHROPIC:
-        key = headers.get("x-api-key")
-    elif provider is Provider.AZURE:
-        key = headers.get("api-key")
-    else:
-        key = None
+    name = dialect_of(provider).key_header
+    key = headers.get(name) if name is not None else None
     if not key:
         scheme, _, token = headers.get("authorization", "").partition(" ")
         key = token.strip() if scheme.lower() == "bearer" else None
@@ -185,6 +152,5 @@ def check_access(call: Call) -> Answer | None:
             return call.error(*provider_errors.missing_key(provider))
         if call.config.api_keys and key not in call.config.api_keys:
             return call.error(*provider_errors.invalid_key(provider, key))
-    if provider is Provider.ANTHROPIC and not request.headers.get("anthropic-version"):
-        return call.error(*provider_errors.invalid_request(provider, "anthropic-version: header is required"))
-    return None
+    check = dialect_of(provider).check
+    return None if check is None else check(call)
