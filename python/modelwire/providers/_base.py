@@ -265,6 +265,8 @@ class HttpAdapter:
                 ModelwireWarning,
                 stacklevel=3,
             )
+        if body.merged_extra_body and getattr(request, "extra_body", None):
+            request = dataclasses.replace(request, extra_body=None)
         kwargs = TransportKwargs.from_request(request, fields=body.fields, exclude=body.exclude)
         headers = {**body.headers, **kwargs.headers} if body.headers else kwargs.headers
         if body.route is not None:

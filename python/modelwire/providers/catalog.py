@@ -14,7 +14,7 @@ from typing import Final, Literal
 
 __all__ = ["PROVIDERS", "ProviderInfo", "env_value", "lookup_provider"]
 
-Adapter = Literal["openai", "azure", "anthropic"]
+Adapter = Literal["openai", "azure", "anthropic", "gemini", "vertex"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +90,14 @@ _ALL: Final = (
     ),
     _p(
         "gemini",
-        "https://generativelanguage.googleapis.com/v1beta/openai",
+        "https://generativelanguage.googleapis.com/v1beta",
         ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+        adapter="gemini",
+        base_url_env=("GEMINI_API_BASE",),
+        aliases=("google", "google_ai_studio"),
     ),
+    # Vertex AI: OAuth bearer tokens (ADC), project and location from the spec or the environment.
+    _p("vertex_ai", None, (), adapter="vertex", key_required=False, aliases=("vertex", "vertex_ai_beta")),
     _p(
         "huggingface",
         "https://router.huggingface.co/v1",

@@ -9,6 +9,7 @@ from modelwire.providers._base import HttpAdapter
 from modelwire.providers.anthropic import AnthropicClient
 from modelwire.providers.azure import AzureOpenAIClient
 from modelwire.providers.catalog import lookup_provider
+from modelwire.providers.gemini import GeminiClient, VertexClient
 from modelwire.providers.openai_compatible import OpenAICompatibleClient
 from modelwire.providers.protocol import ModelClient
 
@@ -23,6 +24,8 @@ ADAPTERS: Final[dict[str, Callable[..., HttpAdapter]]] = {
     "openai": OpenAICompatibleClient.from_spec,
     "azure": AzureOpenAIClient.from_spec,
     "anthropic": AnthropicClient.from_spec,
+    "gemini": GeminiClient.from_spec,
+    "vertex": VertexClient.from_spec,
 }
 
 

@@ -21,6 +21,8 @@ class Route(StrEnum):
     EMBEDDINGS = "embeddings"
     IMAGES = "images_generations"
     MESSAGES = "messages"
+    GENERATE_CONTENT = "generate_content"  # generateContent and streamGenerateContent (Gemini, Vertex AI)
+    EMBED_CONTENT = "embed_content"  # embedContent, batchEmbedContents, Vertex predict
 
 
 class Provider(StrEnum):
@@ -29,6 +31,8 @@ class Provider(StrEnum):
     OPENAI = "openai"
     AZURE = "azure"
     ANTHROPIC = "anthropic"
+    GEMINI = "gemini"
+    VERTEX = "vertex_ai"
 
 
 RetryAfterForm = Literal["both", "seconds", "ms", "none"]
