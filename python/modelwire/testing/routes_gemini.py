@@ -67,6 +67,14 @@ def _tool(body: dict[str, Any]) -> tuple[str, Any] | None:
     return chosen["name"], chosen.get("parametersJsonSchema") or chosen.get("parameters") or {}
 
 
+def _result_text(response: Any) -> str:
+    """A function response as the echo model quotes it: ``{"result": x}`` (how text results are wrapped)
+    as ``x``, any other object as its JSON."""
+    if isinstance(response, dict) and list(response) == ["result"] and isinstance(response["result"], str):
+        return response["result"]
+    return json.dumps(response, separators=(",", ":"))
+
+
 def _unsigned_call(contents: list[Any]) -> str | None:
     """The name of a model function call that should carry a thought signature and does not."""
     for content in contents:
@@ -104,7 +112,7 @@ def generate_content(call: Call) -> Answer:
     max_tokens = config.get("maxOutputTokens")
     reply = echo.plan_reply(
         user_text=user_texts[-1] if user_texts else None,
-        tool_results=[json.dumps(r.get("response"), separators=(",", ":")) for r in responses] or None,
+        tool_results=[_result_text(r.get("response")) for r in responses] or None,
         tool=_tool(body) if not responses else None,
         max_tokens=max_tokens if isinstance(max_tokens, int) else None,
         stops=[s for s in echo.items(config.get("stopSequences")) if isinstance(s, str)],
@@ -223,6 +231,7 @@ def embed(call: Call) -> Answer:
     if not isinstance(requests, list) or not requests:
         return _bad(call, "* BatchEmbedContentsRequest.requests: requests is not specified")
     vectors = []
+    tokens = 0
     for request in requests:
         text = _text(_parts(request.get("content"))) if isinstance(request, dict) else ""
         if not text:
@@ -231,9 +240,11 @@ def embed(call: Call) -> Answer:
         if not isinstance(size, int) or not 1 <= size <= 3072:
             return _bad(call, f"* EmbedContentRequest.output_dimensionality: invalid value {size!r}")
         vectors.append({"values": echo.embedding(text, size)})
+        tokens += echo.words(text)
+    usage = {"promptTokenCount": tokens, "totalTokenCount": tokens}
     if method == "batchEmbedContents":
-        return json_answer(200, {"embeddings": vectors}, call.id_headers())
-    return json_answer(200, {"embedding": vectors[0]}, call.id_headers())
+        return json_answer(200, {"embeddings": vectors, "usageMetadata": usage}, call.id_headers())
+    return json_answer(200, {"embedding": vectors[0], "usageMetadata": usage}, call.id_headers())
 
 
 # --- errors ----------------------------------------------------------------------------------------------
