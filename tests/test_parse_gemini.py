@@ -214,8 +214,13 @@ class TestContent:
             ({"candidates": [{"content": {"parts": [{"text": "a", "thought": "yes"}]}}]},
              "candidates[0].content.parts[0].thought", "expected a boolean, got string"),
             ({"usageMetadata": {"promptTokenCount": "3"}}, "usageMetadata.promptTokenCount", None),
-            ({"candidates": [{"content": {"parts": [{"functionCall": {"name": "f", "willContinue": 1}}]}}]},
+            ({"candidates": [{"content": {"parts": [
+                {"functionCall": {"name": "f", "willContinue": True}}]}}]},
              "candidates[0].content.parts[0].functionCall", "partialArgs"),
+            ({"candidates": [{"content": {"parts": [{"functionCall": {"name": "f", "willContinue": 1}}]}}]},
+             "candidates[0].content.parts[0].functionCall.willContinue", "expected a boolean, got integer"),
+            ({"candidates": [{"content": {"parts": [{"functionCall": {"name": None}}]}}]},
+             "candidates[0].content.parts[0].functionCall.name", "expected a string, got null"),
         ],
     )  # fmt: skip
     def test_shape_faults_name_the_field(

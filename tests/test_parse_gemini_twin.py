@@ -219,3 +219,46 @@ def test_mutated_streams_fold_alike(data: st.DataObject) -> None:
 def test_streams_of_chunks_with_any_value_fold_alike(changes: list[tuple[tuple[Any, ...], Any]]) -> None:
     body = b"".join(b"data: " + _place(TEMPLATE, path, value) + b"\n\n" for path, value in changes)
     assert outcome(fold(twin, [body])) == outcome(fold(rust, [body]))
+
+
+PIECE_CHUNKS = [
+    {"candidates": [{"content": {"parts": [{"functionCall": {"name": "f", "willContinue": True}}]}}]},
+    {"candidates": [{"content": {"parts": [{"functionCall": {"willContinue": True, "partialArgs": [
+        {"jsonPath": "$.a[1].b", "numberValue": 2.5},
+        {"jsonPath": "$.s", "stringValue": "he", "willContinue": True},
+        {"jsonPath": "$.t", "boolValue": True},
+    ]}}]}}]},
+    {"candidates": [{"content": {"parts": [{"functionCall": {}}]}, "finishReason": "STOP"}]},
+]  # fmt: skip
+PIECE_FIELDS = [
+    (0, ("candidates", 0, "content", "parts", 0, "functionCall", "name")),
+    (0, ("candidates", 0, "content", "parts", 0, "functionCall", "willContinue")),
+    (1, ("candidates", 0, "content", "parts", 0, "functionCall", "partialArgs")),
+    (1, ("candidates", 0, "content", "parts", 0, "functionCall", "partialArgs", 0)),
+    (1, ("candidates", 0, "content", "parts", 0, "functionCall", "partialArgs", 0, "jsonPath")),
+    (1, ("candidates", 0, "content", "parts", 0, "functionCall", "partialArgs", 0, "numberValue")),
+    (1, ("candidates", 0, "content", "parts", 0, "functionCall", "partialArgs", 1, "stringValue")),
+    (1, ("candidates", 0, "content", "parts", 0, "functionCall", "partialArgs", 1, "willContinue")),
+    (1, ("candidates", 0, "content", "parts", 0, "functionCall", "partialArgs", 2, "boolValue")),
+    (1, ("candidates", 0, "content", "parts", 0, "functionCall", "willContinue")),
+    (2, ("candidates", 0, "content", "parts", 0, "functionCall")),
+]
+PATHS = st.sampled_from(["$.a", "$.a.b", "$[0]", "$.a[2]", "$.a[1].b", "$", "a.b", "$.a[x]", "$.a[9999999]",
+                         "$.s", "$.a..b", "$.a[1][0]"])  # fmt: skip
+
+
+@SETTINGS
+@given(st.sampled_from(PIECE_FIELDS), json_values | PATHS)
+def test_streamed_call_pieces_with_any_value_fold_alike(
+    field: tuple[int, tuple[Any, ...]], value: Any
+) -> None:
+    chunk, path = field
+    chunks = [orjson.dumps(c) for c in PIECE_CHUNKS]
+    chunks[chunk] = _place(PIECE_CHUNKS[chunk], path, value)
+    body = b"".join(b"data: " + c + b"\n\n" for c in chunks)
+    folded = [fold(backend, [body]) for backend in (twin, rust)]
+    assert outcome(folded[0]) == outcome(folded[1])
+    failures = [f.failure for f in folded]
+    if failures[0] is not None:
+        assert failures[1] is not None
+        assert (failures[0].message, failures[0].path) == (failures[1].message, failures[1].path)

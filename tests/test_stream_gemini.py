@@ -27,7 +27,7 @@ from modelwire.types.stream import (
 )
 from test_stream_corpus import check_invariants, outcome
 
-# Streams whose function-call arguments arrive as `partialArgs` (an opt-in the translator never sends).
+# Streams whose function-call arguments arrive as `partialArgs` (streamFunctionCallArguments).
 PARTIAL_ARGS = {
     "gemini/generate_content_stream_payloads/vercel-ai__google-stream-no-args-tool-call.chunks",
     "vertex/generate_content_stream_payloads/vercel-ai__google-vertex-stream-tool-call-arguments-nested.1.chunks",
@@ -55,10 +55,6 @@ def test_corpus_stream_folds_alike_on_both_backends(stream: Stream) -> None:
     results = [fold(backend, [stream.body], stream.provider) for backend in LOADED]
     assert all(outcome(r) == outcome(results[0]) for r in results[1:])
     first = results[0]
-    if stream.id in PARTIAL_ARGS:
-        assert first.failure is not None
-        assert "partialArgs" in first.failure.message
-        return
     assert first.failure is None
     assert first.error is None
     assert first.done  # every corpus stream ends with a finishReason
@@ -154,3 +150,52 @@ def test_a_malformed_call_fails_after_the_events_before_it(backend: Any) -> None
 
 def test_stream_folder_dispatches_gemini() -> None:
     assert isinstance(stream_folder("gemini", "vertex"), GeminiStreamFolder)
+
+
+def test_streamed_function_call_arguments_are_assembled() -> None:
+    nested = next(s for s in STREAMS if "arguments-nested" in s.id)
+    for backend in LOADED:
+        folded = fold(backend, [nested.body], "vertex")
+        (call,) = folded.response.message.tool_calls
+        assert call.name == "cookRecipe"
+        recipe = call.arguments["recipe"]
+        assert recipe["name"] == "Lasagna"
+        assert recipe["ingredients"][0] == {"amount": "16 oz", "name": "Lasagna noodles"}
+        assert recipe["steps"][-1] == "Let stand for 15 minutes before serving."
+        deltas = [e for e in folded.events if isinstance(e, ToolCallDelta)]
+        assert [d.arguments for d in deltas] == [call.arguments_json]  # one fragment, when the call ends
+    parallel = next(s for s in STREAMS if "no-args-tool-call" in s.id)
+    calls = fold(LOADED[-1], [parallel.body]).response.message.tool_calls
+    assert [(c.name, c.arguments_json) for c in calls] == [
+        ("read_theme", "{}"), ("read_screen", '{"id":"A"}'), ("read_screen", '{"id":"B"}'),
+        ("read_screen", '{"id":"C"}'),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_partial_args_rules(backend: Any) -> None:
+    def call(**fields: Any) -> dict[str, Any]:
+        return _chunk({"functionCall": fields})
+
+    first = [
+        {"jsonPath": "$.a[1].b", "numberValue": 2.5},
+        {"jsonPath": "$.s", "stringValue": "he", "willContinue": True},
+    ]
+    second = [{"jsonPath": "$.s", "stringValue": "llo"}, {"jsonPath": "$.t", "boolValue": True},
+              {"jsonPath": "$.n", "nullValue": None}]  # fmt: skip
+    body = _sse(
+        call(name="f", willContinue=True),
+        call(partialArgs=first, willContinue=True),
+        call(partialArgs=second, willContinue=True),
+        call(),
+        _chunk(finish="STOP"),
+    )
+    (made,) = fold(backend, [body]).response.message.tool_calls
+    assert made.arguments_json == '{"a":[null,{"b":2.5}],"s":"hello","t":true,"n":null}'
+    orphan = fold(backend, [_sse(call(partialArgs=[{"jsonPath": "$.x", "stringValue": "y"}]))])
+    assert orphan.failure is not None
+    assert "no call was started" in orphan.failure.message
+    bad = fold(backend, [_sse(call(name="f", partialArgs=[{"jsonPath": "x.y", "stringValue": "y"}]))])
+    assert bad.failure is not None
+    assert bad.failure.path == "candidates[0].content.parts[0].functionCall.partialArgs[0].jsonPath"
+    assert bad.failure.message == "stream event 1: unsupported jsonPath"

@@ -14,11 +14,14 @@ use crate::fields::{self, ErrorField, keep_first, opt_int, opt_object, opt_str, 
 use crate::json::{Kind, Number, Reader, Syn};
 use crate::media::Image;
 use crate::message::{
-    Arguments, Message, ThinkingBlock, ToolCall, join, non_empty, required, text_slot, written,
+    Arguments, Message, ThinkingBlock, ToolCall, join, non_empty, text_slot, written,
 };
 use crate::usage::Usage;
 
 pub mod embeddings;
+pub mod partial;
+
+use partial::{Piece, opt_bool, pieces};
 
 type Text<'a> = Checked<Option<Cow<'a, str>>>;
 type Count = Checked<Option<i128>>;
@@ -45,6 +48,8 @@ pub enum PartKind {
     Text,
     Thought,
     Call,
+    /// A piece of a streamed call (`partialArgs`, `willContinue`, or no `name`).
+    Piece,
     Image,
     Other,
 }
@@ -57,6 +62,11 @@ pub struct Part<'a> {
     pub signature: Option<Cow<'a, str>>,
     pub call: Option<ToolCall<'a>>,
     pub image: Option<Image<'a>>,
+    /// A streamed call's pieces, whether it goes on, the fault a body reports for it, its path.
+    pub pieces: Vec<Piece<'a>>,
+    pub will_continue: bool,
+    pub body_fault: Option<Fault>,
+    pub path: String,
 }
 
 /// One `candidates` entry, checked.
@@ -125,10 +135,13 @@ impl Read<'_> {
 
 #[derive(Default)]
 struct RawCall<'a> {
-    partial: bool,
+    /// `partialArgs` or `willContinue` is present.
+    streamed: bool,
     id: Option<Text<'a>>,
     name: Option<Text<'a>>,
     args: Option<Checked<Option<(usize, usize)>>>,
+    pieces: Option<Checked<Vec<Piece<'a>>>>,
+    more: Option<Checked<Option<bool>>>,
 }
 
 #[derive(Default)]
@@ -138,17 +151,6 @@ struct RawPart<'a> {
     call: Option<Checked<Option<RawCall<'a>>>>,
     inline: Option<Checked<Option<[Option<Text<'a>>; 2]>>>,
     text: Option<Text<'a>>,
-}
-
-fn opt_bool(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Option<bool>>> {
-    Ok(match r.kind()? {
-        Kind::Bool => Ok(Some(r.boolean()?)),
-        Kind::Null => {
-            r.null()?;
-            Ok(None)
-        }
-        _ => Err(wrong(r, "a boolean", path)?),
-    })
 }
 
 fn raw_call<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<RawCall<'a>>>> {
@@ -165,9 +167,13 @@ fn raw_call<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<RawCa
                     _ => Err(wrong(r, "an object", &at)?),
                 });
             }
-            "partialArgs" | "willContinue" => {
-                call.partial = true;
-                r.skip()?;
+            "partialArgs" => {
+                call.streamed = true;
+                call.pieces = Some(pieces(r, &path.key("partialArgs"))?);
+            }
+            "willContinue" => {
+                call.streamed = true;
+                call.more = Some(opt_bool(r, &path.key("willContinue"))?);
             }
             _ => r.skip()?,
         }
@@ -223,24 +229,39 @@ fn check_part<'a>(raw: RawPart<'a>, body: &'a str, path: &Path<'_>) -> Checked<P
         signature,
         call: None,
         image: None,
+        pieces: Vec::new(),
+        will_continue: false,
+        body_fault: None,
+        path: String::new(),
     };
     if let Some(call) = call {
         let call_path = path.key("functionCall");
-        if call.partial {
-            return Err(
-                call_path.fault("streamed function-call arguments (partialArgs) are not supported")
-            );
-        }
         let id = non_empty(text_slot(call.id)?);
-        let name = required(call.name, &call_path.key("name"), "a string")?;
+        let name_present = call.name.is_some();
+        let name = text_slot(call.name)?;
         let arguments = match call.args.unwrap_or(Ok(None))? {
             None => Arguments::Text(Cow::Borrowed("{}")),
             Some(span) => written(body, span, &call_path.key("args"))?,
         };
+        let pieces = call.pieces.unwrap_or(Ok(Vec::new()))?;
+        let more = call.more.unwrap_or(Ok(None))?.unwrap_or(false);
         part.kind = PartKind::Call;
+        if call.streamed || name.is_none() {
+            part.kind = PartKind::Piece;
+            part.pieces = pieces;
+            part.will_continue = more;
+            part.path = call_path.render();
+            part.body_fault = Some(if call.streamed {
+                call_path.fault("streamed function-call arguments (partialArgs) are not supported")
+            } else if name_present {
+                call_path.key("name").fault("expected a string, got null")
+            } else {
+                call_path.key("name").fault("missing required field")
+            });
+        }
         part.call = Some(ToolCall {
             id,
-            name,
+            name: name.unwrap_or_default(),
             arguments,
         });
     } else if let Some([mime, data]) = inline {
@@ -582,7 +603,7 @@ pub fn message<'a>(parts: Vec<Part<'a>>) -> Message<'a> {
             PartKind::Text => texts.extend(part.text),
             PartKind::Call => calls.extend(part.call),
             PartKind::Image => images.extend(part.image),
-            PartKind::Thought | PartKind::Other => {}
+            PartKind::Thought | PartKind::Piece | PartKind::Other => {}
         }
     }
     Message {
@@ -605,6 +626,15 @@ fn error_fault(error: &ErrorField<'_>) -> Option<Fault> {
 }
 
 fn assemble(mut read: Read<'_>) -> Result<Outcome<'_>, ParseError> {
+    // Pieces of a streamed call belong to streams only.
+    let piece = read
+        .candidates
+        .iter()
+        .flat_map(|c| &c.parts)
+        .find_map(|p| p.body_fault.clone());
+    if let Some(fault) = piece {
+        return Err(ParseError::fault(fault));
+    }
     if read.candidates.is_empty() {
         if let Some(fault) = error_fault(&read.error) {
             return Err(ParseError::fault(fault));

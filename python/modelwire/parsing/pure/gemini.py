@@ -21,10 +21,10 @@ from modelwire.parsing.pure._read import (
     opt_int,
     opt_list,
     opt_str,
-    required_str,
     run,
 )
 from modelwire.parsing.pure.finish import normalise_finish_reason
+from modelwire.parsing.pure.gemini_partial import Piece, opt_bool, read_pieces
 from modelwire.types import (
     AssistantMessage,
     ChatCompletionChoice,
@@ -56,9 +56,14 @@ MALFORMED: Final = "MALFORMED_FUNCTION_CALL"
 
 
 class Part:
-    """One ``content.parts`` entry as read. ``kind``: text, thought, call, image or other."""
+    """One ``content.parts`` entry as read. ``kind``: text, thought, call, piece (a piece of a streamed
+    call: ``partialArgs``, ``willContinue``, or no ``name``), image or other. A piece carries the fault a
+    body reports for it (``body_fault``) and its ``path``."""
 
-    __slots__ = ("arguments", "call_id", "image", "kind", "name", "parsed", "signature", "text")
+    __slots__ = (
+        "arguments", "body_fault", "call_id", "image", "kind", "name", "parsed", "path", "pieces",
+        "signature", "text", "will_continue",
+    )  # fmt: skip
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -69,6 +74,10 @@ class Part:
         self.arguments = "{}"
         self.parsed: dict[str, Any] | None = None
         self.image: ImagePayload | None = None
+        self.pieces: list[Piece] = []
+        self.will_continue = False
+        self.body_fault: Fault | None = None
+        self.path = ""
 
     def tool_call(self) -> ToolCall:
         call_id = self.call_id or new_tool_call_id()
@@ -123,6 +132,10 @@ class Read:
 
 def _parse(data: dict[str, Any], body: bytes, provider: str) -> ChatCompletionResponse:
     read = Read(data)
+    for candidate in read.candidates:  # pieces of a streamed call belong to streams only
+        for part in candidate.parts:
+            if part.body_fault is not None:
+                raise part.body_fault
     if not read.candidates:
         if read.error is not None:
             raise error_fault(read.error)
@@ -211,16 +224,7 @@ def read_part(raw: Any, path: str) -> Part:
     inline = opt_dict(raw, "inlineData", path)
     text = opt_str(raw, "text", path)
     if call is not None:
-        part = Part("call")
-        call_path = at(path, "functionCall")
-        if "partialArgs" in call or "willContinue" in call:
-            raise Fault("streamed function-call arguments (partialArgs) are not supported", call_path)
-        part.call_id = opt_str(call, "id", call_path) or None
-        part.name = required_str(call, "name", call_path)
-        arguments = opt_dict(call, "args", call_path)
-        if arguments is not None:
-            part.arguments = dumps_at(arguments, at(call_path, "args"))
-            part.parsed = arguments
+        part = _call_part(call, at(path, "functionCall"))
     elif inline is not None:
         inline_path = at(path, "inlineData")
         mime = opt_str(inline, "mimeType", inline_path)
@@ -234,6 +238,31 @@ def read_part(raw: Any, path: str) -> Part:
     else:
         part = Part("other")
     part.signature = signature
+    return part
+
+
+def _call_part(call: dict[str, Any], path: str) -> Part:
+    call_id = opt_str(call, "id", path) or None
+    name = opt_str(call, "name", path)
+    arguments = opt_dict(call, "args", path)
+    pieces = read_pieces(call, path)
+    will_continue = bool(opt_bool(call, "willContinue", path))
+    streamed = "partialArgs" in call or "willContinue" in call
+    part = Part("piece" if streamed or name is None else "call")
+    part.call_id = call_id
+    part.name = name or ""
+    if arguments is not None:
+        part.arguments = dumps_at(arguments, at(path, "args"))
+        part.parsed = arguments
+    if part.kind == "piece":
+        part.pieces, part.will_continue, part.path = pieces, will_continue, path
+        if streamed:
+            part.body_fault = Fault("streamed function-call arguments (partialArgs) are not supported", path)
+        else:
+            part.body_fault = Fault(
+                "missing required field" if "name" not in call else "expected a string, got null",
+                at(path, "name"),
+            )
     return part
 
 

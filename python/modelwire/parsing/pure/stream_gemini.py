@@ -12,8 +12,10 @@ error: it is kept in ``error`` for the errors layer to classify.
 
 from __future__ import annotations
 
-from modelwire.parsing.pure.gemini import Candidate, Read, blocked_prompt
-from modelwire.parsing.pure.stream_fold import StreamFolder, Thinking, load_event
+from modelwire.parsing.pure._read import Fault
+from modelwire.parsing.pure.gemini import Candidate, Part, Read, blocked_prompt
+from modelwire.parsing.pure.gemini_partial import Streamed
+from modelwire.parsing.pure.stream_fold import Call, ChoiceState, StreamFolder, Thinking, load_event
 from modelwire.types.stream import StreamEvent
 
 __all__ = ["GeminiStreamFolder"]
@@ -22,12 +24,14 @@ __all__ = ["GeminiStreamFolder"]
 class GeminiStreamFolder(StreamFolder):
     """Gemini API / Vertex AI ``GenerateContentResponse`` chunks as Server-Sent Events."""
 
-    __slots__ = ("_open_thought",)
+    __slots__ = ("_open_thought", "_streamed")
 
     def __init__(self, provider: str = "gemini") -> None:
         super().__init__(provider)
         # Per choice: whether its last part was a thought (a following thought part extends that block).
         self._open_thought: dict[int, bool] = {}
+        # Per choice: the call whose arguments arrive as partialArgs, its arguments so far, its path.
+        self._streamed: dict[int, tuple[Call, Streamed, str]] = {}
 
     def _fold(self, data: str, number: int, out: list[StreamEvent]) -> None:
         read = Read(load_event(data, number, self.provider))
@@ -69,8 +73,37 @@ class GeminiStreamFolder(StreamFolder):
             if part.kind == "text" and part.text is not None:
                 state.text(choice, part.text, out)
             elif part.kind == "call":
+                self._close(choice, out)
                 call = state.start_call(choice, None, part.call_id, part.name, out)
                 if part.parsed is not None:  # as a non-streamed call: no `args`, no fragment
                     state.arguments(choice, call, part.arguments, out)
                 state.end_call(choice, call, out)
+            elif part.kind == "piece":
+                self._piece(choice, part, out)
+        if candidate.finish:
+            self._close(choice, out)
         state.finish(choice, candidate.finish, out)
+
+    def _piece(self, choice: ChoiceState, part: Part, out: list[StreamEvent]) -> None:
+        """A piece of a streamed call: a named one starts a call, the others continue the open one."""
+        if part.name:
+            self._close(choice, out)
+            call = self._state.start_call(choice, None, part.call_id, part.name, out)
+            self._streamed[choice.index] = (call, Streamed(), part.path)
+        elif choice.index not in self._streamed:
+            raise Fault("a piece of a streamed function call, but no call was started", part.path)
+        streamed = self._streamed[choice.index][1]
+        for piece in part.pieces:
+            streamed.apply(piece)
+        if not part.will_continue:
+            self._close(choice, out)
+
+    def _close(self, choice: ChoiceState, out: list[StreamEvent]) -> None:
+        """Ends the choice's streamed call, its assembled arguments as one fragment."""
+        open_call = self._streamed.pop(choice.index, None)
+        if open_call is None:
+            return
+        call, streamed, path = open_call
+        if streamed.tree:
+            self._state.arguments(choice, call, streamed.arguments(path), out)
+        self._state.end_call(choice, call, out)

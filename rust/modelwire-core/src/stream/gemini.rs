@@ -3,18 +3,47 @@
 //! read by the body parser's reader and folded. There is no terminator event: the stream is done once
 //! every choice seen has a finish reason.
 
-use crate::error::ParseError;
-use crate::gemini::{self, Candidate, PartKind};
+use crate::error::{Fault, ParseError};
+use crate::gemini::partial::Streamed;
+use crate::gemini::{self, Candidate, Part, PartKind};
+use crate::message::Arguments;
 
 use super::openai_read::open;
 use super::state::{Emit, State, Thinking};
 use super::{Flow, Format, fault_error, state_error, syntax_error};
 
 /// The Gemini chunk format: per choice, whether its last part was a thought (a following thought part
-/// extends that thinking block).
+/// extends that thinking block), and the call whose arguments arrive as `partialArgs`.
 #[derive(Debug, Default, Clone)]
 pub struct Chunks {
     open_thought: Vec<(i128, bool)>,
+    streamed: Vec<(i128, Open)>,
+}
+
+/// A streamed call: its position in the choice's calls, its arguments so far, its path.
+#[derive(Debug, Clone)]
+struct Open {
+    call: usize,
+    arguments: Streamed,
+    path: String,
+}
+
+/// What went wrong folding a candidate: a field (worded as a fault) or the state.
+enum Failure {
+    Fault(Fault),
+    State(ParseError),
+}
+
+impl From<Fault> for Failure {
+    fn from(fault: Fault) -> Self {
+        Self::Fault(fault)
+    }
+}
+
+impl From<ParseError> for Failure {
+    fn from(error: ParseError) -> Self {
+        Self::State(error)
+    }
 }
 
 impl Format for Chunks {
@@ -50,7 +79,10 @@ impl Format for Chunks {
         state.describe(None, read.tier.as_deref(), None);
         for candidate in read.candidates {
             self.candidate(state, candidate, emit)
-                .map_err(|error| state_error(number, error))?;
+                .map_err(|failure| match failure {
+                    Failure::Fault(fault) => fault_error(number, fault),
+                    Failure::State(error) => state_error(number, error),
+                })?;
         }
         state.set_usage(read.usage, emit);
         if !state.choices.is_empty() && state.choices.iter().all(|c| c.finish.is_some()) {
@@ -82,9 +114,9 @@ impl Chunks {
         state: &mut State,
         candidate: Candidate<'_>,
         emit: &mut Emit<'_>,
-    ) -> Result<(), ParseError> {
+    ) -> Result<(), Failure> {
         let choice = state.choice(candidate.index);
-        for part in candidate.parts {
+        for mut part in candidate.parts {
             if part.kind == PartKind::Thought {
                 let text = part.text.unwrap_or_default();
                 let open = self.is_open(candidate.index);
@@ -112,7 +144,7 @@ impl Chunks {
                 continue;
             }
             self.set_open(candidate.index, false);
-            if let Some(signature) = part.signature {
+            if let Some(signature) = part.signature.take() {
                 if let Some(c) = state.choices.get_mut(choice) {
                     c.thinking.push(Thinking {
                         signature: Some(signature.into_owned()),
@@ -127,18 +159,83 @@ impl Chunks {
                     }
                 }
                 PartKind::Call => {
+                    self.close(state, candidate.index, choice, emit)?;
                     if let Some(call) = part.call {
                         let at =
                             state.start_call(choice, None, call.id.as_deref(), &call.name, emit)?;
-                        if let crate::message::Arguments::Written { json, .. } = &call.arguments {
+                        if let Arguments::Written { json, .. } = &call.arguments {
                             state.arguments(choice, at, json, emit);
                         }
                         state.end_call(choice, at, emit)?;
                     }
                 }
+                PartKind::Piece => self.piece(state, candidate.index, choice, part, emit)?,
                 PartKind::Thought | PartKind::Image | PartKind::Other => {}
             }
         }
-        state.finish(choice, candidate.finish.as_deref(), emit)
+        if candidate.finish.is_some() {
+            self.close(state, candidate.index, choice, emit)?;
+        }
+        Ok(state.finish(choice, candidate.finish.as_deref(), emit)?)
+    }
+
+    /// A piece of a streamed call: a named one starts a call, the others continue the open one.
+    fn piece(
+        &mut self,
+        state: &mut State,
+        index: i128,
+        choice: usize,
+        part: Part<'_>,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), Failure> {
+        let (id, name) = match &part.call {
+            Some(call) => (call.id.as_deref(), call.name.as_ref()),
+            None => (None, ""),
+        };
+        if !name.is_empty() {
+            self.close(state, index, choice, emit)?;
+            let call = state.start_call(choice, None, id, name, emit)?;
+            self.streamed.push((
+                index,
+                Open {
+                    call,
+                    arguments: Streamed::default(),
+                    path: part.path.clone(),
+                },
+            ));
+        }
+        let Some((_, open)) = self.streamed.iter_mut().find(|(i, _)| *i == index) else {
+            return Err(Failure::Fault(Fault::new(
+                "a piece of a streamed function call, but no call was started".into(),
+                part.path,
+            )));
+        };
+        for piece in &part.pieces {
+            open.arguments.apply(piece);
+        }
+        if !part.will_continue {
+            self.close(state, index, choice, emit)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the choice's streamed call, its assembled arguments as one fragment.
+    fn close(
+        &mut self,
+        state: &mut State,
+        index: i128,
+        choice: usize,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), Failure> {
+        let Some(at) = self.streamed.iter().position(|(i, _)| *i == index) else {
+            return Ok(());
+        };
+        let (_, open) = self.streamed.remove(at);
+        if !open.arguments.is_empty() {
+            let json = open.arguments.arguments(&open.path)?;
+            state.arguments(choice, open.call, &json, emit);
+        }
+        state.end_call(choice, open.call, emit)?;
+        Ok(())
     }
 }
