@@ -16,6 +16,7 @@ from modelwire import (
     AllModelsExhaustedError,
     AsyncClient,
     Client,
+    ClientClosedError,
     LLMConfig,
     ModelRefusalError,
     ModelSpec,
@@ -241,20 +242,27 @@ def test_with_options_changes_a_copy_that_shares_connections_and_usage(
     client.close()
 
 
-def test_closing_closes_the_connections_and_the_client_can_go_on(local_server: LocalProviderServer) -> None:
+def test_closing_is_final_for_the_client_and_its_copies(local_server: LocalProviderServer) -> None:
     spec = openai(local_server)
     with Client(spec["name"], api_base=spec["api_base"], api_key=KEY) as client:
         client.complete("a")
-        client.complete("b")
-    client.complete("c")  # a closed client opens a new pool
-    client.close()
-    a, b, c = local_server.requests
-    assert a.connection == b.connection != c.connection
+        copy = client.with_options(max_retries=0)
+        copy.complete("b")
+    for closed in (client, copy):  # a with_options copy shares the client's lifetime
+        assert closed.closed
+        with pytest.raises(ClientClosedError, match="was closed"):
+            closed.complete("c")
+        with pytest.raises(ClientClosedError):
+            closed.stream("c")
+        with pytest.raises(ClientClosedError):
+            closed.embed(["c"])
+    with pytest.raises(ClientClosedError):
+        client.__enter__()
+    a, b = local_server.requests  # nothing was sent after close, no pool was reopened
+    assert a.connection == b.connection
 
 
-def test_an_async_client_closes_on_its_loop_and_works_on_the_next_one(
-    local_server: LocalProviderServer,
-) -> None:
+def test_an_async_client_closes_for_good(local_server: LocalProviderServer) -> None:
     client = AsyncClient("openai/gpt-4.1-mini", api_base=local_server.openai_base_url, api_key=KEY)
 
     async def twice() -> list[str | None]:
@@ -262,9 +270,17 @@ def test_an_async_client_closes_on_its_loop_and_works_on_the_next_one(
             return [(await client.complete(text)).message.content for text in ("a", "b")]
 
     assert asyncio.run(twice()) == ["echo: a", "echo: b"]
-    assert asyncio.run(twice()) == ["echo: a", "echo: b"]
+    with pytest.raises(ClientClosedError):
+        asyncio.run(twice())
+
+    async def after() -> None:
+        await client.complete("c")
+
+    with pytest.raises(ClientClosedError):
+        asyncio.run(after())
     connections = [r.connection for r in local_server.requests]
-    assert connections[0] == connections[1] != connections[2] == connections[3]
+    assert len(connections) == 2
+    assert connections[0] == connections[1]
 
 
 def test_embeddings_skip_a_model_that_has_none(local_server: LocalProviderServer) -> None:

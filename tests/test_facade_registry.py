@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from modelwire import AsyncClient, Client, ModelRegistry
+from modelwire import AsyncClient, Client, ClientClosedError, ModelRegistry
 from modelwire.testing import LocalProviderServer
 
 KEY = "sk-registry-test"
@@ -104,12 +104,11 @@ def test_close_closes_every_client_and_gathers_the_failures(local_server: LocalP
         ("disk on fire", ["while closing the client of 'second_broken'"]),
     ]
     local_server.clear()
-    for name in models:
-        models[name].complete(f"after close {name}")
-    after = {r.model: r.connection for r in local_server.requests}
-    # every client, those after a failing one included, was closed: each call needed a new connection
-    assert set(after) == set(before) == {"gpt-4.1-mini", "gpt-4.1", "broken-1", "broken-2"}
-    assert all(after[model] != before[model] for model in before)
+    assert set(before) == {"gpt-4.1-mini", "gpt-4.1", "broken-1", "broken-2"}
+    for name in models:  # every client, those after a failing one included, was closed for good
+        with pytest.raises(ClientClosedError):
+            models[name].complete(f"after close {name}")
+    assert local_server.requests == []
     with pytest.raises(ExceptionGroup):
         models.close()
 
@@ -135,13 +134,15 @@ def test_aclose_closes_sync_and_async_clients_and_gathers_failures(local_server:
         with pytest.raises(ExceptionGroup) as info:
             await models.aclose()
         assert [str(e) for e in info.value.exceptions] == ["async disk on fire"]
-        await models.get_async("fast").complete("d")
+        with pytest.raises(ClientClosedError):
+            await models.get_async("fast").complete("d")
+        with pytest.raises(ClientClosedError):  # nor does a closed registry build new clients
+            models.get_async("judge")
         with pytest.raises(ExceptionGroup):
             await models.aclose()
 
     asyncio.run(main())
-    connections = [r.connection for r in local_server.requests]
-    assert connections[3] not in connections[:3]
+    assert len(local_server.requests) == 3
 
 
 def test_close_refuses_to_pretend_it_closed_async_clients(local_server: LocalProviderServer) -> None:

@@ -12,7 +12,7 @@ import httpx
 import httpx2
 import pytest
 
-from modelwire import APIConnectionError
+from modelwire import APIConnectionError, ClientClosedError
 from modelwire.providers import AnthropicClient, AzureOpenAIClient, HttpAdapter, OpenAICompatibleClient
 from modelwire.testing import LocalProviderServer, Route, faults
 from modelwire.types import ChatCompletionRequest
@@ -37,15 +37,16 @@ def test_a_user_httpx2_client_works_end_to_end_and_stays_theirs(local_server: Lo
         )
         with client:
             response = client.completion(REQUEST)
+            assert client._sync().library is httpx2
+            local_server.enqueue(Route.MESSAGES, faults.drop_mid_body(5), model=REQUEST.model)
+            with pytest.raises(APIConnectionError) as caught:
+                client.completion(REQUEST)
+            assert type(caught.value.__cause__).__module__.startswith("httpx2")
         assert response.message.content == "echo: ping"
-        assert local_server.last_request.headers["x-from-user-client"] == "yes"
-        assert local_server.last_request.headers["x-api-key"] == KEY
-        assert client._sync().library is httpx2
+        first = local_server.requests[0]
+        assert first.headers["x-from-user-client"] == "yes"
+        assert first.headers["x-api-key"] == KEY
         assert not user_client.is_closed  # closing the adapter left the user's client open
-        local_server.enqueue(Route.MESSAGES, faults.drop_mid_body(5), model=REQUEST.model)
-        with pytest.raises(APIConnectionError) as caught:
-            client.completion(REQUEST)
-        assert type(caught.value.__cause__).__module__.startswith("httpx2")
 
 
 def test_a_user_httpx2_async_client_works_end_to_end(local_server: LocalProviderServer) -> None:
@@ -104,23 +105,32 @@ def test_clients_and_transports_must_match_the_mode() -> None:
         OpenAICompatibleClient(base_url="http://h/v1", transport=httpx.AsyncHTTPTransport())
 
 
-def test_one_adapter_serves_several_event_loops_and_reopens_after_close(
-    local_server: LocalProviderServer,
-) -> None:
+def test_one_adapter_serves_several_event_loops_until_it_is_closed(local_server: LocalProviderServer) -> None:
     client = _openai(local_server)
 
     async def run() -> str | None:
-        async with client:
-            return (await client.acompletion(REQUEST)).message.content
+        return (await client.acompletion(REQUEST)).message.content
 
-    assert asyncio.run(run()) == "echo: ping"
-    assert asyncio.run(run()) == "echo: ping"  # a new loop, a new pool
-    with client:
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        assert first.run_until_complete(run()) == "echo: ping"
+        assert second.run_until_complete(run()) == "echo: ping"  # another loop, another pool
         assert client.completion(REQUEST).message.content == "echo: ping"
-    assert client.completion(REQUEST).message.content == "echo: ping"  # reopened
-    client.close()
-    assert len(_sent(local_server)) == 4
-    assert len({request.connection for request in _sent(local_server)}) == 4
+        second.run_until_complete(client.aclose())  # this loop's pool awaited, the other's scheduled on it
+        first.run_until_complete(asyncio.sleep(0))  # runs the scheduled callback, which starts the close
+        pending = asyncio.all_tasks(first)
+        if pending:
+            first.run_until_complete(asyncio.wait(pending))
+    finally:
+        first.close()
+        second.close()
+    assert client.closed
+    with pytest.raises(ClientClosedError):
+        client.completion(REQUEST)
+    with pytest.raises(ClientClosedError):
+        asyncio.run(run())
+    assert len(_sent(local_server)) == 3
+    assert len({request.connection for request in _sent(local_server)}) == 3
 
 
 def test_keep_alive_reuses_one_connection(local_server: LocalProviderServer) -> None:
@@ -141,7 +151,7 @@ def test_aclose_closes_the_sync_pool_too(local_server: LocalProviderServer) -> N
 
     asyncio.run(run())
     assert sync_client.is_closed
-    assert client._async_transports == {}
+    assert client.closed
 
 
 @pytest.mark.parametrize("adapter", [OpenAICompatibleClient, AzureOpenAIClient, AnthropicClient])

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self
 
+from modelwire.exceptions import ClientClosedError
 from modelwire.facade.calls import Call, chat_call, embedding_call, image_call, refusal_error
 from modelwire.facade.options import Settings, build_settings
 from modelwire.facade.pool import AdapterPool
@@ -47,13 +48,23 @@ def _raise_all(errors: list[Exception], what: str) -> None:
         raise ExceptionGroup(f"{len(errors)} failures while closing {what}", errors)
 
 
+class _Life:
+    """Whether a client, and the copies ``with_options`` made of it, were closed (they close together)."""
+
+    __slots__ = ("closed",)
+
+    def __init__(self) -> None:
+        self.closed = False
+
+
 class _BaseClient:
     """What both clients share: settings, the policy, the adapters, usage. Not used directly."""
 
     def __init__(self, model: Any, **options: Any) -> None:
-        self._setup(build_settings(model, options), AdapterPool(), UsageLedger())
+        self._setup(build_settings(model, options), AdapterPool(), UsageLedger(), _Life())
 
-    def _setup(self, settings: Settings, pool: AdapterPool, ledger: UsageLedger) -> None:
+    def _setup(self, settings: Settings, pool: AdapterPool, ledger: UsageLedger, life: _Life) -> None:
+        self._life = life
         self._settings = settings
         self._policy = RetryPolicy(settings.config, limiters=settings.limiters)
         self._pool = pool
@@ -65,16 +76,33 @@ class _BaseClient:
         self._refusals_fall_back = settings.on_refusal == "fallback"
 
     @classmethod
-    def _derived(cls, settings: Settings, pool: AdapterPool, ledger: UsageLedger) -> Self:
+    def _derived(
+        cls, settings: Settings, pool: AdapterPool, ledger: UsageLedger, life: _Life | None = None
+    ) -> Self:
         client = cls.__new__(cls)
-        client._setup(settings, pool, ledger)
+        client._setup(settings, pool, ledger, life or _Life())
         return client
 
     def with_options(self, **options: Any) -> Self:
         """A copy with ``options`` changed (same keywords as the constructor). The copy shares this
-        client's connections (adapters are shared wherever their settings are equal) and its usage."""
+        client's connections (adapters are shared wherever their settings are equal), its usage, and its
+        lifetime: closing either closes both."""
+        self._check_open()
         merged = {**self._settings.options, **options}
-        return self._derived(build_settings(self._settings.model, merged), self._pool, self._ledger)
+        return self._derived(
+            build_settings(self._settings.model, merged), self._pool, self._ledger, self._life
+        )
+
+    @property
+    def closed(self) -> bool:
+        """Whether the client (or a ``with_options`` copy of it) was closed; it then refuses every call."""
+        return self._life.closed
+
+    def _check_open(self) -> None:
+        if self._life.closed:
+            raise ClientClosedError(
+                f"{self!r} was closed; create a new client to send more requests", model=self.models[0]
+            )
 
     # -- what the client is ----------------------------------------------------------------------------
 
@@ -116,9 +144,10 @@ class _BaseClient:
     # -- the pieces of an attempt ------------------------------------------------------------------------
 
     def _adapter(self, ctx: AttemptContext) -> Adapter:
+        self._check_open()  # a retry or a fallback after close() must not reach a pool
         adapter = self._adapters[ctx.model_index]
         if adapter is None:
-            adapter = self._pool.adapter(ctx.spec, self._settings.adapter_overrides)
+            adapter = self._pool.adapter(ctx.spec, self._settings.adapter_overrides, self._life)
             self._adapters[ctx.model_index] = adapter
         return adapter
 
@@ -139,12 +168,15 @@ class _BaseClient:
         return response
 
     def _chat(self, messages: str | Iterable[Any], params: dict[str, Any]) -> Call:
+        self._check_open()
         return chat_call(messages, params, count_tokens=self._count_tokens)
 
     def _embedding(self, inputs: str | Iterable[str], params: dict[str, Any]) -> Call:
+        self._check_open()
         return embedding_call(inputs, params, count_tokens=self._count_tokens)
 
     def _image(self, prompt: str, params: dict[str, Any]) -> Call:
+        self._check_open()
         return image_call(prompt, params, count_tokens=self._count_tokens)
 
 
@@ -195,12 +227,15 @@ class Client(_BaseClient):
         return self._policy.call(attempt, tokens=call.tokens)
 
     def close(self) -> None:
-        """Close the connection pools (shared with ``with_options`` copies). A later call opens new ones.
-        Every pool is closed even when one fails; failures are raised afterwards (several as an
-        ``ExceptionGroup``)."""
-        _raise_all(self._pool.close(), repr(self))
+        """Close the client for good, with its ``with_options`` copies: later calls raise
+        ``ClientClosedError``, calls in flight fail with it and are not retried. Its connection pools are
+        closed unless another client (of the same ``ModelRegistry``) still uses them. Every pool is closed
+        even when one fails; failures are raised afterwards (several as an ``ExceptionGroup``)."""
+        self._life.closed = True
+        _raise_all(self._pool.close(self._life), repr(self))
 
     def __enter__(self) -> Self:
+        self._check_open()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -249,9 +284,11 @@ class AsyncClient(_BaseClient):
         return await self._policy.acall(attempt, tokens=call.tokens)
 
     async def aclose(self) -> None:
-        """Close the connection pools and this event loop's Redis connections (shared limits). Every one
-        is closed even when one fails; failures are raised afterwards."""
-        errors = await self._pool.aclose()
+        """Close the client for good (as :meth:`Client.close`): its connection pools and this event loop's
+        Redis connections (shared limits). Every one is closed even when one fails; failures are raised
+        afterwards."""
+        self._life.closed = True
+        errors = await self._pool.aclose(self._life)
         limiters = self._policy.limiters
         if limiters is not None:
             try:
@@ -261,6 +298,7 @@ class AsyncClient(_BaseClient):
         _raise_all(errors, repr(self))
 
     async def __aenter__(self) -> Self:
+        self._check_open()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

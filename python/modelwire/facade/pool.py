@@ -2,8 +2,9 @@
 
 Models of one chain that go to the same endpoint with the same key and settings (``openai/gpt-4.1`` and
 ``openai/gpt-4.1-mini``) share one adapter, hence one connection pool; so do the copies ``with_options``
-makes and the clients of one ``ModelRegistry``. Adapters reopen their pools after a close, so closing a
-shared pool never breaks a client that still uses it.
+makes and the clients of one ``ModelRegistry``. Closing an adapter is final, so the pool counts who holds
+each adapter (a client and its ``with_options`` copies are one holder): an adapter is closed, and leaves
+the pool, when the last holder that used it closes.
 """
 
 from __future__ import annotations
@@ -46,37 +47,53 @@ class AdapterPool:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._adapters: dict[Hashable, Adapter] = {}
+        self._holders: dict[Hashable, set[object]] = {}
         # The user's clients/transports, kept alive as long as an adapter keyed by their id() may exist.
         self._pinned: list[Any] = []
 
-    def adapter(self, spec: ModelSpec, overrides: Mapping[str, Any]) -> Adapter:
-        """The adapter for ``spec`` (built on first use; ``overrides`` go to its ``from_spec``)."""
+    def adapter(self, spec: ModelSpec, overrides: Mapping[str, Any], holder: object) -> Adapter:
+        """The adapter for ``spec`` (built on first use; ``overrides`` go to its ``from_spec``), now held
+        by ``holder`` too."""
         key = _key(spec, overrides)
         with self._lock:
             adapter = self._adapters.get(key)
             if adapter is None:
                 adapter = self._adapters[key] = client_from_spec(spec, **overrides)
                 self._pinned.extend(overrides.values())
+            self._holders.setdefault(key, set()).add(holder)
             return adapter
 
     def adapters(self) -> list[Adapter]:
         with self._lock:
             return list(self._adapters.values())
 
-    def close(self) -> list[Exception]:
-        """Close every adapter's sync pool; returns the failures (every adapter is tried)."""
+    def release(self, holder: object) -> list[Adapter]:
+        """Let ``holder`` go; the adapters nobody holds any more leave the pool and are returned (to be
+        closed by the caller)."""
+        released = []
+        with self._lock:
+            for key, holders in list(self._holders.items()):
+                holders.discard(holder)
+                if not holders:
+                    del self._holders[key]
+                    released.append(self._adapters.pop(key))
+        return released
+
+    def close(self, holder: object) -> list[Exception]:
+        """Release ``holder`` and close the adapters it was the last to hold; returns the failures (every
+        adapter is tried)."""
         errors: list[Exception] = []
-        for adapter in self.adapters():
+        for adapter in self.release(holder):
             try:
                 adapter.close()
             except Exception as exc:
                 errors.append(exc)
         return errors
 
-    async def aclose(self) -> list[Exception]:
-        """Close every adapter's pools (this loop's awaited); returns the failures."""
+    async def aclose(self, holder: object) -> list[Exception]:
+        """As :meth:`close`, each adapter's pools closed on this loop (awaited)."""
         errors: list[Exception] = []
-        for adapter in self.adapters():
+        for adapter in self.release(holder):
             try:
                 await adapter.aclose()
             except Exception as exc:

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal, overload
 
+from modelwire.exceptions import ClientClosedError
 from modelwire.facade.client import AsyncClient, Client
 from modelwire.facade.options import build_settings
 from modelwire.facade.pool import AdapterPool
@@ -38,6 +39,7 @@ class ModelRegistry:
         self._entries: dict[str, tuple[Any, dict[str, Any]]] = {}
         self._clients: dict[tuple[str, bool], AnyClient] = {}
         self._pool = AdapterPool()
+        self._closed = False
         for name, model in (models or {}).items():
             self.register(name, model)
 
@@ -74,7 +76,9 @@ class ModelRegistry:
         with self._lock:
             client = self._clients.get(key)
             if client is not None:
-                return client
+                return client  # a closed one refuses its calls itself
+            if self._closed:
+                raise ClientClosedError(f"{self!r} was closed; create a new registry to send more requests")
             entry = self._entries.get(name)
             if entry is None:
                 known = ", ".join(sorted(self._entries)) or "none"
@@ -127,10 +131,15 @@ class ModelRegistry:
             return [(name, client) for (name, _), client in self._clients.items()]
 
     def close(self) -> None:
-        """Close every sync client. An async client still open cannot be closed from here (its pools
-        belong to an event loop): it is reported as a failure, so use ``aclose()`` when there are any."""
+        """Close the registry for good and every sync client. An async client still open cannot be closed
+        from here (its pools belong to an event loop): it is reported as a failure, so use ``aclose()``
+        when there are any."""
+        self._closed = True
         errors: list[Exception] = []
-        for name, client in self._created():
+        # Sync clients first: an adapter they share with an async client is then closed by the async
+        # client's aclose(), awaited on this loop, not scheduled by a sync close() the loop may not run.
+        created = sorted(self._created(), key=lambda item: isinstance(item[1], AsyncClient))
+        for name, client in created:
             try:
                 if isinstance(client, AsyncClient):
                     raise RuntimeError(f"{name!r} has an AsyncClient: close the registry with aclose()")
@@ -142,9 +151,13 @@ class ModelRegistry:
             raise ExceptionGroup(f"{len(errors)} of the registry's clients failed to close", errors)
 
     async def aclose(self) -> None:
-        """Close every client, sync and async (on the running event loop)."""
+        """Close the registry for good and every client, sync and async (on the running event loop)."""
+        self._closed = True
         errors: list[Exception] = []
-        for name, client in self._created():
+        # Sync clients first: an adapter they share with an async client is then closed by the async
+        # client's aclose(), awaited on this loop, not scheduled by a sync close() the loop may not run.
+        created = sorted(self._created(), key=lambda item: isinstance(item[1], AsyncClient))
+        for name, client in created:
             try:
                 if isinstance(client, AsyncClient):
                     await client.aclose()

@@ -14,10 +14,8 @@ and calls still in flight when the pool closed fail with it instead of whatever 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import inspect
-import threading
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
@@ -33,6 +31,7 @@ from modelwire.exceptions import (
     ResponseParseError,
     UnsupportedCapabilityError,
 )
+from modelwire.providers._pools import Pools
 from modelwire.providers.dialect import Context, Dialect, Operation, OutgoingRequest, route_path
 from modelwire.providers.keys import resolve_api_key
 from modelwire.providers.streaming import AsyncChatStream, ChatStream, StreamCall
@@ -56,6 +55,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 A = TypeVar("A", bound="HttpAdapter")
 USER_AGENT: Final = "modelwire/0.1.0"
+_DEFAULT_HEADERS: Final = {"accept": "application/json", "user-agent": USER_AGENT}
 # Fields a request must carry itself; a default for one of them would silently replace the caller's.
 _REQUIRED: Final = frozenset({"model", "messages", "inputs", "prompt"})
 _WHAT: Final = {"embeddings": "embeddings endpoint", "images": "image generation"}
@@ -150,26 +150,20 @@ class HttpAdapter:
         self.provider_name = provider_name
         self.base_url = base_url.rstrip("/")
         self.drop_params = drop_params
-        self._headers = {
-            "accept": "application/json",
-            "user-agent": USER_AGENT,
-            **dialect.headers,
-            **(headers or {}),
-        }
-        self._timeout = timeout
-        self._max_concurrency = max_concurrency
-        self._http_client = http_client
-        self._async_http_client = async_http_client
-        self._user_transport = transport
-        self._user_async_transport = async_transport
+        self._headers = {**_DEFAULT_HEADERS, **dialect.headers, **(headers or {})}
+        self._pools = Pools(
+            self.base_url,
+            headers=self._headers,
+            timeout=timeout,
+            max_concurrency=max_concurrency,
+            http_client=http_client,
+            async_http_client=async_http_client,
+            transport=transport,
+            async_transport=async_transport,
+            closed_error=self._closed_error,
+        )
         self._defaults = dict(default_params or {})
         self._default_body = dict(extra_body or {})
-        self._lock = threading.Lock()
-        self._closed = False
-        self._sync_transport: SyncTransport | None = None
-        # One async transport per event loop: an httpx AsyncClient cannot outlive the loop it ran on, and
-        # callers do run asyncio.run() more than once. A user's async client is shared (key None).
-        self._async_transports: dict[asyncio.AbstractEventLoop | None, AsyncTransport] = {}
 
     # --- capabilities: what the dialect declares -------------------------------------------------------
 
@@ -294,50 +288,10 @@ class HttpAdapter:
         )
 
     def _sync(self, model: str | None = None) -> SyncTransport:
-        transport = self._sync_transport
-        if transport is not None:
-            return transport
-        with self._lock:
-            if self._closed:
-                raise self._closed_error(model)
-            if self._sync_transport is None:
-                self._sync_transport = SyncTransport(
-                    self.base_url,
-                    timeout=self._timeout,
-                    max_connections=self._max_concurrency,
-                    headers=self._headers,
-                    client=self._http_client,
-                    transport=self._user_transport,
-                )
-            return self._sync_transport
+        return self._pools.sync(model)
 
     def _async(self, model: str | None = None) -> AsyncTransport:
-        shared = self._async_http_client is not None or self._user_async_transport is not None
-        key = None if shared else asyncio.get_running_loop()
-        transport = self._async_transports.get(key)
-        if transport is not None:
-            return transport
-        with self._lock:
-            if self._closed:
-                raise self._closed_error(model)
-            transport = self._async_transports.get(key)
-            if transport is None:
-                self._forget_dead_loops()
-                transport = AsyncTransport(
-                    self.base_url,
-                    timeout=self._timeout,
-                    max_connections=self._max_concurrency,
-                    headers=self._headers,
-                    client=self._async_http_client,
-                    transport=self._user_async_transport,
-                )
-                self._async_transports[key] = transport
-            return transport
-
-    def _forget_dead_loops(self) -> None:
-        """Drop the pools of event loops that have ended (their connections died with them). Lock held."""
-        for loop in [loop for loop in self._async_transports if loop is not None and loop.is_closed()]:
-            del self._async_transports[loop]
+        return self._pools.for_loop(model)
 
     # --- sending ---------------------------------------------------------------------------------------
 
@@ -350,7 +304,7 @@ class HttpAdapter:
     def _transport_error(self, exc: BaseException, model: str | None) -> ProviderError:
         """The one mapping of a failure met while sending or reading: cut by ``close()`` -> closed, else
         as the transport classifies it (a RuntimeError not caused by a close is not ours to convert)."""
-        if self._closed:
+        if self._pools.closed:
             return self._closed_error(model)
         if isinstance(exc, RuntimeError):
             raise exc
@@ -484,41 +438,22 @@ class HttpAdapter:
     @property
     def closed(self) -> bool:
         """Whether ``close()`` / ``aclose()`` was called (the adapter then refuses every call)."""
-        return self._closed
+        return self._pools.closed
 
     def close(self) -> None:
-        """Close the sync connection pool. Async pools of a running loop need ``aclose()``; those of loops
-        that have ended are let go. Clients passed in by the user stay open (they are theirs). The adapter
-        stays usable: a later call opens a new pool."""
-        with self._lock:
-            sync, self._sync_transport = self._sync_transport, None
-            self._forget_dead_loops()
-        if sync is not None:
-            sync.close()
+        """Close the adapter for good: the sync pool now; async pools of loops still running are closed on
+        their loop, those of loops that have ended are let go. Later calls raise ``ClientClosedError``, and
+        calls in flight fail with it instead of whatever the cut connection gave. Clients passed in by the
+        user stay open (they are theirs). From async code prefer ``aclose()``: it awaits the loop's pool."""
+        self._pools.close()
 
     async def aclose(self) -> None:
         """Close every pool: this loop's (awaited), other live loops' (scheduled on them), the sync one.
         Call it before the loop ends (``async with adapter:``); later calls raise ``ClientClosedError``."""
-        current = asyncio.get_running_loop()
-        with self._lock:
-            sync, self._sync_transport = self._sync_transport, None
-            transports, self._async_transports = self._async_transports, {}
-        errors: list[BaseException] = []
-        for loop, transport in transports.items():
-            if loop is None or loop is current:
-                try:
-                    await transport.aclose()
-                except Exception as exc:  # close the rest before reporting
-                    errors.append(exc)
-            elif not loop.is_closed():
-                asyncio.run_coroutine_threadsafe(transport.aclose(), loop)
-        if sync is not None:
-            sync.close()
-        if errors:
-            raise errors[0]
+        await self._pools.aclose()
 
     def __enter__(self: A) -> A:
-        if self._closed:
+        if self._pools.closed:
             raise self._closed_error(None)
         return self
 
@@ -526,7 +461,7 @@ class HttpAdapter:
         self.close()
 
     async def __aenter__(self: A) -> A:
-        if self._closed:
+        if self._pools.closed:
             raise self._closed_error(None)
         return self
 
@@ -534,5 +469,5 @@ class HttpAdapter:
         await self.aclose()
 
     def __repr__(self) -> str:
-        state = " closed" if self._closed else ""
+        state = " closed" if self._pools.closed else ""
         return f"<{type(self).__name__} {self.provider_name} {self.base_url}{state}>"
