@@ -123,7 +123,7 @@ def test_every_block_kind_maps_to_its_canonical_field(parse: Parse) -> None:
         ("tool_use", "tool_calls"),
         ("pause_turn", "pause"),
         ("refusal", "refusal"),
-        ("model_context_window_exceeded", "length"),
+        ("model_context_window_exceeded", "context_window_exceeded"),
         ("", None),
         (None, None),
     ],
@@ -188,12 +188,6 @@ def test_tool_use_without_id_or_input(parse: Parse) -> None:
         (_body([{"type": "redacted_thinking"}]), "missing required field", "content[0].data"),
         (_body([{"type": "thinking", "thinking": "t", "signature": 1}]), "expected a string, got integer",
          "content[0].signature"),
-        (_body([], usage={"input_tokens": "10"}), "expected an integer, got string", "usage.input_tokens"),
-        (_body([], usage={"output_tokens_details": {"thinking_tokens": 1.5}}),
-         "expected an integer, got number", "usage.output_tokens_details.thinking_tokens"),
-        (_body([], stop_details={"explanation": 1}), "expected a string, got integer",
-         "stop_details.explanation"),
-        (_body([], stop_sequence=["x"]), "expected a string, got array", "stop_sequence"),
         (_body([{"type": "tool_use", "name": "f", "input": {"a": json.loads("[" * 254 + "]" * 254)}}]),
          "nested more than 254 levels deep", "content[0].input"),
     ],
@@ -336,3 +330,30 @@ def test_damaged_corpus_bodies_never_crash_the_parser(
     at %= len(body) + 1
     with contextlib.suppress(ResponseParseError):
         parse(body[:at] + junk + body[at + len(junk) :])
+
+
+@pytest.mark.parametrize(
+    ("body", "skipped"),
+    [
+        (_body([], usage={"input_tokens": "x10"}), ["usage.input_tokens"]),
+        (_body([], usage={"output_tokens_details": {"thinking_tokens": 1.5}}),
+         ["usage.output_tokens_details.thinking_tokens"]),
+        (_body([], usage={"output_tokens_details": 2}), ["usage.output_tokens_details"]),
+        (_body([], usage=[1]), ["usage"]),
+        (_body([], stop_details={"explanation": 1}), ["stop_details.explanation"]),
+        (_body([], stop_details="x", stop_sequence=["x"]), ["stop_details", "stop_sequence"]),
+        (_body([{"type": "tool_use", "name": "f", "id": 3}], stop_reason=4),
+         ["content[0].id", "stop_reason"]),
+    ],
+)  # fmt: skip
+@both_parsers
+def test_optional_fields_that_cannot_be_read_are_skipped(
+    parse: Parse, body: bytes, skipped: list[str]
+) -> None:
+    assert parse(body).skipped == skipped
+
+
+@both_parsers
+def test_counts_sent_as_strings_are_read(parse: Parse) -> None:
+    usage = parse(_body([], usage={"input_tokens": "10", "output_tokens": "2"})).usage
+    assert (usage.input_tokens, usage.output_tokens) == (10, 2)

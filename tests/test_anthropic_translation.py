@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from modelwire import BadRequestError, UnsupportedParamsError
+from modelwire import BadRequestError, UnsupportedCapabilityError, UnsupportedParamsError
 from modelwire._constants import ANTHROPIC_DEFAULT_MAX_TOKENS
-from modelwire.request.anthropic import anthropic_body_fields, anthropic_messages
+from modelwire.request.anthropic import anthropic_body_fields, anthropic_messages, default_max_tokens
 from modelwire.types import AssistantMessage, ChatCompletionRequest, ThinkingBlock, ToolCall
 
 USER = {"role": "user", "content": "hi"}
@@ -33,7 +33,7 @@ def test_a_plain_request_always_carries_max_tokens() -> None:
     fields, dropped = _fields()
     assert fields == {
         "model": "claude-sonnet-4-5",
-        "max_tokens": ANTHROPIC_DEFAULT_MAX_TOKENS,
+        "max_tokens": 64_000,
         "messages": [{"role": "user", "content": "hi"}],
     }
     assert dropped == ()
@@ -245,10 +245,12 @@ def test_max_tokens_sources() -> None:
     assert _fields(max_tokens=100)[0]["max_tokens"] == 100
     assert _fields(max_completion_tokens=200)[0]["max_tokens"] == 200
     assert _fields(max_tokens=300, max_completion_tokens=300)[0]["max_tokens"] == 300
-    thinking = {"thinking": {"type": "enabled", "budget_tokens": 10_000}}
-    assert _fields(extra_body=thinking)[0]["max_tokens"] == 10_000 + ANTHROPIC_DEFAULT_MAX_TOKENS
-    small = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
-    assert _fields(extra_body=small)[0]["max_tokens"] == ANTHROPIC_DEFAULT_MAX_TOKENS
+    # The model's documented maximum output is the default (Sonnet 4.5: 64k); a thinking budget at or
+    # above it gets the fallback's room for the answer on top.
+    thinking = {"thinking": {"type": "enabled", "budget_tokens": 64_000}}
+    assert _fields(extra_body=thinking)[0]["max_tokens"] == 64_000 + ANTHROPIC_DEFAULT_MAX_TOKENS
+    small = {"thinking": {"type": "enabled", "budget_tokens": 10_000}}
+    assert _fields(extra_body=small)[0]["max_tokens"] == 64_000
     with pytest.raises(BadRequestError, match="disagree"):
         _fields(max_tokens=1, max_completion_tokens=2)
 
@@ -306,7 +308,7 @@ def test_dropping_returns_what_was_dropped_and_sends_none_of_it() -> None:
     assert dropped == ("response_format of type json_object", "n=3", "seed")
     assert fields == {
         "model": "claude-sonnet-4-5",
-        "max_tokens": ANTHROPIC_DEFAULT_MAX_TOKENS,
+        "max_tokens": 64_000,
         "messages": [USER],
         "temperature": 1.0,
     }
@@ -330,3 +332,65 @@ def test_an_assistant_turn_that_said_nothing_is_not_sent() -> None:
     assert messages == [USER, {"role": "user", "content": "ok, something else"}]
     _, messages = anthropic_messages([USER, {"role": "assistant", "content": "Sure"}])
     assert messages == [USER, {"role": "assistant", "content": "Sure"}]
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("claude-opus-4-1-20250805", 32_000),
+        ("claude-opus-4-20250514", 32_000),
+        ("claude-opus-4-5", 64_000),
+        ("anthropic/claude-haiku-4-5-20251001", 64_000),
+        ("us.anthropic.claude-3-7-sonnet-20250219-v1:0", 64_000),
+        ("claude-3-5-haiku-latest", 8_192),
+        ("claude-3-haiku-20240307", 4_096),
+        ("claude-opus-4-6", 128_000),
+        ("my-finetune", ANTHROPIC_DEFAULT_MAX_TOKENS),
+    ],
+)
+def test_max_tokens_defaults_to_the_models_documented_maximum(model: str, expected: int) -> None:
+    assert default_max_tokens(model) == expected
+    request = ChatCompletionRequest(model=model, messages=[USER])
+    assert (
+        anthropic_body_fields(request, provider="anthropic", drop_params=False)[0]["max_tokens"] == expected
+    )
+
+
+def test_empty_text_blocks_are_dropped_everywhere() -> None:
+    empty = {"type": "text", "text": ""}
+    call = {"id": "t1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    messages = [
+        {"role": "system", "content": [empty, {"type": "text", "text": "be brief"}]},
+        {"role": "user", "content": [empty, {"type": "text", "text": "hi"}, ""]},
+        {"role": "assistant", "content": [empty], "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "t1", "content": [empty, {"type": "text", "text": "42"}]},
+        {"role": "assistant", "content": [empty]},
+    ]
+    system, out = anthropic_messages(messages)
+    assert system == [{"type": "text", "text": "be brief"}]
+    assert out == [
+        {"role": "user", "content": [{"type": "text", "text": "hi"}]},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "f", "input": {}}]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "tool_result", "tool_use_id": "t1", "content": [{"type": "text", "text": "42"}]}
+            ],
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "audio", "source": {"type": "base64", "media_type": "audio/wav", "data": "UklGR"}},
+        {"type": "video", "source": {"type": "url", "url": "https://x/v.mp4"}},
+        {"type": "input_audio", "input_audio": {"data": "x", "format": "wav"}},
+        {"type": "audio_url", "audio_url": {"url": "https://x/a.mp3"}},
+        {"type": "video_url", "video_url": {"url": "https://x/v.mp4"}},
+    ],
+)
+def test_audio_and_video_are_refused_before_sending(block: dict[str, Any]) -> None:
+    with pytest.raises(UnsupportedCapabilityError, match=r"takes no (audio|video) input") as caught:
+        _fields(messages=[{"role": "user", "content": [{"type": "text", "text": "listen"}, block]}])
+    assert (caught.value.provider, caught.value.model) == ("anthropic", "claude-sonnet-4-5")

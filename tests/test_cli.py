@@ -101,7 +101,23 @@ def test_python_dash_m_runs_the_same_command() -> None:
         check=True,
         timeout=60,
     )
-    assert version.stdout.strip() == f"modelwire {modelwire.__version__} ({modelwire.BACKEND} backend)"
+    assert version.stdout.strip() == (
+        f"modelwire {modelwire.__version__} ({modelwire.BACKEND} backend: {modelwire.BACKEND_REASON})"
+    )
+
+
+RESPONSES = CORPUS_DIR / "openai/responses/vercel-ai__openai-reasoning-encrypted-content.1.json"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_responses_bodies_are_recognised(backend: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", str(RESPONSES), "--backend", backend, "--json"]) == 0
+    result = orjson.loads(capsys.readouterr().out)
+    message = result["choices"][0]["message"]
+    assert message["content"].startswith("12 + 7 = 19")
+    assert message["reasoning_items"][0]["encrypted_content"].startswith("gAAAA")
+    assert result["provider"] == "openai"
+    assert result["choices"][0]["native_finish_reason"] == "completed"
 
 
 @pytest.mark.parametrize("backend", ["python", "rust"])

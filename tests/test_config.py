@@ -28,9 +28,9 @@ def names(config: LLMConfig) -> list[str]:
 ACCEPTED: list[tuple[str, Any, list[str]]] = [
     ("bare string", "openai/gpt-4o-mini", ["openai/gpt-4o-mini"]),
     ("list of strings", ["openai/a", "anthropic/b"], ["openai/a", "anthropic/b"]),
-    ("spec instance", ModelSpec(name="x/y"), ["x/y"]),
+    ("spec instance", ModelSpec(name="groq/y"), ["groq/y"]),
     ("models dict", {"models": [{"name": "gpt-4o-mini"}]}, ["gpt-4o-mini"]),
-    ("models of strings", {"models": ["a/b", {"name": "c/d"}]}, ["a/b", "c/d"]),
+    ("models of strings", {"models": ["groq/b", {"name": "groq/d"}]}, ["groq/b", "groq/d"]),
     ("name + flat", {"name": "gpt-4o-mini", "temperature": 0.1, "timeout": 30.0}, ["gpt-4o-mini"]),
     (
         "legacy, primary only",
@@ -47,7 +47,7 @@ def test_accepted_shapes(label: str, value: Any, expected: list[str]) -> None:
 
 
 def test_an_instance_passes_through_unchanged() -> None:
-    config = LLMConfig(models=[ModelSpec(name="x")])
+    config = LLMConfig(models=[ModelSpec(name="gpt-x")])
     assert LLMConfig.model_validate(config) is config
     assert LLMConfig.coerce(config) is config
 
@@ -73,12 +73,12 @@ def test_from_name_injects_no_hidden_defaults() -> None:
 def test_defaults_come_from_the_constants() -> None:
     from modelwire import _constants
 
-    spec = ModelSpec(name="x")
+    spec = ModelSpec(name="gpt-x")
     assert spec.timeout == _constants.DEFAULT_TIMEOUT
     assert spec.connect_timeout == _constants.DEFAULT_CONNECT_TIMEOUT
     assert spec.max_retries == _constants.DEFAULT_MAX_RETRIES
     assert spec.attempts == _constants.DEFAULT_MAX_RETRIES + 1
-    config = LLMConfig.model_validate("x")
+    config = LLMConfig.model_validate("gpt-x")
     assert config.max_retry_after == _constants.MAX_RETRY_AFTER
     assert (config.initial_retry_delay, config.max_retry_delay) == (
         _constants.INITIAL_RETRY_DELAY,
@@ -91,7 +91,7 @@ def test_defaults_come_from_the_constants() -> None:
     ("name", "provider", "expected_provider", "expected_model"),
     [
         ("openai/gpt-4o", None, "openai", "gpt-4o"),
-        ("gpt-4o", None, None, "gpt-4o"),
+        ("gpt-4o", None, "openai", "gpt-4o"),  # routed by family, as LiteLLM does
         ("gpt-4o", "openai", "openai", "gpt-4o"),
         ("openrouter/anthropic/claude-3.5", None, "openrouter", "anthropic/claude-3.5"),
         ("meta-llama/Llama-3-8B", "vllm", "vllm", "meta-llama/Llama-3-8B"),
@@ -105,8 +105,8 @@ def test_provider_and_model_id(
 
 
 def test_retry_counts_in_request_parameters_set_max_retries() -> None:
-    assert ModelSpec(name="x", extra_params={"num_retries": 5, "t": 1}).max_retries == 5
-    spec = ModelSpec(name="x", extra_params={"max_retries": 0})
+    assert ModelSpec(name="gpt-x", extra_params={"num_retries": 5, "t": 1}).max_retries == 5
+    spec = ModelSpec(name="gpt-x", extra_params={"max_retries": 0})
     assert (spec.max_retries, spec.extra_params) == (0, {})
 
 
@@ -115,8 +115,8 @@ def test_a_pydantic_field_typed_llmconfig_accepts_every_shape() -> None:
         plain: LLMConfig
         compat: LLMConfigField
 
-    holder = Holder.model_validate({"plain": "a/b", "compat": {"name": "c/d", "temperature": 0.2}})
-    assert names(holder.plain) == ["a/b"]
+    holder = Holder.model_validate({"plain": "groq/b", "compat": {"name": "groq/d", "temperature": 0.2}})
+    assert names(holder.plain) == ["groq/b"]
     assert holder.compat.primary.extra_params == {"temperature": 0.2}
 
 
@@ -127,45 +127,49 @@ REJECTED: list[tuple[str, Any, str]] = [
     ("empty list", [], "the chain needs at least one model"),
     (
         "negative retries",
-        {"models": [{"name": "x", "max_retries": -1}]},
+        {"models": [{"name": "gpt-x", "max_retries": -1}]},
         "models.0.max_retries\n  must be >= 0",
     ),
-    ("negative flat", {"name": "x", "num_retries": -3}, "must be >= 0"),
-    ("zero timeout", {"models": [{"name": "x", "timeout": 0}]}, "models.0.timeout\n  must be > 0 seconds"),
-    ("zero rpm", {"models": [{"name": "x", "rpm": 0}]}, "models.0.rpm\n  must be >= 1"),
+    ("negative flat", {"name": "gpt-x", "num_retries": -3}, "must be >= 0"),
+    (
+        "zero timeout",
+        {"models": [{"name": "gpt-x", "timeout": 0}]},
+        "models.0.timeout\n  must be > 0 seconds",
+    ),
+    ("zero rpm", {"models": [{"name": "gpt-x", "rpm": 0}]}, "models.0.rpm\n  must be >= 1"),
     (
         "unknown field",
-        {"models": [{"name": "x", "temprature": 1}]},
+        {"models": [{"name": "gpt-x", "temprature": 1}]},
         "temprature\n  Extra inputs are not permitted",
     ),
     ("empty name", {"models": [{"name": " "}]}, "models.0.name"),
     ("no shape", {"temperature": 1}, "cannot tell the shape of this dict (keys: temperature)"),
     ("wrong type", 42, "cannot build an LLMConfig from int"),
-    ("bad deadline", {"models": ["x"], "deadline": 0}, "deadline\n  must be > 0 seconds"),
+    ("bad deadline", {"models": ["gpt-x"], "deadline": 0}, "deadline\n  must be > 0 seconds"),
     (
         "delays inverted",
-        {"models": ["x"], "initial_retry_delay": 5, "max_retry_delay": 1},
+        {"models": ["gpt-x"], "initial_retry_delay": 5, "max_retry_delay": 1},
         "max_retry_delay (1.0)",
     ),
     (
         "key in params",
-        {"models": [{"name": "x", "extra_params": {"api_key": KEY}}]},
+        {"models": [{"name": "gpt-x", "extra_params": {"api_key": KEY}}]},
         "extra_params.api_key must",
     ),
     (
         "retries twice",
-        {"models": [{"name": "x", "max_retries": 2, "extra_params": {"num_retries": 4}}]},
+        {"models": [{"name": "gpt-x", "max_retries": 2, "extra_params": {"num_retries": 4}}]},
         "max_retries=2 conflicts",
     ),
     (
         "redis scheme",
-        {"models": ["x"], "shared_limits": {"url": "http://h"}},
+        {"models": ["gpt-x"], "shared_limits": {"url": "http://h"}},
         "shared_limits.url\n  must start",
     ),
     ("legacy empty", {"model_list": []}, "model_list: must be a non-empty list"),
     (
         "legacy no name",
-        {"model_list": [{"litellm_params": {"model": "m"}}]},
+        {"model_list": [{"litellm_params": {"model": "gpt-m"}}]},
         "model_list[0].model_name: missing",
     ),
     (
@@ -175,28 +179,37 @@ REJECTED: list[tuple[str, Any, str]] = [
     ),
     (
         "legacy unknown fallback",
-        {"model_list": [{"model_name": "A", "litellm_params": {"model": "m"}}], "fallbacks": [{"A": ["B"]}]},
+        {
+            "model_list": [{"model_name": "A", "litellm_params": {"model": "gpt-m"}}],
+            "fallbacks": [{"A": ["B"]}],
+        },
         "fallbacks[0]['A']: names 'B' absent from model_list (known: 'A')",
     ),
     (
         "legacy unknown fallback key",
-        {"model_list": [{"model_name": "A", "litellm_params": {"model": "m"}}], "fallbacks": [{"Z": ["A"]}]},
+        {
+            "model_list": [{"model_name": "A", "litellm_params": {"model": "gpt-m"}}],
+            "fallbacks": [{"Z": ["A"]}],
+        },
         "names 'Z' absent from model_list",
     ),
     (
         "legacy fallbacks not a list",
-        {"model_list": [{"model_name": "A", "litellm_params": {"model": "m"}}], "fallbacks": [{"A": "A"}]},
+        {
+            "model_list": [{"model_name": "A", "litellm_params": {"model": "gpt-m"}}],
+            "fallbacks": [{"A": "A"}],
+        },
         "fallbacks[0]['A']: must be a list of model names",
     ),
     (
         "legacy negative num_retries in litellm_params",
-        {"model_list": [{"model_name": "A", "litellm_params": {"model": "m", "num_retries": -1}}]},
+        {"model_list": [{"model_name": "A", "litellm_params": {"model": "gpt-m", "num_retries": -1}}]},
         "model_list[0].litellm_params.num_retries: must be >= 0",
     ),
     (
         "legacy negative router num_retries",
         {
-            "model_list": [{"model_name": "A", "litellm_params": {"model": "m"}}],
+            "model_list": [{"model_name": "A", "litellm_params": {"model": "gpt-m"}}],
             "router_kwargs": {"num_retries": -1},
         },
         "model_list[0] (max_retries): must be >= 0",
@@ -205,7 +218,7 @@ REJECTED: list[tuple[str, Any, str]] = [
         "legacy retries disagree",
         {
             "model_list": [
-                {"model_name": "A", "litellm_params": {"model": "m", "num_retries": 1, "max_retries": 2}}
+                {"model_name": "A", "litellm_params": {"model": "gpt-m", "num_retries": 1, "max_retries": 2}}
             ]
         },
         "max_retries and num_retries disagree",
@@ -213,7 +226,7 @@ REJECTED: list[tuple[str, Any, str]] = [
     (
         "legacy fallbacks twice",
         {
-            "model_list": [{"model_name": "A", "litellm_params": {"model": "m"}}],
+            "model_list": [{"model_name": "A", "litellm_params": {"model": "gpt-m"}}],
             "fallbacks": [],
             "router_kwargs": {"fallbacks": []},
         },
@@ -232,7 +245,9 @@ def test_rejected_shapes_name_the_field_and_why(label: str, value: Any, message:
 
 def test_validation_errors_never_show_the_input() -> None:
     legacy = {
-        "model_list": [{"model_name": "A", "litellm_params": {"model": "m", "timeout": -1, "api_key": KEY}}]
+        "model_list": [
+            {"model_name": "A", "litellm_params": {"model": "gpt-m", "timeout": -1, "api_key": KEY}}
+        ]
     }
     with pytest.raises(ValidationError) as info:
         LLMConfig.model_validate(legacy)
@@ -244,7 +259,7 @@ def test_validation_errors_never_show_the_input() -> None:
 
 
 def test_with_extra_params_returns_a_changed_copy() -> None:
-    config = LLMConfig.model_validate({"models": [{"name": "a", "extra_params": {"t": 1}}, "b"]})
+    config = LLMConfig.model_validate({"models": [{"name": "gpt-a", "extra_params": {"t": 1}}, "gpt-b"]})
     changed = config.with_extra_params(stop=["\n"], t=2)
     assert [m.extra_params for m in changed.models] == [{"t": 2, "stop": ["\n"]}, {"stop": ["\n"], "t": 2}]
     assert [m.extra_params for m in config.models] == [{"t": 1}, {}]
@@ -254,7 +269,7 @@ def test_with_extra_params_returns_a_changed_copy() -> None:
 
 
 def test_configs_are_immutable() -> None:
-    spec = ModelSpec(name="x")
+    spec = ModelSpec(name="gpt-x")
     with pytest.raises(ValidationError):
         spec.max_retries = 5  # type: ignore[misc]
 
@@ -285,7 +300,7 @@ def test_a_key_is_usable_and_never_printed(key: str) -> None:
 
 
 def test_a_json_round_trip_keeps_the_key_usable_without_writing_it() -> None:
-    config = LLMConfig.model_validate({"models": [{"name": "a", "api_key": KEY}, "b"]})
+    config = LLMConfig.model_validate({"models": [{"name": "gpt-a", "api_key": KEY}, "gpt-b"]})
     text = config.model_dump_json()
     assert KEY not in text
     ref = json.loads(text)["models"][0]["api_key"]
@@ -299,12 +314,12 @@ def test_a_json_round_trip_keeps_the_key_usable_without_writing_it() -> None:
 
 
 def test_the_value_is_written_only_on_explicit_request() -> None:
-    spec = ModelSpec(name="a", api_key=KEY)
+    spec = ModelSpec(name="gpt-a", api_key=KEY)
     assert json.loads(spec.model_dump_json(context={"reveal_secrets": True}))["api_key"] == KEY
 
 
 def test_credential_headers_are_secrets_too() -> None:
-    spec = ModelSpec(name="a", extra_headers={"Authorization": f"Bearer {ODD_KEY}", "X-Trace": "t1"})
+    spec = ModelSpec(name="gpt-a", extra_headers={"Authorization": f"Bearer {ODD_KEY}", "X-Trace": "t1"})
     text = spec.model_dump_json()
     assert ODD_KEY not in text
     assert ODD_KEY not in repr(spec)
@@ -327,7 +342,7 @@ def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_another_process_cannot_resolve_a_reference_and_says_so() -> None:
-    text = ModelSpec(name="a", api_key=KEY).model_dump_json()
+    text = ModelSpec(name="gpt-a", api_key=KEY).model_dump_json()
     code = (
         "import sys\nfrom pydantic import ValidationError\nfrom modelwire.config import ModelSpec\n"
         "try:\n    ModelSpec.model_validate_json(sys.argv[1])\nexcept ValidationError as e:\n    print(e)\n"
@@ -340,7 +355,7 @@ def test_another_process_cannot_resolve_a_reference_and_says_so() -> None:
 
 def test_api_key_env_travels_between_processes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MODELWIRE_TEST_KEY", ODD_KEY)
-    spec = ModelSpec(name="a", api_key_env="MODELWIRE_TEST_KEY")
+    spec = ModelSpec(name="gpt-a", api_key_env="MODELWIRE_TEST_KEY")
     assert spec.api_key is not None
     assert spec.api_key.get_secret_value() == ODD_KEY
     text = spec.model_dump_json()
@@ -363,13 +378,13 @@ def test_api_key_env_travels_between_processes(monkeypatch: pytest.MonkeyPatch) 
 def test_api_key_env_that_is_not_set_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MODELWIRE_TEST_UNSET", raising=False)
     with pytest.raises(ValidationError, match="environment variable MODELWIRE_TEST_UNSET is not set"):
-        ModelSpec(name="a", api_key_env="MODELWIRE_TEST_UNSET")
+        ModelSpec(name="gpt-a", api_key_env="MODELWIRE_TEST_UNSET")
 
 
 def test_a_redis_password_is_a_secret() -> None:
     password = "hunter2-redis-pass"
     limits = SharedLimits(url=f"redis://:{password}@localhost:6379/0")
-    config = LLMConfig(models=[ModelSpec(name="a")], shared_limits=limits)
+    config = LLMConfig(models=[ModelSpec(name="gpt-a")], shared_limits=limits)
     assert password not in repr(config)
     assert password not in config.model_dump_json()
     assert LLMConfig.model_validate_json(config.model_dump_json()).shared_limits == limits
@@ -384,5 +399,5 @@ def test_import_modelwire_does_not_load_config_or_pydantic() -> None:
 def test_no_warning_for_clean_configs() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        LLMConfig.model_validate({"name": "a", "temperature": 0})
-        LLMConfig.model_validate({"model_list": [{"model_name": "A", "litellm_params": {"model": "m"}}]})
+        LLMConfig.model_validate({"name": "gpt-a", "temperature": 0})
+        LLMConfig.model_validate({"model_list": [{"model_name": "A", "litellm_params": {"model": "gpt-m"}}]})

@@ -74,7 +74,7 @@ def test_lmi_single_model_example() -> None:
 
 def test_router_kwargs_are_per_model_defaults_and_litellm_params_beat_them() -> None:
     legacy = {
-        "model_list": [entry("A", "m1", timeout=3.0, max_retries=1), entry("B", "m2")],
+        "model_list": [entry("A", "gpt-m1", timeout=3.0, max_retries=1), entry("B", "gpt-m2")],
         "router_kwargs": {"timeout": 12.5, "num_retries": 7, "default_max_parallel_requests": 8},
     }
     a, b = LLMConfig.from_legacy_dict(legacy).models
@@ -84,7 +84,7 @@ def test_router_kwargs_are_per_model_defaults_and_litellm_params_beat_them() -> 
 
 def test_num_retries_inside_litellm_params_is_honoured() -> None:
     # LMI dropped it silently (and LiteLLM would have retried inside every attempt).
-    legacy = {"model_list": [entry("A", "m", num_retries=5)], "router_kwargs": {"num_retries": 1}}
+    legacy = {"model_list": [entry("A", "gpt-m", num_retries=5)], "router_kwargs": {"num_retries": 1}}
     spec = LLMConfig.from_legacy_dict(legacy).primary
     assert spec.max_retries == 5
     assert "num_retries" not in spec.extra_params
@@ -117,7 +117,7 @@ def test_litellm_params_that_name_fields_set_them() -> None:
 
 
 def test_deployment_level_rpm_and_tpm() -> None:
-    legacy = {"model_list": [{**entry("A", "m"), "rpm": 30, "tpm": 1000, "model_info": {"id": "x"}}]}
+    legacy = {"model_list": [{**entry("A", "gpt-m"), "rpm": 30, "tpm": 1000, "model_info": {"id": "x"}}]}
     spec = LLMConfig.from_legacy_dict(legacy).primary
     assert (spec.requests_per_minute, spec.tokens_per_minute) == (30, 1000)
 
@@ -160,17 +160,17 @@ WARNED: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     (
         "duplicate deployments",
-        {"model_list": [entry("A", "m1"), entry("A", "m2")]},
+        {"model_list": [entry("A", "gpt-m1"), entry("A", "gpt-m2")]},
         ["2 deployments named 'A'"],
     ),
     (
         "LiteLLM-only litellm_params",
-        {"model_list": [entry("A", "m", stream_timeout=5, mock_response="hi")]},
+        {"model_list": [entry("A", "gpt-m", stream_timeout=5, mock_response="hi")]},
         ["model_list[0].litellm_params 'mock_response', 'stream_timeout'"],
     ),
     (
         "unknown entry keys",
-        {"model_list": [{**entry("A", "m"), "weight": 2}]},
+        {"model_list": [{**entry("A", "gpt-m"), "weight": 2}]},
         ["model_list[0] keys 'weight'"],
     ),
 ]
@@ -189,10 +189,10 @@ def test_keys_with_no_meaning_are_named_in_a_warning(
 
 
 def test_duplicate_deployments_become_consecutive_chain_entries() -> None:
-    legacy = {"model_list": [entry("A", "m1"), entry("B", "m3"), entry("A", "m2")]}
+    legacy = {"model_list": [entry("A", "gpt-m1"), entry("B", "gpt-m3"), entry("A", "gpt-m2")]}
     with pytest.warns(ModelwireWarning, match="does not load-balance"):
         config = LLMConfig.from_legacy_dict(legacy)
-    assert [m.name for m in config.models] == ["m1", "m2", "m3"]
+    assert [m.name for m in config.models] == ["gpt-m1", "gpt-m2", "gpt-m3"]
 
 
 def test_router_kwargs_do_not_leak_into_request_parameters() -> None:
@@ -202,4 +202,4 @@ def test_router_kwargs_do_not_leak_into_request_parameters() -> None:
 
 def test_from_legacy_dict_needs_a_model_list() -> None:
     with pytest.raises(ValueError, match="needs a 'model_list'"):
-        LLMConfig.from_legacy_dict({"models": ["a"]})
+        LLMConfig.from_legacy_dict({"models": ["gpt-a"]})

@@ -50,10 +50,16 @@ def test_dispatch_follows_the_active_backend() -> None:
 def test_pure_python_variable(value: str, expected: str | None) -> None:
     backend, kind, content = _run(PROBE, {"MODELWIRE_PURE_PYTHON": value}).split()
     assert content == "hi"
-    if expected is None:
-        expected = "rust" if rust is not None else "python"
-    assert backend == expected
+    unforced = "rust" if rust is not None else "python"
+    assert backend == (expected or unforced)
     assert kind == ("function" if backend == "python" else "builtin_function_or_method")
+    reason = _run("import modelwire; print(modelwire.BACKEND_REASON)", {"MODELWIRE_PURE_PYTHON": value})
+    if expected is not None:
+        assert reason == f"MODELWIRE_PURE_PYTHON={value}"
+    elif rust is not None:
+        assert reason == "compiled extension modelwire._core"
+    else:
+        assert reason == "no compiled extension in this install"
 
 
 def test_package_works_from_source_without_the_extension(tmp_path: Path) -> None:
@@ -61,9 +67,12 @@ def test_package_works_from_source_without_the_extension(tmp_path: Path) -> None
     shutil.copytree(
         source, tmp_path / "modelwire", ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__")
     )
-    out = _run(PROBE + ";import modelwire as m; print(m.__file__)", pythonpath=str(tmp_path))
-    first, path = out.splitlines()
+    code = PROBE + ";import modelwire as m; print(m.__file__); print(m.BACKEND_REASON)"
+    # -W error: an install without the extension is a choice, not a fault, so importing it must not warn.
+    out = _run("import warnings; warnings.simplefilter('error');" + code, pythonpath=str(tmp_path))
+    first, path, reason = out.splitlines()
     assert first == "python function hi"
+    assert reason == "no compiled extension in this install"
     assert path.startswith(str(tmp_path))
 
 

@@ -114,7 +114,8 @@ def test_a_failing_provider_is_reported_without_its_key(local_server: LocalProvi
     assert result.returncode == 1
     labels = steps(result.stdout)
     assert [label for label, _ in labels] == ["chat", "stream", "tool call"]
-    assert all(text.startswith("FAILED AllModelsExhaustedError: all 1 models failed") for _, text in labels)
+    # One model: its own error, saying what the provider answered.
+    assert all(text.startswith("FAILED AuthenticationError: [openai/gpt-4.1-mini] ") for _, text in labels)
     assert key not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
 
@@ -124,3 +125,30 @@ def test_the_demo_is_a_listed_command(flag: str) -> None:
     listed = subprocess.run([sys.executable, "-m", "modelwire", flag], capture_output=True, text=True)
     assert "demo" in listed.stdout
     assert "run a chat, a tool-call round trip" in listed.stdout
+
+
+def test_responses_api_is_shown_locally_when_asked() -> None:
+    result = demo("--responses-api")
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("\nOpenAI Responses API: openai/gpt-5-mini at ")[1].split("\n\n")[0]
+    answer = "echo: In one sentence: why should a client reuse its HTTP connections?"
+    # The tool round trip sends the reasoning items back; the server refuses them if they are not intact.
+    assert steps(section) == [
+        ("chat", answer),
+        ("stream", f"14 events -> {answer}"),
+        ("tool call", 'get_weather({"city":"echo-city"}) -> tool result: sunny, 21 C'),
+    ]
+
+
+def test_with_model_and_responses_api_it_uses_the_responses_route(local_server: LocalProviderServer) -> None:
+    result = demo(
+        "--model", "openai/gpt-5", "--api-base", local_server.openai_base_url,
+        "--api-key-env", "OPENAI_API_KEY", "--responses-api",
+        env={"OPENAI_API_KEY": "sk-from-the-environment-42"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [label for label, _ in steps(result.stdout)] == ["chat", "stream", "tool call"]
+    sent = local_server.requests_for("responses")
+    assert len(sent) == 4
+    assert [r.json.get("max_output_tokens") for r in sent] == [150, 150, 300, 300]
+    assert sent[3].json["input"][-1]["type"] == "function_call_output"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pickle
+from enum import Enum
 
 import pytest
 
 import modelwire
-from modelwire import ErrorKind, ProviderError
+from modelwire import BadRequestError, ErrorKind, ProviderError, RateLimitError
 from modelwire._redact import MASK, redact, register_secret
 from modelwire.exceptions import error_class_for
 
@@ -139,3 +140,31 @@ def test_registered_secrets_are_masked_whatever_their_shape() -> None:
     assert redact("token plain-looking-token-42 leaked") == f"token {MASK} leaked"
     register_secret("short")  # too short to mask safely: ignored
     assert redact("short") == "short"
+
+
+def test_data_designer_keywords_build_the_subclass_of_the_kind() -> None:
+    cause = ValueError("boom")
+    error = ProviderError(
+        kind="rate_limit",
+        message="slow down",
+        status_code=429,
+        provider_name="nvidia",
+        model_name="m",
+        retry_after=2.0,
+        cause=cause,
+    )
+    assert isinstance(error, RateLimitError)
+    assert (error.kind, error.status_code, error.retry_after) == (ErrorKind.RATE_LIMIT, 429, 2.0)
+    assert (error.provider_name, error.model_name, error.__cause__) == ("nvidia", "m", cause)
+    assert pickle.loads(pickle.dumps(error)).provider == "nvidia"
+
+
+def test_data_designer_client_error_kind_is_a_bad_request() -> None:
+    class DDKind(str, Enum):  # noqa: UP042  (Data Designer's ProviderErrorKind is declared so)
+        CLIENT_ERROR = "client_error"
+        TIMEOUT = "request_admission_timeout"
+
+    assert type(ProviderError(kind=DDKind.CLIENT_ERROR, message="x")) is BadRequestError
+    admission = ProviderError(kind=DDKind.TIMEOUT, message="x")
+    assert admission.kind == ErrorKind.REQUEST_ADMISSION_TIMEOUT
+    assert ProviderError("plain").kind == ErrorKind.API_ERROR

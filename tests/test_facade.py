@@ -17,6 +17,7 @@ from modelwire import (
     AsyncClient,
     Client,
     ClientClosedError,
+    ContextWindowExceededError,
     LLMConfig,
     ModelRefusalError,
     ModelSpec,
@@ -88,7 +89,7 @@ def test_an_anthropic_model_string_speaks_the_messages_api(local_server: LocalPr
     assert sent.header("x-api-key") == ANTHROPIC_KEY
     assert sent.json["model"] == "claude-sonnet-4-5"
     assert sent.json["system"] == "Be brief."
-    assert sent.json["max_tokens"] == 4096
+    assert sent.json["max_tokens"] == 64_000  # Sonnet 4.5's documented maximum output (issue 11.5)
     assert client.usage == {"anthropic/claude-sonnet-4-5": response.usage}
 
 
@@ -159,7 +160,8 @@ def test_every_lmi_shape_builds_the_same_chain(local_server: LocalProviderServer
     local_server.enqueue(Route.CHAT, faults.preset("context_window"), model="model-a")
     with Client(shapes[shape], limiters=Limiters()) as client:
         if shape in ("spec", "flat_dict"):
-            with pytest.raises(AllModelsExhaustedError):
+            # One model: its own error, not AllModelsExhaustedError (``except ...Error`` keeps working).
+            with pytest.raises(ContextWindowExceededError):
                 client.complete("hi")
             assert client.models == ["openai/model-a"]
         else:

@@ -318,7 +318,7 @@ def test_invalid_faults_are_rejected(kwargs: dict[str, Any]) -> None:
 
 
 def test_unknown_routes_and_empty_enqueues_are_rejected(local_server: LocalProviderServer) -> None:
-    with pytest.raises(ValueError, match="responses"):
-        local_server.enqueue("responses", faults.error(500))
+    with pytest.raises(ValueError, match="completions_legacy"):  # ("responses" is a route now)
+        local_server.enqueue("completions_legacy", faults.error(500))
     with pytest.raises(ValueError, match="at least one"):
         local_server.enqueue(Route.CHAT)

@@ -186,15 +186,55 @@ def test_images_from_a_chat_completion(impl: ModuleType) -> None:
     [
         ({"data": [{"b64_json": 1}]}, "data[0].b64_json"),
         ({"data": [{"url": {}}]}, "data[0].url"),
-        ({"data": [{"revised_prompt": []}]}, "data[0].revised_prompt"),
         ({"data": ["x"]}, "data[0]"),
-        ({"data": [], "output_format": 1}, "output_format"),
         ({"data": {}}, "data"),
         ({"created": 1}, "data"),
-        ({"choices": [{"message": {"images": [1]}}]}, "choices[0].message.images[0]"),
     ],
 )
 def test_image_faults(impl: ModuleType, body: dict[str, Any], path: str) -> None:
     with pytest.raises(ResponseParseError) as info:
         impl.parse_image_generation(orjson.dumps(body))
     assert info.value.path == path
+
+
+@pytest.mark.parametrize(
+    ("body", "skipped", "images"),
+    [
+        ({"data": [{"url": "u", "revised_prompt": []}]}, ["data[0].revised_prompt"], 1),
+        (
+            {"data": [], "output_format": 1, "created": "x", "model": 2},
+            ["created", "model", "output_format"],
+            0,
+        ),
+        ({"data": [], "usage": {"input_tokens": "x"}}, ["usage.input_tokens"], 0),
+        ({"choices": [{"message": {"images": [1, {"url": "u"}]}}]}, ["choices[0].message.images[0]"], 1),
+    ],
+)
+def test_optional_image_fields_are_skipped(
+    impl: ModuleType, body: dict[str, Any], skipped: list[str], images: int
+) -> None:
+    result = impl.parse_image_generation(orjson.dumps(body))
+    assert (result.skipped, len(result.images)) == (skipped, images)
+
+
+def test_chat_images_given_as_b64_json_are_read(impl: ModuleType) -> None:
+    png = "iVBORw0KGgoAAAANSUhEUg"
+    message = {"content": "", "images": [{"b64_json": png}, {"b64_json": "data:image/webp;base64,UklGRx"},
+                                         {"b64_json": "AAAA", "image_url": 5}]}  # fmt: skip
+    body = {"choices": [{"message": message}]}
+    result = impl.parse_image_generation(orjson.dumps(body))
+    assert result.images == [
+        ImagePayload(b64_data=png, mime_type="image/png"),
+        ImagePayload(b64_data="UklGRx", mime_type="image/webp"),
+        ImagePayload(b64_data="AAAA"),
+    ]
+    assert result.skipped == []
+    bad = impl.parse_chat_completion(orjson.dumps({"choices": [{"message": {"images": [{"b64_json": 1}]}}]}))
+    assert (bad.message.images, bad.skipped) == ([], ["choices[0].message.images[0]"])
+
+
+def test_embeddings_skip_optional_fields(impl: ModuleType) -> None:
+    body = {"data": [{"index": "0", "embedding": [1.0]}], "model": 1, "usage": {"prompt_tokens": "3"}}
+    result = impl.parse_embeddings(orjson.dumps(body))
+    assert (result.vectors, result.model, result.usage.input_tokens) == ([[1.0]], None, 3)
+    assert result.skipped == ["model"]

@@ -213,7 +213,7 @@ class TestContent:
             ({"candidates": [{"finishReason": 1.5}]}, "candidates[0].finishReason", None),
             ({"candidates": [{"content": {"parts": [{"text": "a", "thought": "yes"}]}}]},
              "candidates[0].content.parts[0].thought", "expected a boolean, got string"),
-            ({"usageMetadata": {"promptTokenCount": "3"}}, "usageMetadata.promptTokenCount", None),
+            ({"usageMetadata": {"promptTokenCount": "three"}}, "usageMetadata.promptTokenCount", None),
             ({"candidates": [{"content": {"parts": [
                 {"functionCall": {"name": "f", "willContinue": True}}]}}]},
              "candidates[0].content.parts[0].functionCall", "partialArgs"),

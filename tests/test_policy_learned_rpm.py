@@ -92,7 +92,7 @@ def test_other_outcomes_teach_nothing() -> None:
 
 def test_the_retry_layer_hands_the_stated_limit_to_the_limiter() -> None:
     limiters = Limiters()
-    policy = RetryPolicy(LLMConfig.model_validate({"models": [{"name": "p/m"}]}), limiters=limiters)
+    policy = RetryPolicy(LLMConfig.model_validate({"models": [{"name": "groq/m"}]}), limiters=limiters)
     calls = 0
 
     def attempt(ctx: AttemptContext) -> str:

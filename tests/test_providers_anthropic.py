@@ -15,7 +15,6 @@ from modelwire import (
     UnsupportedCapabilityError,
     UnsupportedParamsError,
 )
-from modelwire._constants import ANTHROPIC_DEFAULT_MAX_TOKENS
 from modelwire.config import ModelSpec
 from modelwire.providers import AnthropicClient, ModelClient, client_from_spec, model_id_for
 from modelwire.testing import LocalProviderServer
@@ -74,7 +73,7 @@ def test_the_body_and_headers_anthropic_documents(local_server: LocalProviderSer
     assert (sent.method, sent.path) == ("POST", "/v1/messages")
     assert sent.json == {
         "model": "claude-sonnet-4-5",
-        "max_tokens": ANTHROPIC_DEFAULT_MAX_TOKENS,
+        "max_tokens": 64_000,
         "system": "answer briefly",
         "messages": [{"role": "user", "content": "what is the capital of France"}],
         "temperature": 0.2,
@@ -219,7 +218,7 @@ def test_dropping_was_asked_for_so_it_warns_and_sends_the_rest(
     assert record[0].filename == __file__  # the warning points at the caller
     assert local_server.last_request.json == {
         "model": "claude-sonnet-4-5",
-        "max_tokens": ANTHROPIC_DEFAULT_MAX_TOKENS,
+        "max_tokens": 64_000,
         "messages": [{"role": "user", "content": "x"}],
         "temperature": 0.5,
     }
@@ -284,7 +283,7 @@ def test_from_spec(local_server: LocalProviderServer, mode: str) -> None:
     sent = local_server.last_request
     assert sent.json == {
         "model": "claude-haiku-4-5",
-        "max_tokens": ANTHROPIC_DEFAULT_MAX_TOKENS,
+        "max_tokens": 64_000,
         "messages": [{"role": "user", "content": "x"}],
         "temperature": 0.1,
     }

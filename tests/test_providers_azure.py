@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from modelwire import AuthenticationError, ModelwireWarning
+from modelwire import AuthenticationError
 from modelwire.config import ModelSpec
 from modelwire.providers import AzureOpenAIClient, client_from_spec, model_id_for
 from modelwire.testing import LocalProviderServer
@@ -135,10 +135,10 @@ def test_from_spec(local_server: LocalProviderServer) -> None:
     assert local_server.last_request.path == "/openai/deployments/gpt-4o-prod/chat/completions"
 
 
-def test_a_responses_api_spec_is_not_silently_served_by_chat_completions() -> None:
+def test_a_responses_api_spec_chats_through_the_responses_api() -> None:
     spec = ModelSpec(
         name="azure/o3", api_base="https://res.openai.azure.com", api_key=KEY, api_version=VERSION,
         responses_api=True,
     )  # fmt: skip
-    with pytest.warns(ModelwireWarning, match="responses_api"):
-        client_from_spec(spec).close()
+    with client_from_spec(spec) as client:
+        assert client.dialect.chat.path == f"/openai/responses?api-version={VERSION}"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from modelwire import AuthenticationError, ModelwireWarning, UnsupportedParamsError
+from modelwire import AuthenticationError, UnsupportedParamsError
 from modelwire._redact import MASK, redact
 from modelwire.config import ModelSpec
 from modelwire.providers import ModelClient, OpenAICompatibleClient, client_from_spec, model_id_for
@@ -342,7 +342,9 @@ def test_providers_with_their_own_api_point_to_their_adapter(provider: str, adap
         assert client.provider_name == provider
 
 
-def test_a_responses_api_spec_is_not_silently_served_by_chat_completions() -> None:
+def test_a_responses_api_spec_chats_through_the_responses_api() -> None:
     spec = ModelSpec(name="openai/o3", api_key=KEY, responses_api=True)
-    with pytest.warns(ModelwireWarning, match="responses_api"):
-        client_from_spec(spec).close()
+    with client_from_spec(spec) as client:  # tests/test_providers_responses.py sends through it
+        assert client.dialect.chat.path == "/responses"
+        assert client.dialect.stream is not None
+        assert client.dialect.stream.format == "responses"

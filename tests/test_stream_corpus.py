@@ -1,8 +1,9 @@
-"""Every recorded OpenAI-compatible and Anthropic stream folds to the same events and the same final
-response with both backends, and the events add up to the response.
+"""Every recorded OpenAI-compatible, Anthropic and Responses API stream folds to the same events and the
+same final response with both backends, and the events add up to the response.
 
 Streams: the raw ``*_stream`` recordings, and the ``*_stream_payloads`` files re-framed as SSE (one
 ``data:`` event per line; Anthropic payloads get their ``event:`` line, OpenAI ones a final ``[DONE]``).
+A recording filed as a Responses stream whose events are chat completion chunks is folded as one.
 Payload files that hold several Anthropic messages (fixtures of multi-turn tests) are split into one
 stream per message. The other ``test_stream_*`` modules import the helpers below.
 """
@@ -19,7 +20,7 @@ import pytest
 
 from corpus_files import recordings
 from modelwire.exceptions import ResponseParseError
-from modelwire.parsing.pure import stream_anthropic, stream_openai
+from modelwire.parsing.pure import stream_anthropic, stream_openai, stream_responses
 from modelwire.types import GENERATED_ID_PREFIX, ChatCompletionResponse
 from modelwire.types._record import Record
 from modelwire.types.stream import (
@@ -43,6 +44,7 @@ except ImportError:  # a source tree without a compiled extension: the twin alon
 class _Twin:
     OpenAIStreamFolder = stream_openai.OpenAIStreamFolder
     AnthropicStreamFolder = stream_anthropic.AnthropicStreamFolder
+    ResponsesStreamFolder = stream_responses.ResponsesStreamFolder
 
 
 twin: Any = _Twin
@@ -54,30 +56,41 @@ LOADED: list[Any] = [twin] if rust is None else [twin, rust]
 
 OPENAI_KINDS = ("chat_completions_stream", "chat_completions_stream_payloads")
 ANTHROPIC_KINDS = ("messages_stream", "messages_stream_payloads")
+RESPONSES_KINDS = ("responses_stream", "responses_stream_payloads")
+FOLDERS = {
+    "openai": "OpenAIStreamFolder",
+    "anthropic": "AnthropicStreamFolder",
+    "responses": "ResponsesStreamFolder",
+}
 
 
 @dataclass(frozen=True)
 class Stream:
     id: str
-    format: str  # "openai" or "anthropic"
+    format: str  # "openai", "anthropic" or "responses"
     provider: str
     body: bytes
 
 
-def _messages(lines: list[bytes]) -> list[list[bytes]]:
-    """Anthropic payload lines cut after each ``message_stop``."""
+def _messages(lines: list[bytes], ends: tuple[str, ...] = ("message_stop",)) -> list[list[bytes]]:
+    """Payload lines cut after each event that ends a message (Anthropic's ``message_stop``)."""
     messages: list[list[bytes]] = [[]]
     for line in lines:
         messages[-1].append(line)
-        if orjson.loads(line).get("type") == "message_stop":
+        if orjson.loads(line).get("type") in ends:
             messages.append([])
     return [m for m in messages if m]
 
 
+RESPONSES_ENDS = ("response.completed", "response.incomplete", "response.failed")
+
+
 def _streams() -> list[Stream]:
     streams = []
-    for recording in recordings(*OPENAI_KINDS, *ANTHROPIC_KINDS):
+    for recording in recordings(*OPENAI_KINDS, *ANTHROPIC_KINDS, *RESPONSES_KINDS):
         format = "anthropic" if recording.kind in ANTHROPIC_KINDS else "openai"
+        if recording.kind in RESPONSES_KINDS and b"chat.completion.chunk" not in recording.body[:400]:
+            format = "responses"
         if not recording.kind.endswith("_payloads"):
             streams.append(Stream(recording.id, format, recording.provider, recording.body))
             continue
@@ -85,6 +98,13 @@ def _streams() -> list[Stream]:
         if format == "openai":
             body = b"".join(b"data: " + line + b"\n\n" for line in lines) + b"data: [DONE]\n\n"
             streams.append(Stream(recording.id, format, recording.provider, body))
+            continue
+        if format == "responses":  # fixtures of multi-turn tests hold one response after another
+            responses = _messages(lines, RESPONSES_ENDS)
+            for n, response in enumerate(responses):
+                body = b"".join(b"data: " + line + b"\n\n" for line in response)
+                suffix = f"#{n}" if len(responses) > 1 else ""
+                streams.append(Stream(f"{recording.id}{suffix}", format, recording.provider, body))
             continue
         for n, message in enumerate(_messages(lines)):
             body = b"".join(
@@ -99,6 +119,7 @@ STREAMS = _streams()
 ERROR_STREAMS = {  # recorded streams that end with an error event
     "groq/chat_completions_stream/pydantic-ai__test_tool_use_failed_error_streaming_with_text__i0",
     "openrouter/chat_completions_stream/pydantic-ai__test_openrouter_stream_error__i0",
+    "openai/responses_stream_payloads/vercel-ai__openai-error.1.chunks",
 }
 
 
@@ -117,8 +138,7 @@ class Folded:
 
 def fold(backend: ModuleType, format: str, pieces: Iterable[bytes], provider: str = "test") -> Folded:
     """Feed ``pieces`` to a new folder of ``backend``; stop at the first ResponseParseError."""
-    name = "AnthropicStreamFolder" if format == "anthropic" else "OpenAIStreamFolder"
-    folder = getattr(backend, name)(provider)
+    folder = getattr(backend, FOLDERS[format])(provider)
     events: list[StreamEvent] = []
     failure = None
     try:
@@ -184,9 +204,10 @@ def check_invariants(folded: Folded) -> None:
 
 def test_the_corpus_streams_are_all_here() -> None:
     formats = {s.format for s in STREAMS}
-    assert formats == {"openai", "anthropic"}
+    assert formats == {"openai", "anthropic", "responses"}
     assert len([s for s in STREAMS if s.format == "openai"]) >= 45
     assert len([s for s in STREAMS if s.format == "anthropic"]) >= 45  # 30 files, two with many messages
+    assert len([s for s in STREAMS if s.format == "responses"]) >= 50
 
 
 @pytest.mark.parametrize("stream", **by_id(STREAMS))
@@ -198,7 +219,7 @@ def test_corpus_stream_folds_alike_on_both_backends(stream: Stream) -> None:
     assert first.response.provider == stream.provider
     assert (first.error is not None) == (stream.id in ERROR_STREAMS)
     assert first.done or first.error is not None or stream.format == "openai"
-    assert first.events, "a recorded stream has events"
+    assert first.events or stream.id in ERROR_STREAMS, "a recorded stream has events"
     check_invariants(first)
-    if stream.format == "anthropic":
+    if stream.format in ("anthropic", "responses"):
         assert len(first.response.choices) == 1

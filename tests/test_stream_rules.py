@@ -382,3 +382,71 @@ def test_reasoning_and_text_events_are_never_empty(backend: Any) -> None:
     assert [type(e) for e in folded.events] == [ToolCallStart, ToolCallEnd]
     assert folded.response.message.content == ""
     assert not any(isinstance(e, TextDelta | ReasoningDelta | RefusalDelta) for e in folded.events)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_optional_chunk_fields_that_cannot_be_read_are_left_out_and_recorded(backend: Any) -> None:
+    folded = openai(
+        backend,
+        chunk({"content": "a", "reasoning_content": {"x": 1}}, id=7, created="1700000000"),
+        chunk({"content": "b", "refusal": 3, "reasoning_details": [1]}, model=["m"], x_groq=2),
+        chunk({}, finish=5, usage={"prompt_tokens": "3", "completion_tokens": 1.5, "total_tokens": 9}),
+        chunk({}, finish="stop"),
+        b"[DONE]",
+    )
+    assert folded.failure is None
+    response = folded.response
+    assert (response.message.content, response.finish_reason, response.created) == ("ab", "stop", 1700000000)
+    assert response.usage == Usage(3, None, 9)
+    assert response.skipped == [
+        "event 1: choices[0].delta.reasoning_content",
+        "event 1: id",
+        "event 2: choices[0].delta.reasoning_details",
+        "event 2: choices[0].delta.refusal",
+        "event 2: model",
+        "event 2: x_groq",
+        "event 3: choices[0].finish_reason",
+        "event 3: usage.completion_tokens",
+    ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_required_chunk_structure_stays_strict(backend: Any) -> None:
+    folded = openai(backend, chunk({"content": "a"}), {"choices": [{"delta": {"content": 5}}]})
+    assert folded.failure is not None
+    assert folded.failure.path == "choices[0].delta.content"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_anthropic_optional_fields_that_cannot_be_read_are_left_out_and_recorded(backend: Any) -> None:
+    start = {
+        "type": "message_start",
+        "message": {"id": 1, "model": "claude", "content": [], "stop_details": "x",
+                    "usage": {"input_tokens": "10", "output_tokens": 1.5, "output_tokens_details": 3}},
+    }  # fmt: skip
+    folded = anthropic(
+        backend,
+        start,
+        block(0, type="tool_use", id=7, name="f", input={}),
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": 4, "stop_details": {"explanation": []}},
+         "usage": {"output_tokens": 3, "service_tier": 1}},
+        {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": [1]},
+        {"type": "message_stop"},
+    )  # fmt: skip
+    assert folded.failure is None
+    response = folded.response
+    assert (response.id, response.model, response.finish_reason) == (None, "claude", "tool_calls")
+    assert response.usage == Usage(10, 3, 13)
+    assert response.message.tool_calls[0].id.startswith(GENERATED_ID_PREFIX)
+    assert response.skipped == [
+        "event 1: message.id",
+        "event 1: message.stop_details",
+        "event 1: message.usage.output_tokens",
+        "event 1: message.usage.output_tokens_details",
+        "event 2: content_block.id",
+        "event 4: delta.stop_details.explanation",
+        "event 4: delta.stop_reason",
+        "event 4: usage.service_tier",
+        "event 5: usage",
+    ]

@@ -134,8 +134,8 @@ def test_read_timeout_is_separate_from_connect(slow_server: _SlowServer) -> None
 
 def test_per_request_timeout_overrides_read_and_write() -> None:
     timeouts = Timeouts(connect=5, read=60, write=60, pool=30).with_total(2)
-    assert timeouts == Timeouts(connect=2, read=2, write=2, pool=2)
-    assert Timeouts.of(120) == Timeouts(connect=10, read=120, write=120, pool=120)
+    assert timeouts == Timeouts(connect=2, read=2, write=2, pool=2, total=2)
+    assert Timeouts.of(120) == Timeouts(connect=10, read=120, write=120, pool=120, total=120)
     assert Timeouts.of({"read": 3}) == Timeouts(read=3)
     assert Timeouts.of(httpx.Timeout(4, connect=1)) == Timeouts(1, 4, 4, 4)
     with pytest.raises(ValueError, match="unknown timeout phase"):

@@ -11,7 +11,9 @@ from typing import Any
 import orjson
 import pytest
 
+from modelwire import BadRequestError
 from modelwire.request import TransportKwargs, pure
+from modelwire.request.openai import openai_messages
 from modelwire.types import ChatCompletionRequest, EmbeddingRequest, ImageGenerationRequest
 from parse_support import rust
 
@@ -164,3 +166,47 @@ def test_every_request_type(builder: Builder) -> None:
 def test_extra_body_may_be_any_mapping_or_pairs(builder: Builder) -> None:
     request = ChatCompletionRequest(model="m", messages=[], n=1, extra_body=[("n", 2), ("z", 0)])  # type: ignore[arg-type]
     assert builder(request, None, ()) == b'{"n":2,"z":0}'
+
+
+@pytest.mark.parametrize(
+    ("block", "sent"),
+    [
+        (
+            {"type": "audio", "source": {"type": "base64", "media_type": "audio/mpeg", "data": "SUQz"}},
+            {"type": "input_audio", "input_audio": {"data": "SUQz", "format": "mp3"}},
+        ),
+        (
+            {"type": "audio", "source": {"type": "base64", "media_type": "audio/x-wav", "data": "UklGR"}},
+            {"type": "input_audio", "input_audio": {"data": "UklGR", "format": "wav"}},
+        ),
+        (
+            {"type": "audio", "source": {"type": "url", "url": "https://x/a.mp3"}},
+            {"type": "audio_url", "audio_url": {"url": "https://x/a.mp3"}},
+        ),
+        (
+            {"type": "video", "source": {"type": "url", "url": "https://x/v.mp4"}},
+            {"type": "video_url", "video_url": {"url": "https://x/v.mp4"}},
+        ),
+        (
+            {"type": "video", "source": {"type": "base64", "media_type": "video/mp4", "data": "AAAA"}},
+            {"type": "video_url", "video_url": {"url": "data:video/mp4;base64,AAAA"}},
+        ),
+        (
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBOR"}},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBOR"}},
+        ),
+    ],
+)
+def test_canonical_media_blocks_become_openai_compatible_blocks(
+    block: dict[str, Any], sent: dict[str, Any]
+) -> None:
+    messages = [{"role": "user", "content": [{"type": "text", "text": "what is this"}, block]}]
+    out = openai_messages(messages, provider="nvidia", model="m")
+    assert out[0]["content"] == [{"type": "text", "text": "what is this"}, sent]
+    assert messages[0]["content"][1] is block  # the caller's history is not modified
+
+
+def test_audio_openai_cannot_take_is_refused_before_sending() -> None:
+    block = {"type": "audio", "source": {"type": "base64", "media_type": "audio/flac", "data": "ZkxhQw"}}
+    with pytest.raises(BadRequestError, match="audio/flac audio; OpenAI-compatible input_audio takes wav"):
+        openai_messages([{"role": "user", "content": [block]}], provider="openai", model="gpt-4o-audio")

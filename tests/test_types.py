@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+from array import array
+from typing import Any
 
 import numpy as np
 import pytest
@@ -135,3 +137,48 @@ def test_canonical_types_pickle() -> None:
         usage=Usage(1, 2, 3),
     )
     assert pickle.loads(pickle.dumps(response)) == response
+
+
+def test_data_designer_constructors_build_the_same_objects() -> None:
+    message = AssistantMessage("hi")
+    response = ChatCompletionResponse(message=message, usage=Usage(1, 2, 3))
+    assert response.choices == [ChatCompletionChoice(0, message)]
+    assert (response.message, response.messages, response.usage) == (message, [message], Usage(1, 2, 3))
+    two = [
+        ChatCompletionChoice(message=message),
+        ChatCompletionChoice(index=1, message=AssistantMessage("b")),
+    ]
+    assert ChatCompletionResponse(message=message, choices=two).messages == [message, AssistantMessage("b")]
+    assert ChatCompletionChoice(message=message).index == 0
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: ChatCompletionResponse(AssistantMessage("hi")),  # type: ignore[misc]
+        lambda: ChatCompletionResponse(message="hi"),  # type: ignore[arg-type]
+        lambda: ChatCompletionChoice(AssistantMessage("hi")),  # type: ignore[arg-type, call-arg]
+        lambda: ChatCompletionChoice(0),
+        lambda: EmbeddingResponse(),
+        lambda: EmbeddingResponse(b"", 0, 0, vectors=[[1.0]]),
+    ],
+)
+def test_constructors_refuse_what_would_build_a_wrong_object(build: Any) -> None:
+    with pytest.raises(TypeError):
+        build()
+
+
+def test_message_and_choices_must_agree() -> None:
+    choices = [ChatCompletionChoice(0, AssistantMessage("a"))]
+    with pytest.raises(ValueError, match="first choice"):
+        ChatCompletionResponse(message=AssistantMessage("b"), choices=choices)
+
+
+def test_embeddings_from_vectors() -> None:
+    response = EmbeddingResponse(vectors=[[1.0, 0.1], [2.0, 3.0]], raw={"data": []})
+    assert (response.count, response.dimensions, response.vectors) == (2, 2, [[1.0, 0.1], [2.0, 3.0]])
+    assert array("f", response.buffer).tolist()[2:] == [2.0, 3.0]
+    assert response.raw == {"data": []}
+    assert EmbeddingResponse(vectors=[]).shape == (0, 0)
+    with pytest.raises(ValueError, match="vector 1 has 1 values"):
+        EmbeddingResponse(vectors=[[1.0, 2.0], [1.0]])

@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from modelwire._backend import BACKEND
+from modelwire._backend import BACKEND, BACKEND_REASON
+from modelwire._constants import VERSION as __version__
 from modelwire.exceptions import (
     AdmissionTimeoutError,
     AllModelsExhaustedError,
@@ -35,6 +36,8 @@ from modelwire.exceptions import (
     QuotaExceededError,
     RateLimitError,
     ResponseParseError,
+    ResponseTooLargeError,
+    ResponseValidationError,
     StreamInterruptedError,
     ToolArgumentsError,
     UnprocessableEntityError,
@@ -51,6 +54,7 @@ from modelwire.types import (
     ImageGenerationRequest,
     ImageGenerationResponse,
     ImagePayload,
+    ReasoningItem,
     ThinkingBlock,
     ToolCall,
     Usage,
@@ -59,8 +63,6 @@ from modelwire.types import (
 if TYPE_CHECKING:  # what __getattr__ loads on first use, for type checkers and IDEs (keep in sync with _LAZY)
     from modelwire.config import LLMConfig, ModelSpec
     from modelwire.facade import AsyncClient, Client, ModelRegistry, UsageLedger
-
-__version__ = "0.1.0"
 
 # name -> module that defines it; imported on first attribute access (PEP 562).
 _LAZY: dict[str, str] = {
@@ -74,6 +76,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "BACKEND",
+    "BACKEND_REASON",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
@@ -111,7 +114,10 @@ __all__ = [
     "ProviderError",
     "QuotaExceededError",
     "RateLimitError",
+    "ReasoningItem",
     "ResponseParseError",
+    "ResponseTooLargeError",
+    "ResponseValidationError",
     "StreamInterruptedError",
     "ThinkingBlock",
     "ToolArgumentsError",

@@ -8,11 +8,24 @@ from __future__ import annotations
 
 from typing import Final
 
+# The release. Cargo's workspace version is the source (maturin stamps it on the wheel, _core reports it);
+# tests/test_packaging.py fails when this literal, the installed metadata or _core disagree with it.
+VERSION: Final = "0.1.0"
+USER_AGENT: Final = f"modelwire/{VERSION}"
+
 # Timeouts, seconds. The overall default is LMI's (60 s); connecting gets less because a host that has
 # not accepted a connection in 10 s is down, not busy.
 DEFAULT_TIMEOUT: Final = 60.0
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
 DEFAULT_POOL_TIMEOUT: Final = 30.0
+# A whole non-streamed response (headers and body) must arrive within this, whatever the per-read timeout:
+# a body trickling in a byte at a time is cut here. A number passed as `timeout` replaces it. Streams
+# have no whole-time cap unless `stream_total` is set; their reads, and the wait between two events,
+# are bounded by the read timeout.
+DEFAULT_RESPONSE_TIMEOUT: Final = 600.0
+# The largest response body read (decoded bytes; a stream's bytes count too). Generous: a non-streamed
+# answer of ten 4K images in base64 is well under it.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 256 << 20
 # Every retry/fallback chain ends by this deadline (seconds) unless configured otherwise: long enough for
 # every default retry of a few models, short enough that a stalled run ends with an error (LMI had no bound).
 DEFAULT_DEADLINE: Final = 600.0
@@ -34,13 +47,17 @@ MAX_RETRY_DELAY: Final = 30.0
 MAX_RETRY_AFTER: Final = 60.0
 
 # Adaptive concurrency (AIMD), per (provider, model): multiply the limit by DECREASE_FACTOR on a
-# 429/503/529 (once per burst), add 1 after INCREASE_AFTER successes in a row, and admit nothing new for
-# COOLDOWN seconds after a cut unless the provider gave a Retry-After, which replaces it.
+# 429/503/529 (once per burst), add 1 after INCREASE_AFTER successes in a row. After a cut nothing new is
+# admitted for the provider's Retry-After; without one, for COOLDOWN seconds only once SATURATED_AFTER cuts
+# came in a row (no success between): a lone 429 is waited out by the retry's backoff alone.
 AIMD_DECREASE_FACTOR: Final = 0.75
 AIMD_INCREASE_AFTER: Final = 25
 AIMD_COOLDOWN: Final = 2.0
+AIMD_SATURATED_AFTER: Final = 2
 AIMD_MIN_LIMIT: Final = 1
 
-# Anthropic requires max_tokens on every request; this is sent when the caller gives none.
+# Anthropic requires max_tokens on every request; this is sent when the caller gives none and the model is
+# not in request/anthropic.py's MAX_OUTPUT_TOKENS (4096: the smallest maximum of any Claude model, so it is
+# valid everywhere; Data Designer's default too).
 ANTHROPIC_DEFAULT_MAX_TOKENS: Final = 4096
 ANTHROPIC_API_VERSION: Final = "2023-06-01"

@@ -14,6 +14,7 @@ __all__ = [
     "GeminiStreamFolder",
     "NdjsonDecoder",
     "OpenAIStreamFolder",
+    "ResponsesStreamFolder",
     "SseDecoder",
     "__version__",
     "parse_anthropic_message",
@@ -22,6 +23,7 @@ __all__ = [
     "parse_gemini_content",
     "parse_gemini_embeddings",
     "parse_image_generation",
+    "parse_responses",
     "request_body",
 ]
 __version__: str
@@ -32,6 +34,7 @@ def parse_embeddings(body: bytes, provider: str = "openai") -> EmbeddingResponse
 def parse_gemini_content(body: bytes, provider: str = "gemini") -> ChatCompletionResponse: ...
 def parse_gemini_embeddings(body: bytes, provider: str = "gemini") -> EmbeddingResponse: ...
 def parse_image_generation(body: bytes, provider: str = "openai") -> ImageGenerationResponse: ...
+def parse_responses(body: bytes, provider: str = "openai") -> ChatCompletionResponse: ...
 def request_body(request: object, fields: Mapping[str, Any] | None, exclude: Collection[str]) -> bytes: ...
 
 # --- SSE decoding ---
@@ -39,19 +42,19 @@ def request_body(request: object, fields: Mapping[str, Any] | None, exclude: Col
 
 @_final
 class SseDecoder:
-    def __init__(self) -> None: ...
+    def __new__(cls, *, max_line: int = ..., max_event: int = ...) -> SseDecoder: ...  # caps: MAX_*_BYTES
     def feed(self, chunk: bytes | bytearray) -> list[_SseEvent]: ...
     def finish(self) -> list[_SseEvent]: ...
 
 @_final
 class NdjsonDecoder:
-    def __init__(self) -> None: ...
+    def __new__(cls, *, max_line: int = ...) -> NdjsonDecoder: ...  # default MAX_LINE_BYTES
     def feed(self, chunk: bytes | bytearray) -> list[str]: ...
     def finish(self) -> list[str]: ...
 
 # --- Stream folding ---
-# The pure twins (modelwire.parsing.pure.stream_openai / stream_anthropic) and docs/stream-rules.md
-# document the rules; both return equal events and responses.
+# The pure twins (modelwire.parsing.pure.stream_openai / stream_anthropic / stream_responses) and
+# docs/stream-rules.md document the rules; both return equal events and responses.
 
 @_final
 class OpenAIStreamFolder:
@@ -69,6 +72,19 @@ class OpenAIStreamFolder:
 @_final
 class AnthropicStreamFolder:
     def __new__(cls, provider: str = ...) -> AnthropicStreamFolder: ...  # default "anthropic"
+    def feed(self, chunk: bytes | bytearray) -> list[_StreamEvent]: ...
+    def finish(self) -> list[_StreamEvent]: ...
+    def response(self) -> ChatCompletionResponse: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def provider(self) -> str: ...
+
+@_final
+class ResponsesStreamFolder:
+    def __new__(cls, provider: str = ...) -> ResponsesStreamFolder: ...  # default "openai"
     def feed(self, chunk: bytes | bytearray) -> list[_StreamEvent]: ...
     def finish(self) -> list[_StreamEvent]: ...
     def response(self) -> ChatCompletionResponse: ...

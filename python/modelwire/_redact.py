@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 
-__all__ = ["MASK", "redact", "register_secret", "truncate"]
+__all__ = ["MASK", "excerpt", "redact", "register_secret", "truncate"]
 
 MASK = "[REDACTED]"
 
@@ -26,14 +26,16 @@ _KEY = (
 )
 _BEARER = r"(?P<bearer>(?i:bearer)\s+)[A-Za-z0-9._~+/\-]+=*"
 # Credentials in URLs (Gemini's ?key=, signed AWS URLs) and in header- or JSON-like "name: value" text.
-# The named groups are the part kept: the reader still sees what was there, never its value.
+# The named groups are the part kept: the reader still sees what was there, never its value. After '='
+# the value follows at once (or quoted): "pass api_key= or set OPENAI_API_KEY" is a hint, not a key.
 _PARAM = (
     r"(?P<param>(?<=[?&])(?i:key|api[-_]?key|access[-_]?token|token|sig|signature|"
     r"x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&\s\"'<>]+"
 )
 _FIELD = (
     r"(?P<field>(?i:(?:x-)?api[-_]?key|x-goog-api-key|authorization|aws_secret_access_key|"
-    r"aws_session_token)[\"']?\s*[:=]\s*[\"']?(?:(?i:bearer|basic)\s+)?)[^\s\"',;}]+"
+    r"aws_session_token)[\"']?(?:\s*:\s*|\s*=(?:\s*(?=[\"']))?)[\"']?(?:(?i:bearer|basic)\s+)?)"
+    r"[^\s\"',;}]+"
 )
 _PATTERN = re.compile(f"{_BEARER}|{_PARAM}|{_FIELD}|\\b(?:{_KEY})")
 
@@ -81,3 +83,30 @@ def truncate(text: str, limit: int = 240) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... [{len(text) - limit} more chars]"
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Where ``redact`` would mask something in ``text``."""
+    spans = [m.span() for m in _secrets_re.finditer(text)] if _secrets_re is not None else []
+    lowered = text.lower()
+    if any(trigger in lowered for trigger in _TRIGGERS):
+        spans += [m.span() for m in _PATTERN.finditer(text)]
+    return spans
+
+
+def excerpt(before: str, after: str, radius: int = 40) -> str:
+    """The ``radius`` characters each side of a fault, masked *before* they are cut: a secret that the
+    window's edge crosses is taken whole into the window, then masked, so no fragment of it survives.
+    ``before`` and ``after`` are the text around the fault, reaching well beyond ``radius``."""
+    text = before + after
+    at = len(before)
+    start, end = max(0, at - radius), min(len(text), at + radius)
+    spans = _spans(text)
+    changed = True
+    while changed:
+        changed = False
+        for left, right in spans:
+            if left < end and right > start and (left < start or right > end):
+                start, end = min(start, left), max(end, right)
+                changed = True
+    return redact(text[start:end])

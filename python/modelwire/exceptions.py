@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from modelwire._redact import redact, truncate
+from modelwire._redact import excerpt, redact, truncate
 
 if TYPE_CHECKING:
     from modelwire.types.chat import ChatCompletionResponse
@@ -44,6 +44,8 @@ __all__ = [
     "QuotaExceededError",
     "RateLimitError",
     "ResponseParseError",
+    "ResponseTooLargeError",
+    "ResponseValidationError",
     "StreamInterruptedError",
     "ToolArgumentsError",
     "UnprocessableEntityError",
@@ -110,15 +112,28 @@ class ModelwireWarning(UserWarning):
 
 
 class ProviderError(ModelwireError):
-    """A model call failed. Subclasses fix ``kind``; the base class may carry any kind."""
+    """A model call failed. Subclasses fix ``kind``; the base class may carry any kind.
+
+    Data Designer's constructor works too: ``ProviderError(kind=..., message=..., status_code=...,
+    provider_name=..., model_name=..., retry_after=..., cause=...)``, with ``kind`` one of its
+    ``ProviderErrorKind`` values (its ``client_error``, a 4xx no other kind covers, becomes
+    ``bad_request``). ``ProviderError(kind=k, ...)`` builds the subclass for ``k``, so ``except
+    RateLimitError`` catches ``ProviderError(kind="rate_limit", ...)``. ``cause`` becomes ``__cause__``.
+    """
 
     default_kind: ClassVar[ErrorKind] = ErrorKind.API_ERROR
+
+    def __new__(cls, *args: Any, **fields: Any) -> ProviderError:
+        kind = fields.get("kind")
+        if cls is ProviderError and kind is not None:
+            cls = error_class_for(_error_kind(kind))
+        return super().__new__(cls)
 
     def __init__(
         self,
         message: str,
         *,
-        kind: ErrorKind | None = None,
+        kind: ErrorKind | str | None = None,
         status_code: int | None = None,
         provider: str | None = None,
         model: str | None = None,
@@ -128,13 +143,18 @@ class ProviderError(ModelwireError):
         body_excerpt: str | None = None,
         should_retry: bool | None = None,
         requests_limit: int | None = None,
+        provider_name: str | None = None,
+        model_name: str | None = None,
+        cause: BaseException | None = None,
     ) -> None:
         self.message = redact(message)
         super().__init__(self.message)
-        self.kind = ErrorKind(kind) if kind is not None else self.default_kind
+        self.kind = _error_kind(kind) if kind is not None else self.default_kind
         self.status_code = status_code
-        self.provider = provider
-        self.model = model
+        self.provider = provider if provider is not None else provider_name
+        self.model = model if model is not None else model_name
+        if cause is not None:
+            self.__cause__ = cause
         self.retry_after = retry_after
         # Providers echo request text into codes and ids too: mask them like the message.
         self.request_id = None if request_id is None else redact(request_id)
@@ -308,9 +328,11 @@ class ResponseParseError(ProviderError):
         *,
         path: str | None = None,
         offset: int | None = None,
-        snippet: str | None = None,
+        snippet: str | tuple[str, str] | None = None,
         **fields: Any,
     ) -> None:
+        if isinstance(snippet, tuple):  # the text each side of the fault: masked, then cut
+            snippet = excerpt(*snippet)
         fields.setdefault("body_excerpt", snippet)
         super().__init__(message, **fields)
         self.path = path
@@ -323,6 +345,11 @@ class ResponseParseError(ProviderError):
         if self.offset is not None:
             details.append(f"byte {self.offset}")
         return details
+
+
+class ResponseTooLargeError(ResponseParseError):
+    """A response body (or a stream's bytes) passed ``max_response_bytes``; nothing more was read. Not
+    retried: the same request would most likely get the same answer."""
 
 
 class StreamInterruptedError(ProviderError):
@@ -354,13 +381,33 @@ class ClientClosedError(ProviderError):
 
 
 class ModelRefusalError(ProviderError):
-    """The model refused to answer; ``response`` is the refusal it returned."""
+    """The model refused to answer; ``response`` is the refusal it returned and ``finish_reason`` the
+    canonical finish reason it came with (``"refusal"``, ``"content_filter"``), as LMI's has."""
 
     default_kind = ErrorKind.REFUSAL
 
     def __init__(
-        self, message: str, *, response: ChatCompletionResponse | None = None, **fields: Any
+        self,
+        message: str,
+        *,
+        response: ChatCompletionResponse | None = None,
+        finish_reason: str | None = None,
+        **fields: Any,
     ) -> None:
+        super().__init__(message, **fields)
+        self.response = response
+        self.finish_reason = finish_reason
+
+
+class ResponseValidationError(ProviderError):
+    """The chain's ``response_validator`` rejected an answer (its exception is the ``__cause__``).
+
+    An invalid response is retried on the same model, then the chain moves on (LMI's semantics);
+    ``response`` is the rejected answer."""
+
+    default_kind = ErrorKind.INVALID_RESPONSE
+
+    def __init__(self, message: str, *, response: Any = None, **fields: Any) -> None:
         super().__init__(message, **fields)
         self.response = response
 
@@ -434,6 +481,11 @@ class AllModelsExhaustedError(ModelwireError):
     def last(self) -> BaseException | None:
         return self.attempts[-1].exception if self.attempts else None
 
+    @property
+    def last_exc(self) -> BaseException | None:
+        """The last attempt's exception (LMI's name for :attr:`last`)."""
+        return self.last
+
     def __str__(self) -> str:
         lines = [self.message, *(f"  {record!r}" for record in self.attempts)]
         return "\n".join(lines)
@@ -466,6 +518,14 @@ _CLASS_FOR_KIND: Final[dict[ErrorKind, type[ProviderError]]] = {
     ErrorKind.REFUSAL: ModelRefusalError,
     ErrorKind.CLIENT_CLOSED: ClientClosedError,
 }
+
+
+def _error_kind(kind: ErrorKind | str) -> ErrorKind:
+    """``kind`` as an ErrorKind: ours, or a Data Designer ``ProviderErrorKind`` (a str enum) by value."""
+    value = getattr(kind, "value", kind)
+    if value == "client_error":
+        return ErrorKind.BAD_REQUEST
+    return ErrorKind(value)
 
 
 def error_class_for(kind: ErrorKind) -> type[ProviderError]:

@@ -19,7 +19,9 @@ COMMANDS: tuple[str, ...] = ("parse", "demo")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="modelwire", description="Fast, honest model-provider clients.")
-    parser.add_argument("--version", action="store_true", help="print the version and the active backend")
+    parser.add_argument(
+        "--version", action="store_true", help="print the version, the active backend and why it is active"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"modelwire.cli.{name}")
@@ -35,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.version:
         import modelwire
 
-        print(f"modelwire {modelwire.__version__} ({modelwire.BACKEND} backend)")
+        print(f"modelwire {modelwire.__version__} ({modelwire.BACKEND} backend: {modelwire.BACKEND_REASON})")
         return 0
     if args.command is None:
         parser.print_help(sys.stderr)

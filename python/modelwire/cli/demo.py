@@ -9,6 +9,9 @@ usage and timing.
 With ``--model provider/name`` (and the provider's key in its usual environment variable) it talks to the
 real provider instead: a chat, a streamed chat and a tool-call round trip, plus an embedding and an image
 when ``--embedding-model`` / ``--image-model`` are given.
+
+``--responses-api`` adds (locally) or uses (with ``--model``) the OpenAI Responses API: a chat, a stream and a
+tool-call round trip whose reasoning items go back with the tool result.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "own variable is read only for its own host, not for --api-base)")  # fmt: skip
     parser.add_argument("--embedding-model", help="with --model: also embed two texts with this model")
     parser.add_argument("--image-model", help="with --model: also generate an image with this model")
+    parser.add_argument("--responses-api", action="store_true", help="also show (with --model: use) the "
+                        "OpenAI Responses API, reasoning items sent back in the tool round trip")  # fmt: skip
 
 
 class Report:
@@ -185,7 +190,15 @@ def _fault(report: Report, server: Any, label: str, action: Callable[[], str]) -
         report.line(f"      {_short(head, 100)}\n        -> {decision}")
 
 
-def _local(report: Report) -> None:
+def _responses_section(report: Report, models: Any, base_url: str) -> None:
+    client = models["openai-responses"]
+    report.line(f"\nOpenAI Responses API: openai/gpt-5-mini at {base_url}/responses (responses_api=True)")
+    report.step("chat", lambda: _chat(client.complete(QUESTION)))
+    report.step("stream", lambda: _streamed(client.stream(QUESTION)))
+    report.step("tool call", lambda: _tool_round_trip(client.complete, reasoning_effort="low"))
+
+
+def _local(report: Report, responses_api: bool = False) -> None:
     from modelwire import BadRequestError, ModelRegistry
     from modelwire.testing import LocalProviderServer, Route, faults
 
@@ -203,6 +216,8 @@ def _local(report: Report) -> None:
             "anthropic-images": {"models": [claude, {"name": "openai/gpt-image-1", **oa}]},
             "long-context": {"models": [{"name": "openai/gpt-4.1-nano", **oa}, claude]},
         }
+        if responses_api:
+            entries["openai-responses"] = {"name": "openai/gpt-5-mini", "responses_api": True, **oa}
         models = ModelRegistry(entries, api_key=DEMO_KEY)
         report.line(f"modelwire demo: local provider server at {server.url} (no network, no keys), "
                     f"{BACKEND} parser")  # fmt: skip
@@ -211,6 +226,8 @@ def _local(report: Report) -> None:
         report.line(f"\nAnthropic adapter: anthropic/claude-sonnet-4-5 at {server.anthropic_base_url}")
         report.line("  (the Messages API has no embeddings or images: those chains fall back to OpenAI)")
         _adapter_section(report, models, "anthropic", embed="anthropic-embeddings", image="anthropic-images")
+        if responses_api:
+            _responses_section(report, models, server.openai_base_url)
 
         report.line("\nReliability: scripted faults, and what the retry layer decided")
         server.enqueue(Route.CHAT, faults.rate_limited(retry_after=0.3), model="gpt-4.1-mini")
@@ -266,7 +283,9 @@ def _real(report: Report, args: argparse.Namespace) -> int:
     if missing:
         print(f"modelwire demo: --model {args.model} needs an API key: set {missing}", file=sys.stderr)
         return 2
-    options = {"api_base": args.api_base} if args.api_base else {}
+    options: dict[str, Any] = {"api_base": args.api_base} if args.api_base else {}
+    if args.responses_api:
+        options["responses_api"] = True
     if args.api_key_env:
         options["api_key_env"] = args.api_key_env
     started = time.perf_counter()
@@ -306,7 +325,7 @@ def run(args: argparse.Namespace) -> int:
         if args.model is not None:
             code = _real(report, args)
         else:
-            _local(report)
+            _local(report, args.responses_api)
             code = 0
     except BrokenPipeError:  # the reader went away (``modelwire demo | head``): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

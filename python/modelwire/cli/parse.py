@@ -30,6 +30,7 @@ _FUNCTIONS = {
     "images": "parse_image_generation",
     "gemini": "parse_gemini_content",
     "gemini-embeddings": "parse_gemini_embeddings",
+    "responses": "parse_responses",
 }
 
 
@@ -85,6 +86,8 @@ def _guess_kind(body: bytes) -> str:
         return "gemini"
     if {"embedding", "embeddings", "predictions"} & data.keys():
         return "gemini-embeddings"
+    if type(data.get("output")) is list or data.get("object") == "response":
+        return "responses"
     items = data.get("data")
     first = items[0] if type(items) is list and items else None
     if type(first) is dict and "embedding" in first:

@@ -7,6 +7,7 @@ Every shape LMI accepts validates into it (``LLMConfig.model_validate(x)``, or a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -15,7 +16,8 @@ from pydantic_core import PydanticCustomError
 from modelwire import _constants
 from modelwire._constants import DEFAULT_DEADLINE, DEFAULT_REDIS_TIMEOUT
 from modelwire.config._secrets import Secret, fingerprint
-from modelwire.config.legacy import is_router_dict, models_from_router_dict
+from modelwire.config.legacy import is_router_dict, models_from_router_dict, warn
+from modelwire.config.lmi_keys import LIMIT_KEYS, chain_limits
 from modelwire.config.spec import ModelSpec, split_flat
 
 __all__ = ["DEFAULT_DEADLINE", "DEFAULT_REDIS_TIMEOUT", "LLMConfig", "LLMConfigField", "SharedLimits"]
@@ -72,10 +74,27 @@ class LLMConfig(BaseModel):
         description="longest wait for a concurrency or rate-limit slot, per attempt; None: the deadline",
     )
     shared_limits: SharedLimits | None = None
+    response_validator: Callable[[Any], Any] | None = Field(
+        default=None,
+        exclude=True,
+        description="called with each answer; raising makes the attempt fail (ResponseValidationError: "
+        "retried, then the next model), as LMI's",
+    )
+    tool_parser: Callable[..., Any] | None = Field(
+        default=None,
+        exclude=True,
+        description="LMI's custom parser: (text or choice, tools) -> AssistantMessage, for every choice",
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _coerce(cls, value: Any) -> Any:
+        if isinstance(value, dict) and any(k in value for k in LIMIT_KEYS):
+            return _with_chain_limits(cls._shape(value), value)
+        return cls._shape(value)
+
+    @classmethod
+    def _shape(cls, value: Any) -> Any:
         if isinstance(value, cls):
             return value
         if isinstance(value, str | ModelSpec):
@@ -88,9 +107,12 @@ class LLMConfig(BaseModel):
                 "cannot build an LLMConfig from {t}: give an LLMConfig, a model string, or a dict",
                 {"t": type(value).__name__},
             )
+        value = {k: v for k, v in value.items() if k not in LIMIT_KEYS}
         if "models" in value:
             return value
         if is_router_dict(value):
+            # LiteLLMModel's config names its model next to model_list; the chain says which models run.
+            value = {k: v for k, v in value.items() if k != "name"}
             return models_from_router_dict(value, cls.model_fields)
         if "name" in value:
             own = {k: v for k, v in value.items() if k in cls.model_fields}
@@ -150,6 +172,34 @@ class LLMConfig(BaseModel):
     def with_extra_params(self, **params: Any) -> LLMConfig:
         """A copy with ``params`` merged into every model's ``extra_params``; this config is unchanged."""
         return self.model_copy(update={"models": [m.with_extra_params(**params) for m in self.models]})
+
+
+def _with_chain_limits(shaped: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """``shaped`` with LMI's chain-level ``rate_limit`` / ``request_limit`` set on the models they name
+    (by model name, or by legacy ``model_name``); a name that matches no model is named in a warning."""
+    names = {
+        str(entry.get("model_name")): str((entry.get("litellm_params") or {}).get("model"))
+        for entry in given.get("model_list") or []
+        if isinstance(entry, dict)
+    }
+    models = [m if isinstance(m, ModelSpec) else ModelSpec.model_validate(m) for m in shaped["models"]]
+    if is_router_dict(given) and isinstance(given.get("name"), str):
+        names.setdefault(given["name"], models[0].name)  # LiteLLMModel(name=...) keys its limits by it
+    for key, field in LIMIT_KEYS.items():
+        if key not in given:
+            continue
+        limits = chain_limits(given[key], key, names)
+        unknown = sorted(set(limits) - {m.name for m in models} - {"*"})
+        if unknown:
+            warn(
+                f"modelwire ignores {key} for {', '.join(map(repr, unknown))}: "
+                "no model of the chain has that name"
+            )
+        models = [
+            m.model_copy(update={field: limits.get(m.name, limits.get("*", getattr(m, field)))})
+            for m in models
+        ]
+    return {**shaped, "models": models}
 
 
 # LMI's name for a field annotation that accepts every shape. ``LLMConfig`` itself already does.

@@ -185,6 +185,8 @@ def _spec(path: str, entry: dict[str, Any], params: dict[str, Any], defaults: di
         problems = []
         for err in exc.errors(include_url=False, include_input=False):
             field = str(err["loc"][0]) if err["loc"] else ""
+            if err["type"] == "model_route":
+                field = "name"
             where = f"{path}.litellm_params.{reverse[field]}" if field in reverse else f"{path} ({field})"
             problems.append(f"{where}: {err['msg']}")
         raise PydanticCustomError("legacy_config", "; ".join(problems)) from None

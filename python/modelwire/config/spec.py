@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from pydantic import (
     AliasChoices,
@@ -22,6 +22,8 @@ from pydantic_core import PydanticCustomError
 from modelwire import _constants
 from modelwire._redact import redact
 from modelwire.config._secrets import Secret, dump_secret, fingerprint, is_sensitive_header, load_secret
+from modelwire.config.lmi_keys import LIMIT_KEYS, lift_model_limits
+from modelwire.config.routing import Route, RoutingError, route
 
 __all__ = ["RETRY_PARAM_NAMES", "ModelSpec"]
 
@@ -57,7 +59,9 @@ class ModelSpec(BaseModel):
     )
     extra_body: dict[str, Any] = Field(default_factory=dict, description="merged flat into the request body")
     extra_headers: dict[str, str] = Field(default_factory=dict)
-    responses_api: bool = Field(default=False, description="reserved for the OpenAI Responses adapter")
+    responses_api: bool = Field(
+        default=False, description="chat through the OpenAI Responses API (OpenAI, Azure, compatible servers)"
+    )
     requests_per_minute: int | None = Field(
         default=None, validation_alias=AliasChoices("requests_per_minute", "rpm")
     )
@@ -69,6 +73,7 @@ class ModelSpec(BaseModel):
     )
 
     _key_from_env: bool = PrivateAttr(default=False)
+    _route: Route = PrivateAttr()
 
     @model_validator(mode="before")
     @classmethod
@@ -77,6 +82,7 @@ class ModelSpec(BaseModel):
             return {"name": value}
         if not isinstance(value, dict):
             return value
+        value = lift_model_limits(value)  # LMI's rate_limit / request_limit strings
         params = value.get("extra_params")
         if not isinstance(params, dict):
             return value
@@ -160,6 +166,22 @@ class ModelSpec(BaseModel):
         return {k: load_secret(v) if is_sensitive_header(str(k)) else v for k, v in value.items()}
 
     @model_validator(mode="after")
+    def _routed(self) -> Self:
+        # A name no provider serves fails here, when the config is built, not at the first call.
+        try:
+            self._route = route(self.name, self.provider, self.api_base)
+        except RoutingError as exc:
+            raise PydanticCustomError("model_route", "{why}", {"why": str(exc)}) from None
+        gated = sorted(k for k in _NO_LOGPROBS.get(self._route.provider or "", ()) if k in self.extra_params)
+        if gated:  # LMI's gate: refused when the config is built, not by the provider at the first call
+            raise PydanticCustomError(
+                "unsupported_param",
+                "model '{name}' does not support parameter(s) {params}; the provider rejects them",
+                {"name": self.name, "params": ", ".join(gated)},
+            )
+        return self
+
+    @model_validator(mode="after")
     def _key_from_environment(self) -> Self:
         if self.api_key is not None or self.api_key_env is None:
             return self
@@ -192,20 +214,20 @@ class ModelSpec(BaseModel):
     # -- derived views ---------------------------------------------------------------------------------
 
     @property
+    def route(self) -> Route:
+        """Where this model is sent (see :mod:`modelwire.config.routing`)."""
+        return self._route
+
+    @property
     def provider_name(self) -> str | None:
-        """The explicit ``provider``, else the prefix of ``name`` before the first '/', else ``None``."""
-        if self.provider:
-            return self.provider
-        prefix, sep, _ = self.name.partition("/")
-        return prefix if sep else None
+        """The catalog provider that serves this model (``gpt-4o`` -> ``openai``), else the explicit
+        ``provider`` of a custom server, else ``None`` (a custom OpenAI-compatible ``api_base``)."""
+        return self._route.provider or self.provider
 
     @property
     def model_id(self) -> str:
         """The model as the provider knows it: ``name`` without its provider prefix."""
-        prefix, sep, rest = self.name.partition("/")
-        if sep and (self.provider is None or prefix == self.provider):
-            return rest
-        return self.name
+        return self._route.model_id
 
     @property
     def key_fingerprint(self) -> str | None:
@@ -237,6 +259,8 @@ class ModelSpec(BaseModel):
 
 
 _FREE_FORM = frozenset({"extra_params", "extra_body", "extra_headers"})
+# Request parameters a provider's API has no place for, refused in a model's defaults as LMI refuses them.
+_NO_LOGPROBS: Final = {"anthropic": ("logprobs", "top_logprobs")}
 
 
 class _Redacted:
@@ -253,13 +277,16 @@ _FIELD_ALIASES = {"rpm", "tpm", "max_parallel_requests"}
 
 
 def split_flat(flat: dict[str, Any]) -> dict[str, Any]:
-    """``{"name": ..., **flat}``: keys naming a field (or an alias) set it; everything else is a request
-    parameter for ``extra_params``."""
-    fields = set(ModelSpec.model_fields) | _FIELD_ALIASES
+    """``{"name": ..., **flat}``: keys naming a field (or an alias, or LMI's ``rate_limit`` /
+    ``request_limit``) set it; everything else is a request parameter for ``extra_params``, and a nested
+    ``extra_params={...}`` is merged into them (it wins, as in LMI's ``from_name``)."""
+    fields = set(ModelSpec.model_fields) | _FIELD_ALIASES | set(LIMIT_KEYS)
     data: dict[str, Any] = {}
     params: dict[str, Any] = {}
     for key, value in flat.items():
-        if key in fields and key != "extra_params":
+        if key == "extra_params":
+            continue
+        if key in fields:
             data[key] = value
         else:
             params[key] = value

@@ -7,10 +7,16 @@ Retryability follows the kind: a connection refused, reset or dropped mid-reques
 ``RemoteProtocolError``) is ``api_connection`` and retryable; connect/read/write timeouts are the
 provider's ``timeout``; a ``PoolTimeout`` is ``pool_timeout``: our own pool was full and the provider was
 never asked, which a retry layer and an AIMD limiter must not read as the provider being slow.
+
+A TLS certificate or configuration failure (an unverifiable certificate, TLS spoken to a plain-HTTP port,
+no protocol version or cipher in common) is ``api_connection`` but **not retryable**: the same handshake
+fails the same way, so the message says so and the retry layer moves on at once. A handshake cut short
+(``SSLEOFError``, a reset) stays retryable.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 from modelwire.errors._text import MESSAGE_LIMIT, clean
@@ -55,6 +61,47 @@ _BY_NAME: Final[dict[str, tuple[ErrorKind, str]]] = {
     "OSError": (K.API_CONNECTION, "the connection to {where} failed"),
     "EOFError": (K.API_CONNECTION, "{where} closed the connection"),
 }
+
+
+# OpenSSL reasons that a retry cannot fix: the certificate, the protocol version or the ciphers.
+_TLS_CONFIG_REASONS: Final = frozenset(
+    {
+        "CERTIFICATE_VERIFY_FAILED",
+        "WRONG_VERSION_NUMBER",
+        "UNSUPPORTED_PROTOCOL",
+        "NO_PROTOCOLS_AVAILABLE",
+        "TLSV1_ALERT_PROTOCOL_VERSION",
+        "SSLV3_ALERT_HANDSHAKE_FAILURE",
+        "NO_SHARED_CIPHER",
+        "TLSV1_ALERT_UNKNOWN_CA",
+        "SSLV3_ALERT_BAD_CERTIFICATE",
+        "SSLV3_ALERT_CERTIFICATE_EXPIRED",
+        "SSLV3_ALERT_CERTIFICATE_UNKNOWN",
+        "TLSV1_ALERT_DECRYPT_ERROR",
+        "TLSV13_ALERT_CERTIFICATE_REQUIRED",
+        "TLSV1_UNRECOGNIZED_NAME",
+        "CA_MD_TOO_WEAK",
+        "EE_KEY_TOO_SMALL",
+    }
+)
+_SSL_REASON: Final = re.compile(r"\[SSL: ([A-Z0-9_]+)\]")
+
+
+def _tls_config_failure(exc: BaseException) -> bool:
+    """A certificate or TLS configuration error anywhere in ``exc``'s chain (httpx wraps the ssl error)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        names = {cls.__name__ for cls in type(seen).__mro__}
+        if "SSLCertVerificationError" in names:
+            return True
+        reason = getattr(seen, "reason", None) if "SSLError" in names else None
+        found = _SSL_REASON.search(str(seen))
+        if reason in _TLS_CONFIG_REASONS or (found is not None and found.group(1) in _TLS_CONFIG_REASONS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _where(exc: BaseException) -> str:
@@ -108,10 +155,15 @@ def from_transport_error(exc: BaseException, *, provider: str, model: str | None
         )
         where = _where(exc)
         detail = _detail(exc)
+        tls = kind is K.API_CONNECTION and _tls_config_failure(exc)
+        if tls:
+            what = "the TLS handshake with {where} failed on its certificate or configuration (not retried)"
         message = what.format(where=where)
         if detail:
             message = f"{message}: {detail}"
         message = clean(f"{message} ({type(exc).__name__})", MESSAGE_LIMIT)
         error = error_class_for(kind)(message, kind=kind, provider=provider, model=model)
+        if tls:
+            error.should_retry = False
     error.__cause__ = exc
     return error

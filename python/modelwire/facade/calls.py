@@ -24,7 +24,15 @@ from modelwire.types import (
 if TYPE_CHECKING:
     from modelwire.policy import AttemptContext
 
-__all__ = ["Call", "chat_call", "embedding_call", "image_call", "refusal_error"]
+__all__ = [
+    "REFUSAL_FINISH_REASONS",
+    "REQUEST_FIELDS",
+    "Call",
+    "chat_call",
+    "embedding_call",
+    "image_call",
+    "refusal_error",
+]
 
 # The shortest per-request timeout handed to the transport: a deadline that has all but passed.
 _MIN_TIMEOUT: Final = 0.001
@@ -37,18 +45,22 @@ def _fields(cls: type) -> frozenset[str]:
 _CHAT: Final = _fields(ChatCompletionRequest) - {"model", "messages"}
 _EMBEDDING: Final = _fields(EmbeddingRequest) - {"model", "inputs"}
 _IMAGE: Final = _fields(ImageGenerationRequest) - {"model", "prompt"}
+# The request fields of each operation, by the name the facade's method goes by.
+REQUEST_FIELDS: Final = {"complete()": _CHAT, "embed()": _EMBEDDING, "generate_image()": _IMAGE}
 
 
 class Call:
-    """The request of one call, minus the model; ``request(model_id, ctx)`` builds one attempt's."""
+    """The request of one call, minus the model; ``request(model_id, ctx)`` builds one attempt's.
+    ``extras`` names the keywords that were not request fields (they went to ``extra_body``)."""
 
-    __slots__ = ("cls", "fields", "timeout", "tokens")
+    __slots__ = ("cls", "extras", "fields", "timeout", "tokens")
 
-    def __init__(self, cls: type, fields: dict[str, Any], tokens: int) -> None:
+    def __init__(self, cls: type, fields: dict[str, Any], tokens: int, extras: tuple[str, ...] = ()) -> None:
         self.cls = cls
         self.timeout: float | None = fields.pop("timeout", None)
         self.fields = fields
         self.tokens = tokens
+        self.extras = extras
 
     def request(self, model_id: str, ctx: AttemptContext) -> Any:
         return self.cls(model=model_id, timeout=self._timeout(ctx), **self.fields)
@@ -67,7 +79,9 @@ class Call:
         return None if wanted is None else max(wanted, _MIN_TIMEOUT)
 
 
-def _split(known: frozenset[str], params: Mapping[str, Any], what: str) -> dict[str, Any]:
+def _split(
+    known: frozenset[str], params: Mapping[str, Any], what: str
+) -> tuple[dict[str, Any], tuple[str, ...]]:
     fields: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for name, value in params.items():
@@ -80,7 +94,7 @@ def _split(known: frozenset[str], params: Mapping[str, Any], what: str) -> dict[
     if extra:
         given = fields.get("extra_body")
         fields["extra_body"] = {**given, **extra} if given else extra
-    return fields
+    return fields, tuple(extra)
 
 
 def _messages(messages: str | Iterable[Any]) -> list[dict[str, Any]]:
@@ -116,39 +130,51 @@ def _estimate_tokens(messages: list[dict[str, Any]], fields: Mapping[str, Any]) 
 
 
 def chat_call(messages: str | Iterable[Any], params: Mapping[str, Any], *, count_tokens: bool) -> Call:
-    fields = _split(_CHAT, params, "complete()")
+    fields, extras = _split(_CHAT, params, "complete()")
     fields["messages"] = _messages(messages)
     tokens = _estimate_tokens(fields["messages"], fields) if count_tokens else 0
-    return Call(ChatCompletionRequest, fields, tokens)
+    return Call(ChatCompletionRequest, fields, tokens, extras)
 
 
 def embedding_call(inputs: str | Iterable[str], params: Mapping[str, Any], *, count_tokens: bool) -> Call:
-    fields = _split(_EMBEDDING, params, "embed()")
+    fields, extras = _split(_EMBEDDING, params, "embed()")
     items = [inputs] if isinstance(inputs, str) else list(inputs)
     if not items or not all(isinstance(item, str) for item in items):
         raise TypeError("inputs must be a string or a non-empty list of strings")
     fields["inputs"] = items
     tokens = sum(len(item) for item in items) // 4 + 1 if count_tokens else 0
-    return Call(EmbeddingRequest, fields, tokens)
+    return Call(EmbeddingRequest, fields, tokens, extras)
 
 
 def image_call(prompt: str, params: Mapping[str, Any], *, count_tokens: bool) -> Call:
     if not isinstance(prompt, str):
         raise TypeError(f"prompt must be a string, not {type(prompt).__name__}")
-    fields = _split(_IMAGE, params, "generate_image()")
+    fields, extras = _split(_IMAGE, params, "generate_image()")
     fields["prompt"] = prompt
-    return Call(ImageGenerationRequest, fields, len(prompt) // 4 + 1 if count_tokens else 0)
+    return Call(ImageGenerationRequest, fields, len(prompt) // 4 + 1 if count_tokens else 0, extras)
+
+
+# Finish reasons that mean the model declined: LMI counts "content_filter" (a provider's safety stop) as a
+# refusal too, so that the chain moves on to a model that may answer.
+REFUSAL_FINISH_REASONS: Final = frozenset({"refusal", "content_filter"})
 
 
 def refusal_error(response: ChatCompletionResponse, model: str) -> ModelRefusalError | None:
-    """A ``ModelRefusalError`` carrying ``response`` when the model refused instead of answering."""
+    """A ``ModelRefusalError`` carrying ``response`` (and its ``finish_reason``) when the model refused or
+    was stopped by a content filter instead of answering."""
     message = response.message
-    refused = response.finish_reason == "refusal" or (
+    finish = response.finish_reason
+    refused = finish in REFUSAL_FINISH_REASONS or (
         message.refusal is not None and not message.content and not message.tool_calls
     )
     if not refused:
         return None
     text = message.refusal or message.content or "no explanation given"
+    why = "was stopped by a content filter" if finish == "content_filter" else "refused"
     return ModelRefusalError(
-        f"{model} refused: {text}", response=response, provider=response.provider, model=model
+        f"{model} {why} (finish_reason={finish!r}): {text}",
+        response=response,
+        finish_reason=finish,
+        provider=response.provider,
+        model=model,
     )

@@ -20,8 +20,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self
 
 from modelwire.exceptions import ClientClosedError
-from modelwire.facade.calls import Call, chat_call, embedding_call, image_call, refusal_error
+from modelwire.facade.calls import REQUEST_FIELDS, Call, chat_call, embedding_call, image_call, refusal_error
+from modelwire.facade.checks import apply_tool_parser, avalidate, validate
 from modelwire.facade.options import Settings, build_settings
+from modelwire.facade.params import check_extras, known_fields_provider
 from modelwire.facade.pool import AdapterPool
 from modelwire.facade.stream import AsyncStream, Stream
 from modelwire.facade.usage import UsageLedger
@@ -74,6 +76,7 @@ class _BaseClient:
         self._model_ids = [model_id_for(spec) for spec in models]
         self._count_tokens = any(spec.tokens_per_minute for spec in models)
         self._refusals_fall_back = settings.on_refusal == "fallback"
+        self._providers = [(spec.name, known_fields_provider(spec)) for spec in models]
 
     @classmethod
     def _derived(
@@ -159,25 +162,37 @@ class _BaseClient:
         if usage is not None and self._count_tokens:
             ctx.record_tokens(usage.total_tokens)
 
-    def _settle_chat(self, ctx: AttemptContext, response: ChatCompletionResponse) -> ChatCompletionResponse:
+    def _settle_chat(
+        self, ctx: AttemptContext, response: ChatCompletionResponse, call: Call
+    ) -> ChatCompletionResponse:
+        """Count the answer; a refusal raises (when refusals fall back); the chain's tool parser runs."""
         self._settle(ctx, response.usage)
         if self._refusals_fall_back:
             error = refusal_error(response, ctx.spec.name)
             if error is not None:
                 raise error
+        parser = self._settings.config.tool_parser
+        if parser is not None:
+            apply_tool_parser(parser, response, call.fields.get("tools"))
         return response
+
+    def _checked(self, call: Call, what: str) -> Call:
+        """``call``, once its non-field keywords are known to every known provider of the chain."""
+        if call.extras:
+            check_extras(call.extras, REQUEST_FIELDS[what], what, self._providers)
+        return call
 
     def _chat(self, messages: str | Iterable[Any], params: dict[str, Any]) -> Call:
         self._check_open()
-        return chat_call(messages, params, count_tokens=self._count_tokens)
+        return self._checked(chat_call(messages, params, count_tokens=self._count_tokens), "complete()")
 
     def _embedding(self, inputs: str | Iterable[str], params: dict[str, Any]) -> Call:
         self._check_open()
-        return embedding_call(inputs, params, count_tokens=self._count_tokens)
+        return self._checked(embedding_call(inputs, params, count_tokens=self._count_tokens), "embed()")
 
     def _image(self, prompt: str, params: dict[str, Any]) -> Call:
         self._check_open()
-        return image_call(prompt, params, count_tokens=self._count_tokens)
+        return self._checked(image_call(prompt, params, count_tokens=self._count_tokens), "generate_image()")
 
 
 class Client(_BaseClient):
@@ -189,9 +204,13 @@ class Client(_BaseClient):
         fields (``temperature``, ``tools``, ``max_tokens``, ``timeout``, ...); others go to ``extra_body``."""
         call = self._chat(messages, params)
 
+        validator = self._settings.config.response_validator
+
         def attempt(ctx: AttemptContext) -> ChatCompletionResponse:
-            response = self._adapter(ctx).completion(self._request(call, ctx))
-            return self._settle_chat(ctx, response)
+            response = self._settle_chat(ctx, self._adapter(ctx).completion(self._request(call, ctx)), call)
+            if validator is not None:
+                validate(validator, response, ctx.spec.name)
+            return response
 
         return self._policy.call(attempt, tokens=call.tokens)
 
@@ -250,9 +269,14 @@ class AsyncClient(_BaseClient):
         """As :meth:`Client.complete`."""
         call = self._chat(messages, params)
 
+        validator = self._settings.config.response_validator
+
         async def attempt(ctx: AttemptContext) -> ChatCompletionResponse:
             response = await self._adapter(ctx).acompletion(self._request(call, ctx))
-            return self._settle_chat(ctx, response)
+            response = self._settle_chat(ctx, response, call)
+            if validator is not None:
+                await avalidate(validator, response, ctx.spec.name)
+            return response
 
         return await self._policy.acall(attempt, tokens=call.tokens)
 

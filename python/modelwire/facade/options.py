@@ -13,7 +13,9 @@ Options are split by what they configure:
 - ``http_client``, ``async_http_client``, ``transport``, ``async_transport`` (your own httpx/httpx2
   clients or transports) go to every adapter; ``limiters`` chooses the admission limiters (``None``: the
   process-wide ones, ``False``: none); ``on_refusal`` says what a refusal does (``"fallback"``: raise
-  ``ModelRefusalError``, which moves the chain on; ``"return"``: return the refusing response).
+  ``ModelRefusalError``, which moves the chain on; ``"return"``: return the refusing response);
+  ``drop_params=True`` makes every adapter drop the parameters its provider cannot take (with a warning
+  naming them) instead of raising ``UnsupportedParamsError``.
 
 Anything else is a ``TypeError`` naming it: a misspelt option is never sent to a provider.
 """
@@ -33,7 +35,7 @@ ADAPTER_OPTIONS: Final = ("http_client", "async_http_client", "transport", "asyn
 _SPEC_ALIASES: Final = frozenset({"rpm", "tpm", "max_parallel_requests"})
 _SPEC_FIELDS: Final = frozenset(ModelSpec.model_fields) | _SPEC_ALIASES
 _CHAIN_FIELDS: Final = frozenset(LLMConfig.model_fields) - {"models"}
-_FACADE_OPTIONS: Final = frozenset({*ADAPTER_OPTIONS, "limiters", "on_refusal"})
+_FACADE_OPTIONS: Final = frozenset({*ADAPTER_OPTIONS, "limiters", "on_refusal", "drop_params"})
 _REFUSAL_MODES: Final = ("fallback", "return")
 
 OnRefusal = Literal["fallback", "return"]
@@ -114,9 +116,14 @@ def build_settings(model: Any, options: Mapping[str, Any]) -> Settings:
     limiters = options.get("limiters")
     if limiters is not None and limiters is not False and not isinstance(limiters, Limiters):
         raise TypeError(f"limiters must be a modelwire.policy.Limiters, None or False, not {limiters!r}")
+    overrides = {k: options[k] for k in ADAPTER_OPTIONS if options.get(k) is not None}
+    if "drop_params" in options:
+        if not isinstance(options["drop_params"], bool):
+            raise TypeError(f"drop_params must be True or False, not {options['drop_params']!r}")
+        overrides["drop_params"] = options["drop_params"]
     return Settings(
         config=config,
-        adapter_overrides={k: options[k] for k in ADAPTER_OPTIONS if options.get(k) is not None},
+        adapter_overrides=overrides,
         limiters=limiters,
         on_refusal=on_refusal,
         model=model,

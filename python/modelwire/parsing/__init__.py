@@ -21,6 +21,7 @@ __all__ = [
     "parse_gemini_content",
     "parse_gemini_embeddings",
     "parse_image_generation",
+    "parse_responses",
 ]
 
 _T_co = TypeVar("_T_co", covariant=True)
@@ -38,4 +39,7 @@ parse_embeddings: Final[_Parser[EmbeddingResponse]] = (
 )
 parse_image_generation: Final[_Parser[ImageGenerationResponse]] = (
     pure.parse_image_generation if core is None else core.parse_image_generation
+)
+parse_responses: Final[_Parser[ChatCompletionResponse]] = (
+    pure.parse_responses if core is None else core.parse_responses
 )

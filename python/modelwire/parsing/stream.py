@@ -1,15 +1,15 @@
 """Stream folding: SSE bytes of a streamed chat completion in, typed stream events and one final
 ``ChatCompletionResponse`` out; the Rust folder when the extension is loaded, else the pure-Python twin.
 
-    folder = OpenAIStreamFolder(provider="groq")      # or AnthropicStreamFolder()
+    folder = OpenAIStreamFolder(provider="groq")      # or AnthropicStreamFolder(), ResponsesStreamFolder()
     for chunk in response.iter_bytes():
         for event in folder.feed(chunk): ...
     events = folder.finish()
     final = folder.response()
 
 ``folder.error`` holds the data of an error event sent inside the stream (folding stops there; the
-providers layer classifies it); ``folder.done`` is set by the terminator (``[DONE]``, ``message_stop``;
-for Gemini, which has none, a ``finishReason`` on every candidate).
+providers layer classifies it); ``folder.done`` is set by the terminator (``[DONE]``, ``message_stop``,
+``response.completed``; for Gemini, which has none, a ``finishReason`` on every candidate).
 Bad bytes raise :class:`~modelwire.exceptions.ResponseParseError` after the events before them were
 returned. Rules: docs/stream-rules.md; both backends return equal events and responses.
 """
@@ -23,6 +23,7 @@ from modelwire._backend import core
 from modelwire.parsing.pure import stream_anthropic as _anthropic
 from modelwire.parsing.pure import stream_gemini as _gemini
 from modelwire.parsing.pure import stream_openai as _openai
+from modelwire.parsing.pure import stream_responses as _responses
 from modelwire.types import ChatCompletionResponse
 from modelwire.types.stream import (
     ReasoningDelta,
@@ -40,13 +41,14 @@ __all__ = [
     "AnthropicStreamFolder",
     "GeminiStreamFolder",
     "OpenAIStreamFolder",
+    "ResponsesStreamFolder",
     "StreamFolder",
     "StreamFormat",
     "events_of",
     "stream_folder",
 ]
 
-StreamFormat = Literal["openai", "anthropic", "gemini"]
+StreamFormat = Literal["openai", "anthropic", "responses", "gemini"]
 
 
 class StreamFolder(Protocol):
@@ -69,11 +71,13 @@ if TYPE_CHECKING:  # both backends have the twin's signatures (see _core.pyi)
     from modelwire.parsing.pure.stream_anthropic import AnthropicStreamFolder
     from modelwire.parsing.pure.stream_gemini import GeminiStreamFolder
     from modelwire.parsing.pure.stream_openai import OpenAIStreamFolder
+    from modelwire.parsing.pure.stream_responses import ResponsesStreamFolder
 else:
     _rust_openai = getattr(core, "OpenAIStreamFolder", None)
     _rust_anthropic = getattr(core, "AnthropicStreamFolder", None)
     OpenAIStreamFolder = _rust_openai or _openai.OpenAIStreamFolder
     AnthropicStreamFolder = _rust_anthropic or _anthropic.AnthropicStreamFolder
+    ResponsesStreamFolder = getattr(core, "ResponsesStreamFolder", None) or _responses.ResponsesStreamFolder
     GeminiStreamFolder = getattr(core, "GeminiStreamFolder", None) or _gemini.GeminiStreamFolder
 
 
@@ -83,6 +87,7 @@ else:
 _FOLDERS: dict[str, Callable[[str], StreamFolder]] = {
     "openai": OpenAIStreamFolder,
     "anthropic": AnthropicStreamFolder,
+    "responses": ResponsesStreamFolder,
     "gemini": GeminiStreamFolder,
 }
 

@@ -209,9 +209,21 @@ class ChainRun:
             error.add_note("modelwire: earlier attempts of this call: " + ", ".join(map(repr, earlier)))
         raise error
 
-    def _exhausted(self) -> AllModelsExhaustedError:
+    def _exhausted(self) -> ProviderError | AllModelsExhaustedError:
+        """The error that ends the walk. A one-model chain raises its model's last failure itself (so
+        ``except RateLimitError`` works), noted with every attempt; a chain raises
+        ``AllModelsExhaustedError`` holding every attempt, its message naming the last failure."""
         elapsed = self.clock() - self.started
         tried = list(dict.fromkeys(r.model for r in self.records))
+        last = self.records[-1] if self.records else None
+        if len(self.models) == 1 and last is not None and isinstance(last.exception, ProviderError):
+            count = len(self.records)
+            why = self._stopped or f"{count} attempt{'s' if count > 1 else ''} failed in {elapsed:.2f}s"
+            logger.info("modelwire: gave up on %s: %s", last.model, why)
+            last.exception.add_note(
+                f"modelwire: gave up on {last.model}: {why}: " + ", ".join(map(repr, self.records))
+            )
+            return last.exception
         if self._stopped is not None:
             untried = [m.name for m in self.models[self._index :] if m.name not in tried]
             rest = f"; not tried: {', '.join(untried)}" if untried else ""
@@ -224,6 +236,8 @@ class ChainRun:
                 if self.records
                 else "no attempt was made"
             )
+        if last is not None and isinstance(last.exception, ProviderError):
+            message += f"; last: {last.model} attempt {last.attempt}: {_describe(last.exception)}"
         logger.info("modelwire: %s", message)
         return AllModelsExhaustedError(message, list(self.records))
 

@@ -6,6 +6,10 @@
 | next model | context_window_exceeded, content_policy, refusal, not_found, authentication, permission_denied, quota_exceeded, unsupported_capability, request_admission_timeout |
 | raise now | bad_request, unsupported_params, unprocessable_entity, api_error (not 5xx), stream_interrupted, client_closed |
 
+A bad_request whose message is one of the provider-specific limits LMI's retry code falls back on
+(:data:`FALLBACK_400_PATTERNS`: Anthropic's image limits, an empty text block, a safety block reported as a
+plain 400) moves on to the next model: a sibling model may accept the same input.
+
 The provider's explicit verdict (``x-should-retry``) wins over the kind: ``true`` retries the same model
 (except after a stream has yielded), ``false`` stops retrying that model and moves on.
 """  # noqa: E501
@@ -17,7 +21,14 @@ from typing import Final
 
 from modelwire.exceptions import ErrorKind, ProviderError
 
-__all__ = ["ACTIONS", "SHARED_LIMITS_UNAVAILABLE", "Action", "action_for", "is_overload"]
+__all__ = [
+    "ACTIONS",
+    "FALLBACK_400_PATTERNS",
+    "SHARED_LIMITS_UNAVAILABLE",
+    "Action",
+    "action_for",
+    "is_overload",
+]
 
 # provider_code of the AdmissionTimeoutError raised when shared limits are required (fail-closed) and
 # Redis cannot be reached: refusing to send is deliberate, so the chain raises it instead of moving on.
@@ -59,6 +70,16 @@ ACTIONS: Final[dict[ErrorKind, Action]] = {
     ErrorKind.CLIENT_CLOSED: Action.RAISE,
 }
 
+# Lower-cased fragments of 400 messages that are one provider's limit, not a malformed request (LMI's
+# _PROVIDER_LIMIT_PATTERNS and _CONTENT_REFUSAL_PATTERNS).
+FALLBACK_400_PATTERNS: Final = (
+    "too much media",  # Anthropic: at most 100 images a request
+    "image dimensions exceed max allowed size",
+    "text content blocks must contain non-whitespace text",
+    "limited access to this content for safety reasons",  # OpenAI's prompt-level safety block
+    "this content was flagged for possible biological risk",
+)
+
 # Statuses that say "the provider is overloaded, send less": they cut the adaptive concurrency.
 _OVERLOAD_STATUSES: Final = frozenset({429, 503, 529})
 
@@ -70,6 +91,8 @@ def action_for(error: ProviderError) -> Action:
     if kind is ErrorKind.REQUEST_ADMISSION_TIMEOUT and error.provider_code == SHARED_LIMITS_UNAVAILABLE:
         return Action.RAISE
     action = ACTIONS.get(kind, Action.RAISE)
+    if kind is ErrorKind.BAD_REQUEST and _provider_limit(error):
+        action = Action.NEXT_MODEL
     if kind is ErrorKind.API_ERROR and error.status_code is not None and error.status_code >= 500:
         action = Action.RETRY
     if error.should_retry is True:
@@ -77,6 +100,11 @@ def action_for(error: ProviderError) -> Action:
     if error.should_retry is False and action is Action.RETRY:
         return Action.NEXT_MODEL
     return action
+
+
+def _provider_limit(error: ProviderError) -> bool:
+    text = error.message.lower()
+    return any(pattern in text for pattern in FALLBACK_400_PATTERNS)
 
 
 def is_overload(error: ProviderError) -> bool:

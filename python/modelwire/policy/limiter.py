@@ -9,6 +9,11 @@ caller gets ``AdmissionTimeoutError`` naming what it waited for.
 When the config sets no requests/min and a 429 states the provider's request limit, the limiter paces by
 that limit from then on (``learned_rpm``): against a fast provider, concurrency alone cannot keep under a
 rate limit.
+
+After ``os.fork()`` the child's limiters start with nothing in flight and no waiters (the parent's
+threads did not come along), fresh locks, and the adaptive limit and buckets as they were; a permit taken
+before the fork does not count in the child. Local limits are per process; ``shared_limits`` (Redis)
+bound a fleet of processes together.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from enum import Enum
@@ -38,6 +45,17 @@ logger = logging.getLogger("modelwire.policy")
 Clock = Callable[[], float]
 
 
+_LIVE: weakref.WeakSet[ModelLimiter] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for limiter in list(_LIVE):
+        limiter._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class Outcome(Enum):
     SUCCESS = "success"
     OVERLOAD = "overload"  # 429/503/529: cut the concurrency
@@ -47,10 +65,11 @@ class Outcome(Enum):
 class Permit:
     """One admitted request. Release it exactly once (further calls do nothing)."""
 
-    __slots__ = ("_buckets", "_lease", "_limiter", "_released", "generation", "tokens")
+    __slots__ = ("_buckets", "_lease", "_limiter", "_released", "epoch", "generation", "tokens")
 
     def __init__(self, limiter: ModelLimiter, generation: int, tokens: int, buckets: bool) -> None:
         self._limiter = limiter
+        self.epoch = limiter._epoch  # the process it was taken in (see ModelLimiter._after_fork)
         self.generation = generation
         self.tokens = tokens
         self._buckets = buckets
@@ -148,12 +167,21 @@ class ModelLimiter:
         self._lock = threading.Lock()
         self._waiters: deque[_Waiter] = deque()
         self.in_flight = 0
+        self._epoch = 0
         self.aimd = AIMD(max_concurrency)
         self.rpm: TokenBucket | None = None
         self.tpm: TokenBucket | None = None
         # requests/min a provider stated on a 429; while set, ``rpm`` paces by it (see _learn_rpm).
         self.learned_rpm: int | None = None
         self.configure(max_concurrency, requests_per_minute, tokens_per_minute)
+        _LIVE.add(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: nothing in flight, nobody waiting, fresh lock; permits of before don't count."""
+        self._lock = threading.Lock()
+        self._waiters = deque()
+        self.in_flight = 0
+        self._epoch += 1
 
     def configure(
         self, max_concurrency: int, requests_per_minute: int | None, tokens_per_minute: int | None
@@ -196,7 +224,8 @@ class ModelLimiter:
     def _unreserve(self, permit: Permit) -> None:
         now = self.clock()
         with self._lock:
-            self.in_flight -= 1
+            if permit.epoch == self._epoch:  # a permit of the parent process does not count here
+                self.in_flight -= 1
             if permit._buckets and self.rpm is not None:
                 self.rpm.give_back(1, now)
             if permit._buckets and self.tpm is not None:
@@ -234,7 +263,8 @@ class ModelLimiter:
         now = self.clock()
         delta = 0.0 if tokens_used is None else float(permit.tokens - tokens_used)
         with self._lock:
-            self.in_flight -= 1
+            if permit.epoch == self._epoch:  # a permit of the parent process does not count here
+                self.in_flight -= 1
             if outcome is Outcome.SUCCESS:
                 self.aimd.on_success()
             elif outcome is Outcome.OVERLOAD:

@@ -38,6 +38,8 @@ logger = logging.getLogger("modelwire.policy")
 # Wait between polls while every shared concurrency slot is taken (only the head waiter of each process
 # polls, so this is the poll rate per process and model).
 _POLL_FULL: Final = 0.05
+# Releases of leases whose admission reply was never read, running in the background (kept referenced).
+_ORPHAN_RELEASES: set[asyncio.Task[None]] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,15 @@ class RedisStore:
         self._answered()
         return result
 
+    def run_once_quietly(self, script: str, keys: list[str], args: list[Any]) -> None:
+        """One try even during an outage, every failure ignored (a lease left behind expires)."""
+        with contextlib.suppress(self._redis.RedisError, OSError):
+            self._scripts[script](keys=keys, args=args)
+
+    async def arun_once_quietly(self, script: str, keys: list[str], args: list[Any]) -> None:
+        with contextlib.suppress(self._redis.RedisError, OSError, TimeoutError):
+            await asyncio.wait_for(self._aclient()[script](keys=keys, args=args), self.settings.timeout * 2)
+
     def close(self) -> None:
         self._client.close()
 
@@ -231,11 +242,43 @@ class SharedGate:
 
     def admit(self, tokens: int) -> Verdict:
         script, keys, args, lease = self._admit_call(tokens)
-        return self._verdict(self.store.run(script, keys, args), lease)
+        try:
+            result = self.store.run(script, keys, args)
+        except BaseException:
+            self._drop_orphan(lease)
+            raise
+        if result is None:  # no reply read (Redis failed mid-call): the script may still have run
+            self._drop_orphan(lease)
+        return self._verdict(result, lease)
 
     async def aadmit(self, tokens: int) -> Verdict:
+        """Cancel-safe: cancelled (or failed) while the reply was outstanding, the lease it may have
+        taken in Redis is released (the lease id is ours, so releasing one never granted does nothing)."""
         script, keys, args, lease = self._admit_call(tokens)
-        return self._verdict(await self.store.arun(script, keys, args), lease)
+        try:
+            result = await self.store.arun(script, keys, args)
+        except BaseException:
+            self._adrop_orphan(lease)
+            raise
+        if result is None:
+            self._adrop_orphan(lease)
+        return self._verdict(result, lease)
+
+    def _orphan_call(self, lease: str) -> tuple[list[str], list[Any]]:
+        """Release ``lease`` giving nothing back (whether tokens were taken is unknown)."""
+        k = self.keys
+        return [k["cool"], k["conc"], k["tpm"], k["rpm"]], [lease, self.tpm, 0, 0, 0]
+
+    def _drop_orphan(self, lease: str) -> None:
+        keys, args = self._orphan_call(lease)
+        self.store.run_once_quietly("release", keys, args)
+
+    def _adrop_orphan(self, lease: str) -> None:
+        """Scheduled, not awaited: the caller may be a cancelled task."""
+        keys, args = self._orphan_call(lease)
+        task = asyncio.get_running_loop().create_task(self.store.arun_once_quietly("release", keys, args))
+        _ORPHAN_RELEASES.add(task)
+        task.add_done_callback(_ORPHAN_RELEASES.discard)
 
     def learn_rpm(self, stated: int) -> None:
         """Pace by a provider-stated requests/min (the config set none). The next release creates the

@@ -22,13 +22,14 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlencode
 
-from modelwire._constants import DEFAULT_POOL_TIMEOUT
+from modelwire._constants import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_TIMEOUT, USER_AGENT
 from modelwire.errors import from_transport_error
 from modelwire.exceptions import (
     ClientClosedError,
     ModelwireWarning,
     ProviderError,
     ResponseParseError,
+    ResponseTooLargeError,
     UnsupportedCapabilityError,
 )
 from modelwire.providers._pools import Pools
@@ -54,7 +55,6 @@ __all__ = ["HttpAdapter", "PreparedRequest", "resolve_api_key", "spec_options"]
 T = TypeVar("T")
 R = TypeVar("R")
 A = TypeVar("A", bound="HttpAdapter")
-USER_AGENT: Final = "modelwire/0.1.0"
 _DEFAULT_HEADERS: Final = {"accept": "application/json", "user-agent": USER_AGENT}
 # Fields a request must carry itself; a default for one of them would silently replace the caller's.
 _REQUIRED: Final = frozenset({"model", "messages", "inputs", "prompt"})
@@ -84,9 +84,10 @@ def spec_options(spec: ModelSpec) -> dict[str, Any]:
         read=total,
         write=total,
         pool=DEFAULT_POOL_TIMEOUT if total is None else min(DEFAULT_POOL_TIMEOUT, total),
+        total=total,
     )
     return {
-        "base_url": spec.api_base,
+        "base_url": spec.route.api_base,
         "api_key": spec.api_key,
         "api_key_env": spec.api_key_env,
         "timeout": timeouts,
@@ -134,6 +135,8 @@ class HttpAdapter:
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
     ) -> None:
         if http_client is not None and _is_async(http_client, "request"):
             raise TypeError("http_client is an async client: pass it as async_http_client")
@@ -160,8 +163,12 @@ class HttpAdapter:
             async_http_client=async_http_client,
             transport=transport,
             async_transport=async_transport,
+            max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
             closed_error=self._closed_error,
         )
+        # The read timeout also bounds the wait between two stream events.
+        self._timeouts = Timeouts() if timeout is ... else Timeouts.of(timeout)
         self._defaults = dict(default_params or {})
         self._default_body = dict(extra_body or {})
 
@@ -299,7 +306,8 @@ class HttpAdapter:
     def _failures(transport: SyncTransport | AsyncTransport) -> tuple[type[BaseException], ...]:
         lib = transport.library
         # RuntimeError: httpx's "the client has been closed", met by a call that raced close().
-        return (lib.HTTPError, lib.StreamError, lib.InvalidURL, OSError, RuntimeError)
+        # ResponseTooLargeError: raised by the transport itself (a body past max_response_bytes).
+        return (lib.HTTPError, lib.StreamError, lib.InvalidURL, OSError, RuntimeError, ResponseTooLargeError)
 
     def _transport_error(self, exc: BaseException, model: str | None) -> ProviderError:
         """The one mapping of a failure met while sending or reading: cut by ``close()`` -> closed, else
@@ -308,6 +316,10 @@ class HttpAdapter:
             return self._closed_error(model)
         if isinstance(exc, RuntimeError):
             raise exc
+        if isinstance(exc, ResponseTooLargeError):  # the transport knows no provider
+            return ResponseTooLargeError(
+                exc.message, provider=self.provider_name, model=model, should_retry=False
+            )
         return from_transport_error(exc, provider=self.provider_name, model=model)
 
     def _unsigned(self, prepared: PreparedRequest) -> dict[str, Any]:
@@ -403,7 +415,16 @@ class HttpAdapter:
             aopen=lambda: self._aopen_stream(prepared),
             decode=lambda response: self._decode(response, prepared.model, parse),
             read_error=self.dialect.read_stream_error,
+            chunks=lambda response: self._sync(prepared.model).stream_chunks(response),
+            achunks=lambda response: self._async(prepared.model).stream_chunks(response),
+            idle=self._stream_idle(prepared),
+            read=lambda response: self._sync(prepared.model).read(response),
+            aread=lambda response: self._async(prepared.model).aread(response),
         )
+
+    def _stream_idle(self, prepared: PreparedRequest) -> float | None:
+        """Seconds a stream may go without an event: this request's read timeout."""
+        return self._timeouts.with_total(prepared.timeout).read
 
     @contextmanager
     def _open_stream(self, prepared: PreparedRequest) -> Iterator[Any]:
@@ -415,7 +436,7 @@ class HttpAdapter:
         try:
             with transport.stream("POST", **self._sync_args(transport, prepared)) as response:
                 if not 200 <= response.status_code < 300:
-                    raise self._status_error(response, response.read(), prepared.model)
+                    raise self._status_error(response, transport.read(response), prepared.model)
                 yield response
         except failures as exc:
             raise self._transport_error(exc, prepared.model) from exc
@@ -428,7 +449,7 @@ class HttpAdapter:
         try:
             async with transport.stream("POST", **await self._async_args(transport, prepared)) as response:
                 if not 200 <= response.status_code < 300:
-                    raise self._status_error(response, await response.aread(), prepared.model)
+                    raise self._status_error(response, await transport.aread(response), prepared.model)
                 yield response
         except failures as exc:
             raise self._transport_error(exc, prepared.model) from exc

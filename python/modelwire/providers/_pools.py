@@ -34,6 +34,8 @@ class Pools:
         async_http_client: Any | None,
         transport: Any | None,
         async_transport: Any | None,
+        max_response_bytes: int | None,
+        trust_env: bool,
         closed_error: Callable[[str | None], ProviderError],
     ) -> None:
         self._base_url = base_url
@@ -41,6 +43,8 @@ class Pools:
             "timeout": timeout,
             "max_connections": max_concurrency,
             "headers": headers,
+            "max_response_bytes": max_response_bytes,
+            "trust_env": trust_env,
         }
         self._http_client = http_client
         self._async_http_client = async_http_client

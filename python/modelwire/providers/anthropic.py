@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Self
 
-from modelwire._constants import ANTHROPIC_API_VERSION
+from modelwire._constants import ANTHROPIC_API_VERSION, DEFAULT_MAX_RESPONSE_BYTES
 from modelwire.parsing.anthropic import parse_anthropic_message
 from modelwire.providers._base import HttpAdapter, spec_options
 from modelwire.providers.catalog import PROVIDERS, env_value
@@ -74,6 +74,8 @@ class AnthropicClient(HttpAdapter):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
         provider: str | None = None,
         api_key_from_env: bool = True,
     ) -> None:
@@ -109,6 +111,8 @@ class AnthropicClient(HttpAdapter):
             default_params=default_params,
             extra_body=extra_body,
             drop_params=drop_params,
+            max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
         )
 
     @classmethod

@@ -20,13 +20,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Self
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
+from modelwire._constants import DEFAULT_MAX_RESPONSE_BYTES
 from modelwire._redact import register_secret
 from modelwire.exceptions import AuthenticationError
 from modelwire.providers._base import HttpAdapter, spec_options
 from modelwire.providers.catalog import PROVIDERS, env_value
 from modelwire.providers.dialect import Dialect
 from modelwire.providers.keys import env_keys_enabled, key_env_for, resolve_api_key
-from modelwire.providers.openai_compatible import OPENAI, OpenAICompatibleClient, warn_if_responses_api
+from modelwire.providers.openai_compatible import OPENAI, OpenAICompatibleClient
+from modelwire.providers.responses import RESPONSES_PATH, responses_dialect
 from modelwire.transport import TimeoutSpec
 
 if TYPE_CHECKING:
@@ -44,17 +46,30 @@ AZURE_HOSTS: Final = (".openai.azure.com", ".cognitiveservices.azure.com", ".ser
 
 
 def azure_dialect(
-    api_version: str | None, deployment: str | None, *, url_names_deployment: bool, v1: bool
+    api_version: str | None,
+    deployment: str | None,
+    *,
+    url_names_deployment: bool,
+    v1: bool,
+    responses: bool = False,
 ) -> Dialect:
     """The OpenAI dialect on Azure's paths: ``/openai/deployments/<deployment or {model}>/<operation>``, or
     the operation alone under a URL that names the deployment or the v1 API; ``?api-version=`` written
-    into each path once (a ``params=`` mapping would cost httpx a query merge per request)."""
+    into each path once (a ``params=`` mapping would cost httpx a query merge per request). With
+    ``responses``, chat goes to the Responses API: ``/openai/responses`` (the model in the body), or
+    ``/responses`` under the v1 API."""
     query = f"?api-version={quote(api_version, safe='')}" if api_version else ""
     if v1 or url_names_deployment:
         prefix = ""
     else:
         prefix = _DEPLOYMENTS + (quote(deployment, safe="") if deployment else "{model}")
-    return OPENAI.rerouted(lambda path: f"{prefix}{path}{query}")
+
+    def path(operation: str) -> str:
+        if operation == RESPONSES_PATH and not v1:
+            return f"/openai{operation}{query}"
+        return f"{prefix}{operation}{query}"
+
+    return (responses_dialect(OPENAI) if responses else OPENAI).rerouted(path)
 
 
 class AzureOpenAIClient(OpenAICompatibleClient):
@@ -81,7 +96,10 @@ class AzureOpenAIClient(OpenAICompatibleClient):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
         api_key_from_env: bool = True,
+        responses_api: bool = False,
     ) -> None:
         from_env = not base_url
         endpoint = base_url or env_value(_INFO.base_url_env)[0]
@@ -91,6 +109,10 @@ class AzureOpenAIClient(OpenAICompatibleClient):
                 "its /openai/v1 URL) or set AZURE_OPENAI_ENDPOINT"
             )
         root, fixed_deployment, url_version, v1 = _parse_endpoint(endpoint)
+        url_names_deployment = fixed_deployment is not None
+        if responses_api and url_names_deployment:
+            # The Responses API lives beside the deployments: address the resource, the deployment by path.
+            root, url_names_deployment = root[: root.find(_DEPLOYMENTS)], False
         if api_version is None and not v1:
             api_version = url_version or env_value(_VERSION_ENV)[0]
             if not api_version:
@@ -115,7 +137,11 @@ class AzureOpenAIClient(OpenAICompatibleClient):
         HttpAdapter.__init__(
             self,
             dialect=azure_dialect(
-                api_version, self.deployment, url_names_deployment=fixed_deployment is not None, v1=v1
+                api_version,
+                self.deployment,
+                url_names_deployment=url_names_deployment,
+                v1=v1,
+                responses=responses_api,
             ),
             provider_name="azure",
             base_url=root,
@@ -129,6 +155,8 @@ class AzureOpenAIClient(OpenAICompatibleClient):
             default_params=default_params,
             extra_body=extra_body,
             drop_params=drop_params,
+            max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
         )
 
     @staticmethod
@@ -153,8 +181,8 @@ class AzureOpenAIClient(OpenAICompatibleClient):
     @classmethod
     def from_spec(cls, spec: ModelSpec, **overrides: Any) -> Self:
         """As :meth:`OpenAICompatibleClient.from_spec`, with ``api_version`` and no ``provider``."""
-        warn_if_responses_api(spec)
-        return cls(**{"api_version": spec.api_version, **spec_options(spec), **overrides})
+        options = {"api_version": spec.api_version, "responses_api": spec.responses_api, **spec_options(spec)}
+        return cls(**{**options, **overrides})
 
 
 def _parse_endpoint(endpoint: str) -> tuple[str, str | None, str | None, bool]:

@@ -42,9 +42,7 @@ def _implements_model_client(client: Adapter) -> ModelClient:
 
 
 def model_id_for(spec: ModelSpec) -> str:
-    """The ``model`` to send: ``spec.name`` without its provider prefix when that prefix is a known
-    provider (or the spec's explicit ``provider``), else the whole name (``meta-llama/Llama-3.1-8B`` on a
-    vLLM ``api_base`` keeps its organisation)."""
-    if spec.provider is not None or lookup_provider(spec.provider_name) is not None:
-        return spec.model_id
-    return spec.name
+    """The ``model`` to send, as routed when the spec was built: ``spec.name`` without its provider prefix
+    when that prefix is a known provider (or the spec's explicit ``provider``), else the whole name
+    (``meta-llama/Llama-3.1-8B`` on a vLLM ``api_base`` keeps its organisation)."""
+    return spec.model_id

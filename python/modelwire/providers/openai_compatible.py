@@ -1,6 +1,7 @@
 """``OpenAICompatibleClient``: chat completions, embeddings and image generation against any server that
 speaks OpenAI's API (OpenAI, vLLM, NIM, Ollama, OpenRouter, Groq, Together, DeepSeek, ...), and ``OPENAI``,
-the dialect it speaks (Azure speaks it too, on its own paths).
+the dialect it speaks (Azure speaks it too, on its own paths). With ``responses_api=True`` chat goes to
+the Responses API instead (``providers/responses.py``).
 
 Sync and async methods live on one object; each mode opens its pool on first use. A request is sent as
 built from its fields (``TransportKwargs`` rules: unset fields are left out, ``extra_body`` wins), with
@@ -11,16 +12,17 @@ choose a format (as the official SDK does: a quarter of the bytes, same float32 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Self
 
-from modelwire.exceptions import ModelwireWarning, UnsupportedParamsError
+from modelwire._constants import DEFAULT_MAX_RESPONSE_BYTES
+from modelwire.exceptions import UnsupportedParamsError
 from modelwire.parsing import parse_chat_completion, parse_embeddings, parse_image_generation
 from modelwire.providers._base import HttpAdapter, spec_options
-from modelwire.providers.catalog import env_value, lookup_provider
+from modelwire.providers.catalog import api_base_for, env_value, lookup_provider
 from modelwire.providers.dialect import Body, Context, Dialect, Operation, StreamRoute
 from modelwire.providers.keys import at_home, key_env_for, resolve_api_key
+from modelwire.providers.responses import responses_dialect
 from modelwire.request.openai import openai_messages
 from modelwire.transport import TimeoutSpec
 from modelwire.types import ChatCompletionRequest, EmbeddingRequest, ImageGenerationRequest
@@ -82,16 +84,6 @@ OPENAI: Final = Dialect(
 )
 
 
-def warn_if_responses_api(spec: ModelSpec) -> None:
-    """Say that a spec asking for the Responses API is served by Chat Completions (not silently)."""
-    if spec.responses_api:
-        warnings.warn(
-            f"{spec.name}: responses_api=True is not supported yet; Chat Completions is used instead",
-            ModelwireWarning,
-            stacklevel=3,
-        )
-
-
 class OpenAICompatibleClient(HttpAdapter):
     """An adapter for any OpenAI-compatible server.
 
@@ -108,6 +100,8 @@ class OpenAICompatibleClient(HttpAdapter):
     transport. ``http_client``/``async_http_client``: your own ``httpx``/``httpx2`` clients (left open
     on close); ``transport``/``async_transport``: your own transports. ``default_params`` fill request
     fields left ``None`` (others go into the body); ``extra_body`` is merged under each request's.
+    ``responses_api=True`` sends chat (and streamed chat) to the server's ``/responses`` (the OpenAI
+    Responses API, which OpenAI, Azure and several OpenAI-compatible servers serve).
     """
 
     def __init__(
@@ -127,7 +121,10 @@ class OpenAICompatibleClient(HttpAdapter):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
         api_key_from_env: bool = True,
+        responses_api: bool = False,
     ) -> None:
         info = lookup_provider(provider)
         name = info.name if info is not None else (provider or "openai_compatible")
@@ -141,7 +138,7 @@ class OpenAICompatibleClient(HttpAdapter):
             info = None  # a label on an OpenAI-compatible endpoint: none of that provider's keys or rules
         from_env = False
         if base_url is None and info is not None:
-            base_url = env_value(info.base_url_env)[0]
+            base_url = api_base_for(info, env_value(info.base_url_env)[0])
             from_env = base_url is not None
             base_url = base_url or info.base_url
         if not base_url:
@@ -158,7 +155,7 @@ class OpenAICompatibleClient(HttpAdapter):
         required = info is not None and info.key_required and at_home(info, base_url)
         key = resolve_api_key(api_key, provider=name, env=env, required=required)
         super().__init__(
-            dialect=OPENAI,
+            dialect=responses_dialect(OPENAI) if responses_api else OPENAI,
             provider_name=name,
             base_url=base_url,
             headers={**({"authorization": f"Bearer {key}"} if key else {}), **(headers or {})},
@@ -171,13 +168,15 @@ class OpenAICompatibleClient(HttpAdapter):
             default_params=default_params,
             extra_body=extra_body,
             drop_params=drop_params,
+            max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
         )
 
     @classmethod
     def from_spec(cls, spec: ModelSpec, **overrides: Any) -> Self:
         """An adapter for ``spec`` (``provider`` from its name's prefix, ``api_base``, key, timeouts,
         ``max_concurrency``, ``extra_headers``/``extra_body``, ``extra_params`` as request defaults, with
-        ``drop_params`` taken out of them); keyword ``overrides`` win."""
-        warn_if_responses_api(spec)
+        ``drop_params`` taken out of them, ``responses_api``); keyword ``overrides`` win."""
         provider = spec.provider_name if lookup_provider(spec.provider_name) else spec.provider
-        return cls(**{"provider": provider, **spec_options(spec), **overrides})
+        options = {"provider": provider, "responses_api": spec.responses_api, **spec_options(spec)}
+        return cls(**{**options, **overrides})

@@ -29,13 +29,20 @@ as that body, its events synthesised from the parsed response.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, NoReturn, Self
 
-from modelwire.exceptions import ProviderError, ResponseParseError, StreamInterruptedError
+from modelwire.exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    ProviderError,
+    ResponseParseError,
+    StreamInterruptedError,
+)
 from modelwire.parsing.stream import StreamFormat, events_of, stream_folder
 from modelwire.types import ChatCompletionResponse
 from modelwire.types.stream import StreamEvent
@@ -57,6 +64,14 @@ class StreamCall:
     aopen: Callable[[], AbstractAsyncContextManager[Any]]
     decode: Callable[[Any], ChatCompletionResponse]
     read_error: Callable[..., ProviderError]
+    # The body of the opened response within the transport's caps (max_response_bytes, stream_total);
+    # None: the response's own iterator. ``idle``: seconds allowed between two events (None: no limit).
+    chunks: Callable[[Any], Iterator[bytes]] | None = None
+    achunks: Callable[[Any], AsyncIterator[bytes]] | None = None
+    idle: float | None = None
+    # Reads a whole body (a JSON answer to a streamed request) within the caps; None: response.read().
+    read: Callable[[Any], Any] | None = None
+    aread: Callable[[Any], Awaitable[Any]] | None = None
 
 
 class _StreamState:
@@ -73,6 +88,7 @@ class _StreamState:
         self._started = False
         self._ended = False  # nothing more will be read: EOF, a failure, or close()
         self._cut = False  # closed by the caller before the end
+        self._last_event = time.monotonic()
         self.events_delivered = 0
         """Events handed to the caller so far (iteration); the policy layer retries only while it is 0."""
         self.events_received = 0
@@ -84,6 +100,8 @@ class _StreamState:
         return self._whole if self._whole is not None else self._folder.response()
 
     def _fed(self, events: list[StreamEvent]) -> None:
+        if events:
+            self._last_event = time.monotonic()
         self._pending.extend(events)
         self.events_received += len(events)
         error = self._folder.error
@@ -96,6 +114,17 @@ class _StreamState:
                 self._fed(self._folder.feed(chunk))
             except ResponseParseError as exc:
                 self._fail(exc)
+            idle = self._source.idle
+            if idle is not None and self._failure is None and time.monotonic() - self._last_event > idle:
+                self._fail(self._idle_error(idle))
+
+    def _idle_error(self, idle: float) -> APITimeoutError:
+        """Bytes kept coming (keep-alives, comments, pings) but no event for ``idle`` seconds."""
+        return APITimeoutError(
+            f"the stream sent no event for {idle:g}s (only keep-alives)",
+            provider=self._provider,
+            model=self.model,
+        )
 
     def _finish(self) -> None:
         if self._failure is None and not self._folder.done:
@@ -103,6 +132,9 @@ class _StreamState:
                 self._fed(self._folder.finish())
             except ResponseParseError as exc:
                 self._fail(exc)
+            if self._failure is None and self._folder.error is None and _cut_short(self._source.format, self):
+                message = "the stream ended before its terminal event (the connection was cut?)"
+                self._fail(APIConnectionError(message, provider=self._provider, model=self.model))
 
     def _fail(self, error: ProviderError) -> None:
         if error.model is None:
@@ -260,7 +292,7 @@ class ChatStream(_StreamState):
         self._context = context
         if self._whole_body(response):
             try:
-                response.read()
+                (self._source.read or type(response).read)(response)
                 self._take_whole(response)
             except ProviderError as exc:
                 self._fail(exc)
@@ -268,7 +300,12 @@ class ChatStream(_StreamState):
             self._release()
             return
         # Without a content encoding the raw bytes are the body: one generator layer less per chunk.
-        self._chunks = response.iter_raw() if _identity(response) else response.iter_bytes()
+        chunks = self._source.chunks
+        if chunks is not None:  # within the transport's caps
+            self._chunks = chunks(response)
+        else:
+            self._chunks = response.iter_raw() if _identity(response) else response.iter_bytes()
+        self._last_event = time.monotonic()
 
     def _convert(self, exc: Exception) -> ProviderError:
         """A failure met while reading, as the adapter classifies it (the response is closed)."""
@@ -277,6 +314,8 @@ class ChatStream(_StreamState):
             context.__exit__(type(exc), exc, exc.__traceback__)
         except ProviderError as converted:
             return converted
+        if isinstance(exc, ProviderError):  # raised by the transport itself (a body too large): kept as is
+            return exc
         raise exc
 
     def _release(self) -> None:
@@ -388,14 +427,19 @@ class AsyncChatStream(_StreamState):
         self._context = context
         if self._whole_body(response):
             try:
-                await response.aread()
+                await (self._source.aread or type(response).aread)(response)
                 self._take_whole(response)
             except ProviderError as exc:
                 self._fail(exc)
             self._ended = True
             await self._release()
             return
-        self._chunks = response.aiter_raw() if _identity(response) else response.aiter_bytes()
+        achunks = self._source.achunks
+        if achunks is not None:
+            self._chunks = achunks(response)
+        else:
+            self._chunks = response.aiter_raw() if _identity(response) else response.aiter_bytes()
+        self._last_event = time.monotonic()
 
     async def _convert(self, exc: Exception) -> ProviderError:
         context, self._context = self._context, None
@@ -403,6 +447,8 @@ class AsyncChatStream(_StreamState):
             await context.__aexit__(type(exc), exc, exc.__traceback__)
         except ProviderError as converted:
             return converted
+        if isinstance(exc, ProviderError):  # raised by the transport itself (a body too large): kept as is
+            return exc
         raise exc
 
     async def _release(self) -> None:
@@ -410,6 +456,19 @@ class AsyncChatStream(_StreamState):
         if context is not None:
             with contextlib.suppress(ProviderError):
                 await context.__aexit__(None, None, None)
+
+
+def _cut_short(format: str, stream: _StreamState) -> bool:
+    """The body ended at an event boundary without the format's terminator (docs/stream-rules.md 1).
+    Anthropic always ends with ``message_stop``. Many OpenAI-compatible servers omit ``[DONE]``, so there
+    a stream is whole when every choice got its finish reason, and cut short when one did not. Other
+    formats have their own folders' rules."""
+    if format == "anthropic":
+        return True
+    if format == "openai":
+        choices = stream.response.choices
+        return not choices or any(choice.finish_reason is None for choice in choices)
+    return False
 
 
 def _identity(response: Any) -> bool:

@@ -7,13 +7,21 @@ What is translated, and how (the adapter docs and tests hold the same list):
   turn; assistant ``tool_calls`` become ``tool_use`` blocks (arguments parsed to ``input``), preceded by the
   message's ``thinking_blocks`` sent back verbatim with their signatures; an assistant message with no
   content, thinking or tool call at all (a refusal) is not sent, since Anthropic rejects empty turns;
+- empty text blocks (``{"type": "text", "text": ""}``, what Data Designer's ``ChatMessage.to_dict()`` sends
+  beside tool calls) are dropped from every content list (user, assistant, tool results, system): the
+  Messages API rejects them with a 400;
+- audio and video blocks (Data Designer's canonical ``audio``/``video`` blocks, ``input_audio``,
+  ``audio_url``, ``video_url``, ``input_video``) raise ``UnsupportedCapabilityError`` before anything is
+  sent: the Messages API takes neither;
 - ``image_url`` content blocks become ``image`` blocks (a base64 data URI -> a base64 source, a PDF data URI
   -> a ``document`` block, any other URL -> a url source); ``file`` blocks with ``file_data`` -> documents;
   blocks already in Anthropic's shape pass through untouched;
 - OpenAI tools -> ``{name, description, input_schema}``; ``tool_choice`` auto/none/required/named ->
   auto/none/any/tool; ``parallel_tool_calls=False`` -> ``disable_parallel_tool_use``;
-- ``max_tokens`` (or ``max_completion_tokens``) is always sent, defaulting to ``ANTHROPIC_DEFAULT_MAX_TOKENS``
-  (plus the thinking budget when ``extra_body.thinking.budget_tokens`` would not fit under it);
+- ``max_tokens`` (or ``max_completion_tokens``) is always sent, defaulting to the model's documented maximum
+  output (``MAX_OUTPUT_TOKENS``, as LMI sends it; a smaller default truncates long answers silently), else
+  ``ANTHROPIC_DEFAULT_MAX_TOKENS`` for a model not in the table (plus the thinking budget when
+  ``extra_body.thinking.budget_tokens`` would not fit under the default);
 - ``stop`` -> ``stop_sequences``; ``response_format`` json_schema -> ``output_config.format``;
   ``reasoning_effort`` low..max -> ``output_config.effort``.
 
@@ -30,14 +38,40 @@ from typing import Any, Final
 import orjson
 
 from modelwire._constants import ANTHROPIC_DEFAULT_MAX_TOKENS
-from modelwire.exceptions import BadRequestError, UnsupportedParamsError
+from modelwire.exceptions import BadRequestError, UnsupportedCapabilityError, UnsupportedParamsError
 from modelwire.types import ChatCompletionRequest, ThinkingBlock
 
-__all__ = ["EFFORTS", "anthropic_body_fields", "anthropic_messages"]
+__all__ = [
+    "EFFORTS",
+    "MAX_OUTPUT_TOKENS",
+    "anthropic_body_fields",
+    "anthropic_messages",
+    "default_max_tokens",
+]
 
 EFFORTS: Final = frozenset({"low", "medium", "high", "xhigh", "max"})
 _CHOICES: Final = {"auto": "auto", "none": "none", "required": "any", "any": "any"}
 _NATIVE_CHOICES: Final = frozenset({"auto", "any", "tool", "none"})
+# The maximum output (max_tokens) each Claude family documents, from the "Model comparison" table of
+# Anthropic's models overview (docs.anthropic.com/en/docs/about-claude/models/overview), read December 2026.
+# Matched as prefixes of the model name, most specific first; a dated or "-latest" name matches its family.
+MAX_OUTPUT_TOKENS: Final[tuple[tuple[str, int], ...]] = (
+    ("claude-opus-4-7", 128_000),
+    ("claude-opus-4-6", 128_000),
+    ("claude-sonnet-4-6", 128_000),
+    ("claude-opus-4-5", 64_000),
+    ("claude-sonnet-4-5", 64_000),
+    ("claude-haiku-4-5", 64_000),
+    ("claude-opus-4", 32_000),  # Opus 4 and 4.1
+    ("claude-sonnet-4", 64_000),
+    ("claude-3-7-sonnet", 64_000),  # 128k only with the output-128k beta header
+    ("claude-3-5-sonnet", 8_192),
+    ("claude-3-5-haiku", 8_192),
+    ("claude-3-opus", 4_096),
+    ("claude-3-haiku", 4_096),
+)
+_AUDIO_VIDEO: Final = {"audio": "audio", "audio_url": "audio", "input_audio": "audio", "video": "video",
+                       "video_url": "video", "input_video": "video"}  # fmt: skip
 
 
 class _Context:
@@ -113,11 +147,28 @@ def _max_tokens(request: ChatCompletionRequest, ctx: _Context) -> int:
         return given
     if legacy is not None:
         return legacy
+    default = default_max_tokens(request.model)
     thinking = (request.extra_body or {}).get("thinking")
     budget = thinking.get("budget_tokens") if isinstance(thinking, dict) else None
-    if isinstance(budget, int) and budget >= ANTHROPIC_DEFAULT_MAX_TOKENS:
-        # max_tokens must exceed the thinking budget; leave the default's room for the answer itself.
+    if isinstance(budget, int) and budget >= default:
+        # max_tokens must exceed the thinking budget; leave the fallback's room for the answer itself.
         return budget + ANTHROPIC_DEFAULT_MAX_TOKENS
+    return default
+
+
+def default_max_tokens(model: str) -> int:
+    """The model's documented maximum output (``MAX_OUTPUT_TOKENS``), else ``ANTHROPIC_DEFAULT_MAX_TOKENS``.
+
+    A provider prefix (``anthropic/claude-...``) and Bedrock/Vertex spellings (``anthropic.claude-...``,
+    ``claude-...@20250514``) are matched by their ``claude-`` part.
+    """
+    name = model.lower()
+    start = name.find("claude-")
+    if start >= 0:
+        name = name[start:]
+        for prefix, limit in MAX_OUTPUT_TOKENS:
+            if name.startswith(prefix):
+                return limit
     return ANTHROPIC_DEFAULT_MAX_TOKENS
 
 
@@ -244,7 +295,7 @@ def _system(parts: list[tuple[int, Any]], ctx: _Context) -> str | list[dict[str,
         if isinstance(part, str):
             blocks.append({"type": "text", "text": part})
         elif isinstance(part, list):
-            blocks.extend(_block(block, ctx, index) for block in part)
+            blocks.extend(_blocks(part, ctx, index))
         else:
             raise ctx.invalid(f"messages[{index}] (system) must hold a string or a list of text blocks")
     return blocks
@@ -265,8 +316,19 @@ def _tool_result(message: dict[str, Any], index: int, ctx: _Context) -> dict[str
 
 def _content(content: Any, ctx: _Context, index: int) -> Any:
     if isinstance(content, list):
-        return [_block(block, ctx, index) for block in content]
+        return _blocks(content, ctx, index)
     return content
+
+
+def _blocks(blocks: list[Any], ctx: _Context, index: int) -> list[Any]:
+    """A content list in Anthropic's shape, without the empty text blocks the API rejects."""
+    return [_block(block, ctx, index) for block in blocks if not _empty_text(block)]
+
+
+def _empty_text(block: Any) -> bool:
+    if isinstance(block, str):
+        return not block
+    return isinstance(block, dict) and block.get("type") == "text" and block.get("text") == ""
 
 
 def _block(block: Any, ctx: _Context, index: int) -> Any:
@@ -275,6 +337,13 @@ def _block(block: Any, ctx: _Context, index: int) -> Any:
     if not isinstance(block, dict):
         return block
     kind = block.get("type")
+    if kind in _AUDIO_VIDEO:
+        raise UnsupportedCapabilityError(
+            f"messages[{index}] has a {kind} block; the Anthropic Messages API takes no "
+            f"{_AUDIO_VIDEO[kind]} input (send it to a model that does, or transcribe it first)",
+            provider=ctx.provider,
+            model=ctx.model,
+        )
     if kind == "image_url":
         ref = block.get("image_url")
         url = ref.get("url") if isinstance(ref, dict) else ref
@@ -323,7 +392,7 @@ def _assistant(message: dict[str, Any], ctx: _Context, index: int) -> Any:
         if content:
             blocks.append({"type": "text", "text": content})
     elif isinstance(content, list):
-        blocks.extend(_block(block, ctx, index) for block in content)
+        blocks.extend(_blocks(content, ctx, index))
     blocks.extend(_tool_use(call, ctx, index, j) for j, call in enumerate(calls))
     return blocks or ""
 

@@ -23,6 +23,7 @@ class Route(StrEnum):
     MESSAGES = "messages"
     GENERATE_CONTENT = "generate_content"  # generateContent and streamGenerateContent (Gemini, Vertex AI)
     EMBED_CONTENT = "embed_content"  # embedContent, batchEmbedContents, Vertex predict
+    RESPONSES = "responses"
 
 
 class Provider(StrEnum):

@@ -1,4 +1,5 @@
-"""Default answers of the OpenAI-compatible routes (and their Azure twins): chat, embeddings, images."""
+"""Default answers of the OpenAI-compatible routes (and their Azure twins): chat, embeddings, images; the
+Responses API route's answers live in ``routes_responses``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from modelwire.testing import echo, provider_errors
 from modelwire.testing.dialects import ServerDialect, register
 from modelwire.testing.records import Provider, Route
+from modelwire.testing.routes_responses import responses
 from modelwire.testing.routing import Answer, Call, RouteMatch, json_answer, sse_answer
 
 __all__ = ["chat", "embeddings", "images"]
@@ -277,19 +279,23 @@ _OPENAI_PATHS = {
     "/v1/chat/completions": Route.CHAT,
     "/v1/embeddings": Route.EMBEDDINGS,
     "/v1/images/generations": Route.IMAGES,
+    "/v1/responses": Route.RESPONSES,
 }
 _OPERATIONS = {
     "chat/completions": Route.CHAT,
     "embeddings": Route.EMBEDDINGS,
     "images/generations": Route.IMAGES,
+    "responses": Route.RESPONSES,
 }
+_AZURE_RESPONSES = "/openai/responses"  # beside the deployments: the model is in the body
 _AZURE_DEPLOYMENTS = "/openai/deployments/"
 _AZURE_V1 = "/openai/v1/"  # Azure's newer versionless API: model in the body, no api-version
-_HANDLERS = {Route.CHAT: chat, Route.EMBEDDINGS: embeddings, Route.IMAGES: images}
+_HANDLERS = {Route.CHAT: chat, Route.EMBEDDINGS: embeddings, Route.IMAGES: images, Route.RESPONSES: responses}
 _RECORDED = (
     ("/chat/completions", Route.CHAT),
     ("/embeddings", Route.EMBEDDINGS),
     ("/images/generations", Route.IMAGES),
+    ("/responses", Route.RESPONSES),
 )
 
 
@@ -299,6 +305,8 @@ def _openai_match(path: str) -> RouteMatch | None:
 
 
 def _azure_match(path: str) -> RouteMatch | None:
+    if path == _AZURE_RESPONSES:
+        return RouteMatch(Route.RESPONSES, Provider.AZURE, needs_api_version=True)
     if path.startswith(_AZURE_DEPLOYMENTS):
         deployment, _, operation = path[len(_AZURE_DEPLOYMENTS) :].partition("/")
         route = _OPERATIONS.get(operation)

@@ -6,14 +6,31 @@ slot from a semaphore of that size, so no more requests are in flight than confi
 pool. A user's pool smaller than the limit would make requests queue inside httpx and fail with pool
 timeouts, so it is reported with a warning.
 
+Every body is read under ``max_response_bytes`` and the whole-response timeout (``transport.body``): a
+non-streamed body is read chunk by chunk, not buffered whole by httpx, and a stream's chunks come through
+:meth:`SyncTransport.stream_chunks` / :meth:`AsyncTransport.stream_chunks`.
+
+The client we build honours the proxy environment variables (``HTTP_PROXY``, ``HTTPS_PROXY``,
+``ALL_PROXY``, ``NO_PROXY``) as plain httpx and the vendor SDKs do, unless ``trust_env=False``. Whoever
+built the client, a request of ours that a redirect sends to another origin loses every credential
+header first (``transport.redirects``): httpx itself strips only ``Authorization``.
+
 A client the user passes in stays theirs: ``close()`` does not close it.
+
+After ``os.fork()`` the child must not touch the parent's pooled connections (both would read each
+other's answers on one keep-alive socket): in the child every transport gets a fresh client of its own
+(the inherited one is dropped without closing anything the parent still uses) and a fresh slot count. A
+user's client cannot be rebuilt; it is theirs to create after the fork.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
+import time
 import warnings
+import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from types import ModuleType
@@ -21,12 +38,24 @@ from typing import Any
 
 import httpx
 
-from modelwire._constants import DEFAULT_KEEPALIVE_EXPIRY, DEFAULT_MAX_CONNECTIONS
+from modelwire._constants import DEFAULT_KEEPALIVE_EXPIRY, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RESPONSE_BYTES
 from modelwire.exceptions import ModelwireWarning
 from modelwire.transport._library import library_of, pool_size
+from modelwire.transport.body import aread_body, astream_chunks, read_body, stream_chunks
+from modelwire.transport.redirects import ORIGIN_KEY, guard_redirects
 from modelwire.transport.timeouts import Timeouts, TimeoutSpec
 
 __all__ = ["AsyncTransport", "SyncTransport"]
+
+_LIVE: weakref.WeakSet[_TransportBase] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for transport in list(_LIVE):
+        transport._renew()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _TransportBase:
@@ -39,13 +68,23 @@ class _TransportBase:
         timeout: TimeoutSpec,
         max_connections: int | None,
         headers: Mapping[str, str] | None,
+        max_response_bytes: int | None,
     ) -> None:
         if max_connections is not None and max_connections < 1:
             raise ValueError(f"max_connections must be at least 1, got {max_connections}")
+        if max_response_bytes is not None and max_response_bytes < 1:
+            raise ValueError(
+                f"max_response_bytes must be at least 1 (or None: no limit), got {max_response_bytes}"
+            )
+        self.max_response_bytes = max_response_bytes
         self.base_url = base_url.rstrip("/")
         self.timeouts = Timeouts() if timeout is ... else Timeouts.of(timeout)
         self.max_connections = max_connections or DEFAULT_MAX_CONNECTIONS
         self.headers = dict(headers or {})
+
+    def _renew(self) -> None:
+        """In a forked child: fresh pool (when ours) and slots."""
+        raise NotImplementedError
 
     def url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -70,6 +109,7 @@ class _TransportBase:
             "headers": self._request_headers(headers),
             "params": params,
             "timeout": timeouts.for_library(self.library),
+            "extensions": {ORIGIN_KEY: []},  # filled with the first hop's origin (transport.redirects)
         }
 
     def _limits(self, library: ModuleType) -> Any:
@@ -111,19 +151,42 @@ class SyncTransport(_TransportBase):
         headers: Mapping[str, str] | None = None,
         client: Any | None = None,
         transport: Any | None = None,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
     ) -> None:
-        super().__init__(base_url, timeout=timeout, max_connections=max_connections, headers=headers)
+        super().__init__(
+            base_url,
+            timeout=timeout,
+            max_connections=max_connections,
+            headers=headers,
+            max_response_bytes=max_response_bytes,
+        )
         if client is not None and transport is not None:
             raise ValueError("pass either client or transport, not both")
         self._owns_client = client is None
-        if client is None:
-            library = library_of(transport) if transport is not None else httpx
-            if transport is None:
-                transport = library.HTTPTransport(limits=self._limits(library))
-            client = library.Client(transport=transport, timeout=self.timeouts.for_library(library))
-        self.library = library_of(client)
-        self._check_pool(client)
-        self.client = client
+        self._trust_env = trust_env
+        self._user_transport = transport
+        self.client = self._build() if client is None else client
+        guard_redirects(self.client, is_async=False)
+        self.library = library_of(self.client)
+        self._check_pool(self.client)
+        self._slots = threading.BoundedSemaphore(self.max_connections)
+        _LIVE.add(self)
+
+    def _build(self) -> Any:
+        transport = self._user_transport
+        library = library_of(transport) if transport is not None else httpx
+        timeouts = self.timeouts.for_library(library)
+        if transport is None:  # built by httpx, so that it mounts the environment's proxies
+            return library.Client(limits=self._limits(library), timeout=timeouts, trust_env=self._trust_env)
+        return library.Client(transport=transport, timeout=timeouts, trust_env=self._trust_env)
+
+    def _renew(self) -> None:
+        if self._owns_client and self._user_transport is None:
+            # Closing our HTTP/1.1 sockets in the child sends nothing: the parent's connections live on.
+            inherited, self.client = self.client, self._build()
+            inherited.close()
+            guard_redirects(self.client, is_async=False)
         self._slots = threading.BoundedSemaphore(self.max_connections)
 
     def _acquire(self, timeouts: Timeouts) -> None:
@@ -140,11 +203,19 @@ class SyncTransport(_TransportBase):
         params: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> Any:
-        """Send a request and read the whole response (an httpx/httpx2 ``Response``)."""
+        """Send a request and read the whole response (an httpx/httpx2 ``Response``), within
+        ``max_response_bytes`` and the whole-response timeout."""
         timeouts = self.timeouts.with_total(timeout)
+        started = time.monotonic()
         self._acquire(timeouts)
         try:
-            return self.client.request(method, **self._send_args(path, content, headers, params, timeouts))
+            args = self._send_args(path, content, headers, params, timeouts)
+            with self.client.stream(method, **args) as response:
+                limit = self.max_response_bytes
+                read_body(
+                    response, max_bytes=limit, total=timeouts.total, started=started, library=self.library
+                )
+                return response
         finally:
             self._slots.release()
 
@@ -170,6 +241,23 @@ class SyncTransport(_TransportBase):
         finally:
             self._slots.release()
 
+    def read(self, response: Any) -> bytes:
+        """The whole body of a streamed ``response`` (an error answer), within ``max_response_bytes``."""
+        read_body(response, max_bytes=self.max_response_bytes, total=None, started=0.0, library=self.library)
+        body: bytes = response.content
+        return body
+
+    def stream_chunks(self, response: Any) -> Iterator[bytes]:
+        """The body of a streamed ``response`` (decoded), within ``max_response_bytes`` and the
+        ``stream_total`` cap counted from now."""
+        return stream_chunks(
+            response,
+            max_bytes=self.max_response_bytes,
+            total=self.timeouts.stream_total,
+            started=time.monotonic(),
+            library=self.library,
+        )
+
     def close(self) -> None:
         if self._owns_client:
             self.client.close()
@@ -193,20 +281,45 @@ class AsyncTransport(_TransportBase):
         headers: Mapping[str, str] | None = None,
         client: Any | None = None,
         transport: Any | None = None,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
     ) -> None:
-        super().__init__(base_url, timeout=timeout, max_connections=max_connections, headers=headers)
+        super().__init__(
+            base_url,
+            timeout=timeout,
+            max_connections=max_connections,
+            headers=headers,
+            max_response_bytes=max_response_bytes,
+        )
         if client is not None and transport is not None:
             raise ValueError("pass either client or transport, not both")
         self._owns_client = client is None
-        if client is None:
-            library = library_of(transport) if transport is not None else httpx
-            if transport is None:
-                transport = library.AsyncHTTPTransport(limits=self._limits(library))
-            client = library.AsyncClient(transport=transport, timeout=self.timeouts.for_library(library))
-        self.library = library_of(client)
-        self._check_pool(client)
-        self.client = client
+        self._trust_env = trust_env
+        self._user_transport = transport
+        self.client = self._build() if client is None else client
+        guard_redirects(self.client, is_async=True)
+        self.library = library_of(self.client)
+        self._check_pool(self.client)
         # asyncio primitives bind to the running loop on first use, so building this outside a loop is fine.
+        self._slots = asyncio.Semaphore(self.max_connections)
+        _LIVE.add(self)
+
+    def _build(self) -> Any:
+        transport = self._user_transport
+        library = library_of(transport) if transport is not None else httpx
+        timeouts = self.timeouts.for_library(library)
+        if transport is None:
+            return library.AsyncClient(
+                limits=self._limits(library), timeout=timeouts, trust_env=self._trust_env
+            )
+        return library.AsyncClient(transport=transport, timeout=timeouts, trust_env=self._trust_env)
+
+    def _renew(self) -> None:
+        if self._owns_client and self._user_transport is None:
+            # The inherited pool belongs to the parent's event loop: let go, not closed (that needs the loop).
+            self._inherited = self.client
+            self.client = self._build()
+            guard_redirects(self.client, is_async=True)
         self._slots = asyncio.Semaphore(self.max_connections)
 
     async def _acquire(self, timeouts: Timeouts) -> None:
@@ -230,13 +343,18 @@ class AsyncTransport(_TransportBase):
         timeout: float | None = None,
     ) -> Any:
         timeouts = self.timeouts.with_total(timeout)
-        await self._acquire(timeouts)
         try:
-            return await self.client.request(
-                method, **self._send_args(path, content, headers, params, timeouts)
-            )
-        finally:
-            self._slots.release()
+            async with asyncio.timeout(timeouts.total):
+                await self._acquire(timeouts)
+                try:
+                    args = self._send_args(path, content, headers, params, timeouts)
+                    async with self.client.stream(method, **args) as response:
+                        await aread_body(response, max_bytes=self.max_response_bytes)
+                        return response
+                finally:
+                    self._slots.release()
+        except TimeoutError:  # the cancel scope above: the whole response took too long
+            raise self.library.ReadTimeout(f"the response took longer than {timeouts.total:g}s") from None
 
     @asynccontextmanager
     async def stream(
@@ -258,6 +376,22 @@ class AsyncTransport(_TransportBase):
                 yield response
         finally:
             self._slots.release()
+
+    async def aread(self, response: Any) -> bytes:
+        """The async twin of :meth:`SyncTransport.read`."""
+        await aread_body(response, max_bytes=self.max_response_bytes)
+        body: bytes = response.content
+        return body
+
+    def stream_chunks(self, response: Any) -> AsyncIterator[bytes]:
+        """The async twin of :meth:`SyncTransport.stream_chunks`."""
+        return astream_chunks(
+            response,
+            max_bytes=self.max_response_bytes,
+            total=self.timeouts.stream_total,
+            started=time.monotonic(),
+            library=self.library,
+        )
 
     async def aclose(self) -> None:
         if self._owns_client:

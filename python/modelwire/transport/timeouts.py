@@ -1,4 +1,5 @@
-"""Connect, read, write and pool timeouts, kept apart."""
+"""Connect, read, write and pool timeouts, kept apart; a whole-response timeout and an optional whole-stream
+cap on top of them (httpx's timeouts bound each read, not the whole body)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from modelwire._constants import DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_TIMEOUT, DEFAULT_TIMEOUT
+from modelwire._constants import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_POOL_TIMEOUT,
+    DEFAULT_RESPONSE_TIMEOUT,
+    DEFAULT_TIMEOUT,
+)
 
 __all__ = ["TimeoutSpec", "Timeouts"]
 
@@ -18,36 +24,44 @@ class Timeouts:
 
     ``pool`` bounds the wait for a free connection of our own pool: running out of it is our
     saturation, not the provider's slowness, and is reported as a distinct error kind.
+
+    ``total`` bounds a whole non-streamed response, from sending to the last byte of the body (a body
+    trickling in passes every per-read timeout). ``stream_total`` bounds a whole stream (``None``: no
+    cap; a stream may legitimately run for minutes); the wait for each read of a stream, and between two
+    of its events, is bounded by ``read``.
     """
 
     connect: float | None = DEFAULT_CONNECT_TIMEOUT
     read: float | None = DEFAULT_TIMEOUT
     write: float | None = DEFAULT_TIMEOUT
     pool: float | None = DEFAULT_POOL_TIMEOUT
+    total: float | None = DEFAULT_RESPONSE_TIMEOUT
+    stream_total: float | None = None
 
     @classmethod
     def of(cls, value: TimeoutSpec) -> Timeouts:
         """Normalise what users pass: a number, ``None``, a mapping, an httpx/httpx2 Timeout, or Timeouts.
 
-        A single number bounds every phase (httpx's meaning), except that connecting never gets more
-        than the connect default: a host that has not accepted a connection by then is down.
+        A single number bounds every phase (httpx's meaning) and the whole response, except that
+        connecting never gets more than the connect default: a host that has not accepted a connection by
+        then is down. ``None`` removes every bound.
         """
         if isinstance(value, Timeouts):
             return value
         if value is None:
-            return cls(None, None, None, None)
+            return cls(None, None, None, None, None)
         if isinstance(value, int | float):
             seconds = _positive(value, "timeout")
-            return cls(min(seconds, DEFAULT_CONNECT_TIMEOUT), seconds, seconds, seconds)
+            return cls(min(seconds, DEFAULT_CONNECT_TIMEOUT), seconds, seconds, seconds, seconds)
         if isinstance(value, Mapping):
-            unknown = set(value) - {"connect", "read", "write", "pool"}
+            unknown = set(value) - set(_PHASES)
             if unknown:
                 raise ValueError(f"unknown timeout phase(s): {', '.join(sorted(map(str, unknown)))}")
             defaults = cls()
             return cls(
                 **{
                     phase: _seconds(value[phase], phase) if phase in value else getattr(defaults, phase)
-                    for phase in ("connect", "read", "write", "pool")
+                    for phase in _PHASES
                 }
             )
         if all(hasattr(value, phase) for phase in ("connect", "read", "write", "pool")):
@@ -60,11 +74,17 @@ class Timeouts:
         if seconds is None:
             return self
         seconds = _positive(seconds, "timeout")
-        return Timeouts(_cap(self.connect, seconds), seconds, seconds, _cap(self.pool, seconds))
+        stream_total = _cap(self.stream_total, seconds) if self.stream_total is not None else None
+        return Timeouts(
+            _cap(self.connect, seconds), seconds, seconds, _cap(self.pool, seconds), seconds, stream_total
+        )
 
     def for_library(self, library: ModuleType) -> Any:
         """This as the ``Timeout`` of the HTTP library a client comes from (httpx or httpx2)."""
         return library.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+_PHASES: tuple[str, ...] = ("connect", "read", "write", "pool", "total", "stream_total")
 
 
 def _cap(phase: float | None, seconds: float) -> float:

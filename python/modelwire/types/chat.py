@@ -19,15 +19,24 @@ __all__ = [
     "ChatCompletionChoice",
     "ChatCompletionResponse",
     "FinishReason",
+    "ReasoningItem",
     "ThinkingBlock",
     "ToolCall",
     "new_tool_call_id",
 ]
 
-FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "refusal", "pause", "error", "other"]
-"""Why generation ended, normalised across providers; the provider's own value is kept beside it."""
+FinishReason = Literal[
+    "stop", "length", "context_window_exceeded", "tool_calls", "content_filter", "refusal", "pause", "error",
+    "other",
+]  # fmt: skip
+"""Why generation ended, normalised across providers; the provider's own value is kept beside it.
+
+``"length"`` means the output hit ``max_tokens`` (raise it); ``"context_window_exceeded"`` means the
+prompt and output together filled the model's context window (shorten the prompt).
+"""
 FINISH_REASONS: Final[tuple[FinishReason, ...]] = (
-    "stop", "length", "tool_calls", "content_filter", "refusal", "pause", "error", "other",
+    "stop", "length", "context_window_exceeded", "tool_calls", "content_filter", "refusal", "pause", "error",
+    "other",
 )  # fmt: skip
 
 GENERATED_ID_PREFIX: Final = "call_mw_"
@@ -122,6 +131,30 @@ class ThinkingBlock(Record):
         return self.redacted_data is not None
 
 
+class ReasoningItem(Record):
+    """A reasoning item of the OpenAI Responses API, kept so a later turn can send it back.
+
+    ``summary`` and ``content`` are the texts of its ``summary_text`` and ``reasoning_text`` parts, in
+    order; ``encrypted_content`` is the opaque reasoning a stateless (``store: false``) conversation must
+    return with the next request. Its visible text is also part of ``AssistantMessage.reasoning_content``.
+    """
+
+    __slots__ = ("id", "summary", "content", "encrypted_content")
+    _fields = __slots__
+
+    def __init__(
+        self,
+        id: str | None = None,
+        summary: list[str] | None = None,
+        content: list[str] | None = None,
+        encrypted_content: str | None = None,
+    ) -> None:
+        self.id = id
+        self.summary = [] if summary is None else summary
+        self.content = [] if content is None else content
+        self.encrypted_content = encrypted_content
+
+
 class AssistantMessage(Record):
     """What the model said: text, reasoning, a refusal, tool calls and images."""
 
@@ -132,6 +165,7 @@ class AssistantMessage(Record):
         "images",
         "refusal",
         "thinking_blocks",
+        "reasoning_items",
     )
     _fields = __slots__
 
@@ -143,6 +177,7 @@ class AssistantMessage(Record):
         images: list[ImagePayload] | None = None,
         refusal: str | None = None,
         thinking_blocks: list[ThinkingBlock] | None = None,
+        reasoning_items: list[ReasoningItem] | None = None,
     ) -> None:
         self.content = content
         self.reasoning_content = reasoning_content
@@ -150,12 +185,14 @@ class AssistantMessage(Record):
         self.images = [] if images is None else images
         self.refusal = refusal
         self.thinking_blocks = [] if thinking_blocks is None else thinking_blocks
+        self.reasoning_items = [] if reasoning_items is None else reasoning_items
 
     def to_message(self) -> dict[str, Any]:
         """This message as a chat-history entry (OpenAI shape) to send back in the next request.
 
         Thinking blocks ride along under ``thinking_blocks`` so adapters whose provider needs them
-        (Anthropic, Bedrock) can send them back with their signatures; other adapters drop that key.
+        (Anthropic, Bedrock) can send them back with their signatures, and Responses API reasoning items
+        under ``reasoning_items``; other adapters drop those keys.
         """
         message: dict[str, Any] = {"role": "assistant", "content": self.content}
         if self.tool_calls:
@@ -164,24 +201,36 @@ class AssistantMessage(Record):
             message["refusal"] = self.refusal
         if self.thinking_blocks:
             message["thinking_blocks"] = [block.to_dict() for block in self.thinking_blocks]
+        if self.reasoning_items:
+            message["reasoning_items"] = [item.to_dict() for item in self.reasoning_items]
         return message
 
 
 class ChatCompletionChoice(Record):
-    """One generated alternative. ``finish_reason`` is normalised; ``native_finish_reason`` is as sent."""
+    """One generated alternative. ``finish_reason`` is normalised; ``native_finish_reason`` is as sent.
+
+    ``index`` may be left out (``ChatCompletionChoice(message=m)``, as Data Designer builds one): it is 0.
+    """
 
     __slots__ = ("index", "message", "finish_reason", "native_finish_reason", "logprobs")
     _fields = __slots__
 
     def __init__(
         self,
-        index: int,
-        message: AssistantMessage,
+        index: int | None = None,
+        message: AssistantMessage | None = None,
         finish_reason: FinishReason | None = None,
         native_finish_reason: str | None = None,
         logprobs: Any = None,
     ) -> None:
-        self.index = index
+        if not isinstance(message, AssistantMessage):
+            # ChatCompletionChoice(msg) would otherwise make the message the index.
+            raise TypeError(
+                f"ChatCompletionChoice needs message=AssistantMessage(...), got {type(message).__name__}"
+            )
+        if index is not None and type(index) is not int:
+            raise TypeError(f"ChatCompletionChoice index must be an int, got {type(index).__name__}")
+        self.index = 0 if index is None else index
         self.message = message
         self.finish_reason = finish_reason
         self.native_finish_reason = native_finish_reason
@@ -192,7 +241,11 @@ class ChatCompletionResponse(Record):
     """A chat completion from any provider.
 
     ``body`` keeps the response bytes as received; ``raw`` (the provider's JSON as Python objects) is
-    decoded from them only when someone asks, so parsing never pays for it.
+    decoded from them only when someone asks, so parsing never pays for it. ``skipped`` lists the paths
+    of optional fields the parser could not read and left out (docs/parsing-rules.md, section 2).
+
+    Every argument is a keyword. ``message=`` builds a one-choice response around that message (Data
+    Designer's constructor); given with ``choices``, it must be the first choice's message.
     """
 
     __slots__ = (
@@ -204,6 +257,7 @@ class ChatCompletionResponse(Record):
         "provider",
         "system_fingerprint",
         "service_tier",
+        "skipped",
         "body",
         "_raw",
     )
@@ -216,10 +270,12 @@ class ChatCompletionResponse(Record):
         "provider",
         "system_fingerprint",
         "service_tier",
+        "skipped",
     )
 
     def __init__(
         self,
+        *,
         id: str | None = None,
         model: str | None = None,
         created: int | None = None,
@@ -228,9 +284,18 @@ class ChatCompletionResponse(Record):
         provider: str | None = None,
         system_fingerprint: str | None = None,
         service_tier: str | None = None,
+        skipped: list[str] | None = None,
         body: bytes = b"",
         raw: Any = _UNSET,
+        message: AssistantMessage | None = None,
     ) -> None:
+        if message is not None:
+            if not isinstance(message, AssistantMessage):
+                raise TypeError(f"message must be an AssistantMessage, got {type(message).__name__}")
+            if not choices:
+                choices = [ChatCompletionChoice(0, message)]
+            elif choices[0].message != message:
+                raise ValueError("message= differs from the first choice's message; give one or the other")
         self.id = id
         self.model = model
         self.created = created
@@ -239,6 +304,7 @@ class ChatCompletionResponse(Record):
         self.provider = provider
         self.system_fingerprint = system_fingerprint
         self.service_tier = service_tier
+        self.skipped = [] if skipped is None else skipped
         self.body = body
         self._raw = raw
 
@@ -246,6 +312,11 @@ class ChatCompletionResponse(Record):
     def message(self) -> AssistantMessage:
         """The first choice's message (an empty message when the provider returned no choice)."""
         return self.choices[0].message if self.choices else AssistantMessage()
+
+    @property
+    def messages(self) -> list[AssistantMessage]:
+        """Every choice's message, in order (Data Designer's ``messages``)."""
+        return [choice.message for choice in self.choices]
 
     @property
     def finish_reason(self) -> FinishReason | None:

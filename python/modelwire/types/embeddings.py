@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from typing import Any, cast
 
 import orjson
@@ -21,6 +22,10 @@ class EmbeddingResponse(Record):
     vector of input ``i`` (rows are placed by the provider's ``index``, not by arrival order).
     ``matrix`` is a zero-copy 2-D view that supports the buffer protocol, so ``numpy.asarray(r.matrix)``
     wraps it without copying; ``vectors`` is the list-of-lists view, built on first access.
+
+    ``EmbeddingResponse(vectors=[[...], ...])`` (Data Designer's constructor) builds the buffer from the
+    lists (float32, so ``buffer`` holds the values rounded) and keeps the lists as given in ``vectors``.
+    ``skipped`` lists optional fields the parser could not read (docs/parsing-rules.md, section 2).
     """
 
     __slots__ = (
@@ -30,23 +35,34 @@ class EmbeddingResponse(Record):
         "model",
         "usage",
         "provider",
+        "skipped",
         "body",
         "_raw",
         "_vectors",
     )
-    _fields = ("count", "dimensions", "buffer", "model", "usage", "provider")
+    _fields = ("count", "dimensions", "buffer", "model", "usage", "provider", "skipped")
 
     def __init__(
         self,
-        buffer: bytes,
-        count: int,
-        dimensions: int,
+        buffer: bytes | None = None,
+        count: int | None = None,
+        dimensions: int | None = None,
         model: str | None = None,
         usage: Usage | None = None,
         provider: str | None = None,
         body: bytes = b"",
         raw: Any = _UNSET,
+        *,
+        vectors: list[list[float]] | None = None,
+        skipped: list[str] | None = None,
     ) -> None:
+        self._vectors: list[list[float]] | None = None
+        if vectors is not None:
+            if buffer is not None or count is not None or dimensions is not None:
+                raise TypeError("give either vectors= or buffer/count/dimensions, not both")
+            buffer, count, dimensions = _pack(vectors)
+        elif buffer is None or count is None or dimensions is None:
+            raise TypeError("EmbeddingResponse needs vectors=, or buffer, count and dimensions")
         if len(buffer) != count * dimensions * 4:
             raise ValueError(
                 f"buffer holds {len(buffer)} bytes, expected {count} x {dimensions} float32 values"
@@ -57,9 +73,11 @@ class EmbeddingResponse(Record):
         self.model = model
         self.usage = usage
         self.provider = provider
+        self.skipped = [] if skipped is None else skipped
         self.body = body
         self._raw = raw
-        self._vectors: list[list[float]] | None = None
+        if vectors is not None:
+            self._vectors = vectors
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -97,3 +115,14 @@ class EmbeddingResponse(Record):
         if self._raw is _UNSET:
             self._raw = orjson.loads(self.body) if self.body else None
         return self._raw
+
+
+def _pack(vectors: list[list[float]]) -> tuple[bytes, int, int]:
+    """Rows of equal length as one float32 buffer, with their count and width."""
+    width = len(vectors[0]) if vectors else 0
+    packed = array("f")
+    for i, row in enumerate(vectors):
+        if len(row) != width:
+            raise ValueError(f"vector {i} has {len(row)} values, vector 0 has {width}")
+        packed.extend(row)
+    return packed.tobytes(), len(vectors), width

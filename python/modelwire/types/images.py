@@ -49,10 +49,13 @@ class ImagePayload(Record):
 
 
 class ImageGenerationResponse(Record):
-    """Images from an image-generation endpoint (or from a chat model that returns images)."""
+    """Images from an image-generation endpoint (or from a chat model that returns images).
 
-    __slots__ = ("images", "usage", "created", "model", "provider", "body", "_raw")
-    _fields = ("images", "usage", "created", "model", "provider")
+    ``skipped`` lists optional fields the parser could not read (docs/parsing-rules.md, section 2).
+    """
+
+    __slots__ = ("images", "usage", "created", "model", "provider", "skipped", "body", "_raw")
+    _fields = ("images", "usage", "created", "model", "provider", "skipped")
 
     def __init__(
         self,
@@ -63,12 +66,15 @@ class ImageGenerationResponse(Record):
         provider: str | None = None,
         body: bytes = b"",
         raw: Any = _UNSET,
+        *,
+        skipped: list[str] | None = None,
     ) -> None:
         self.images = [] if images is None else images
         self.usage = usage
         self.created = created
         self.model = model
         self.provider = provider
+        self.skipped = [] if skipped is None else skipped
         self.body = body
         self._raw = raw
 

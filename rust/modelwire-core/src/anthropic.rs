@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use crate::chat::{ChatCompletion, Choice};
 use crate::error::{Checked, ParseError, Path};
-use crate::fields::{self, ErrorField, keep_first, opt_int, opt_object, opt_str, wrong};
+use crate::fields::{self, ErrorField, keep_first, lax, opt_int, opt_object, opt_str, wrong};
 use crate::json::{Kind, Reader, Syn};
 use crate::message::{
     Arguments, Message, ThinkingBlock, ToolCall, join, non_empty, required, text_slot, written,
@@ -69,6 +69,7 @@ struct Parts<'a> {
     texts: Vec<Cow<'a, str>>,
     thinking: Vec<ThinkingBlock<'a>>,
     calls: Vec<ToolCall<'a>>,
+    skipped: Vec<String>,
 }
 
 impl<'a> Parts<'a> {
@@ -96,7 +97,7 @@ impl<'a> Parts<'a> {
                 });
             }
             Some("tool_use") => {
-                let id = non_empty(text_slot(b.id)?);
+                let id = non_empty(lax(text_slot(b.id), &path.key("id"), &mut self.skipped));
                 let name = required(b.name, &path.key("name"), "a string")?;
                 let arguments = match b.input.unwrap_or(Ok(None))? {
                     None => Arguments::Text(Cow::Borrowed("{}")),
@@ -129,6 +130,7 @@ impl<'a> Parts<'a> {
             tool_calls: self.calls,
             images: Vec::new(),
             thinking_blocks: self.thinking,
+            skipped: self.skipped,
         }
     }
 }
@@ -159,6 +161,7 @@ struct RawUsage<'a> {
     cache_write: Count,
     output: Count,
     /// `output_tokens_details` (object rule) and its `thinking_tokens`.
+    details: Checked<()>,
     thinking: Count,
     service_tier: Text<'a>,
 }
@@ -169,6 +172,7 @@ fn usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<RawUsage
         cache_read: Ok(None),
         cache_write: Ok(None),
         output: Ok(None),
+        details: Ok(()),
         thinking: Ok(None),
         service_tier: Ok(None),
     };
@@ -194,7 +198,8 @@ fn usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<RawUsage
                     }
                     r.skip()
                 })?;
-                raw.thinking = read.and(thinking);
+                raw.details = read.map(|_| ());
+                raw.thinking = thinking;
             }
             _ => r.skip()?,
         }
@@ -203,16 +208,25 @@ fn usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<RawUsage
     Ok(present.map(|present| present.then_some(raw)))
 }
 
-fn finish_usage(raw: RawUsage<'_>) -> Checked<(Usage, Option<Cow<'_, str>>)> {
-    let uncached = raw.input?;
-    let cache_read = raw.cache_read?;
-    let cache_write = raw.cache_write?;
-    let output = raw.output?;
-    let thinking = raw.thinking?;
+fn finish_usage<'a>(raw: RawUsage<'a>, skipped: &mut Vec<String>) -> (Usage, Option<Cow<'a, str>>) {
+    let usage = Path::ROOT.key("usage");
+    let mut count = |read: Count, name: &'static str| lax(read, &usage.key(name), skipped);
+    let uncached = count(raw.input, "input_tokens");
+    let cache_read = count(raw.cache_read, "cache_read_input_tokens");
+    let cache_write = count(raw.cache_write, "cache_creation_input_tokens");
+    let output = count(raw.output, "output_tokens");
+    let details = usage.key("output_tokens_details");
+    let thinking = match raw.details {
+        Ok(()) => lax(raw.thinking, &details.key("thinking_tokens"), skipped),
+        Err(_) => {
+            skipped.push(details.render());
+            None
+        }
+    };
     // The canonical count includes every prompt token; a cache count not sent adds nothing.
     let prompt = uncached.map(|n| n + cache_read.unwrap_or(0) + cache_write.unwrap_or(0));
     let total = prompt.zip(output).map(|(p, o)| p + o);
-    let usage = Usage {
+    let tokens = Usage {
         input_tokens: prompt,
         output_tokens: output,
         total_tokens: total,
@@ -221,7 +235,8 @@ fn finish_usage(raw: RawUsage<'_>) -> Checked<(Usage, Option<Cow<'_, str>>)> {
         cache_write_tokens: cache_write,
         generated_images: None,
     };
-    Ok((usage, raw.service_tier?))
+    let tier = lax(raw.service_tier, &usage.key("service_tier"), skipped);
+    (tokens, tier)
 }
 
 /// Every top-level member the rules read, as read.
@@ -288,21 +303,37 @@ fn assemble(top: Top<'_>) -> Checked<ChatCompletion<'_>> {
     let Some(parts) = top.content.transpose()?.flatten() else {
         return Err(fields::missing_array(&top.error, present, "content"));
     };
-    let native = non_empty(text_slot(top.stop_reason)?);
-    text_slot(top.stop_sequence)?;
-    let explanation = match top.stop_details.transpose()?.flatten() {
-        Some(explanation) => explanation?,
-        None => None,
+    let root = Path::ROOT;
+    let mut skipped = Vec::new();
+    let text = |slot, name: &'static str, skipped: &mut Vec<String>| {
+        lax(text_slot(slot), &root.key(name), skipped)
+    };
+    let native = non_empty(text(top.stop_reason, "stop_reason", &mut skipped));
+    text(top.stop_sequence, "stop_sequence", &mut skipped);
+    let details_path = root.key("stop_details");
+    let explanation = match top.stop_details.unwrap_or(Ok(None)) {
+        Ok(Some(explanation)) => lax(explanation, &details_path.key("explanation"), &mut skipped),
+        Ok(None) => None,
+        Err(_) => {
+            skipped.push(details_path.render());
+            None
+        }
     };
     let refusal = non_empty(explanation).filter(|_| native.as_deref() == Some("refusal"));
-    let usage = top.usage.transpose()?.flatten();
-    let message = parts?.message(refusal);
-    let id = text_slot(top.id)?;
-    let model = text_slot(top.model)?;
-    let (usage, service_tier) = match usage.map(finish_usage).transpose()? {
+    let usage = lax(
+        top.usage.unwrap_or(Ok(None)),
+        &root.key("usage"),
+        &mut skipped,
+    );
+    let mut message = parts?.message(refusal);
+    let id = text(top.id, "id", &mut skipped);
+    let model = text(top.model, "model", &mut skipped);
+    let (usage, service_tier) = match usage.map(|raw| finish_usage(raw, &mut skipped)) {
         Some((usage, tier)) => (Some(usage), tier),
         None => (None, None),
     };
+    skipped.append(&mut message.skipped);
+    skipped.sort_unstable();
     Ok(ChatCompletion {
         id,
         model,
@@ -316,6 +347,7 @@ fn assemble(top: Top<'_>) -> Checked<ChatCompletion<'_>> {
         usage,
         system_fingerprint: None,
         service_tier,
+        skipped,
     })
 }
 

@@ -3,10 +3,10 @@
 use std::borrow::Cow;
 
 use crate::error::{Checked, ParseError, Path};
-use crate::fields::{self, ErrorField, keep_first, opt_int, opt_object, opt_str, wrong};
+use crate::fields::{self, ErrorField, keep_first, lax, opt_int, opt_object, opt_str, wrong};
 use crate::json::{Kind, Reader, Syn};
 use crate::message::{Message, message};
-use crate::usage::{Usage, parse_usage};
+use crate::usage::{Usage, read_usage};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Choice<'a> {
@@ -27,6 +27,8 @@ pub struct ChatCompletion<'a> {
     pub usage: Option<Usage>,
     pub system_fingerprint: Option<Cow<'a, str>>,
     pub service_tier: Option<Cow<'a, str>>,
+    /// Paths of the optional fields that could not be read and were left out, sorted.
+    pub skipped: Vec<String>,
 }
 
 type Text<'a> = Checked<Option<Cow<'a, str>>>;
@@ -53,9 +55,16 @@ fn choice<'a>(r: &mut Reader<'a>, position: usize, path: &Path<'_>) -> Syn<Check
             // A null choice is not an object either.
             return Err(path.fault("expected an object, got null"));
         }
-        let index = index.unwrap_or(Ok(None))?;
-        let message = msg.unwrap_or(Ok(None))?.unwrap_or_default();
-        let finish_reason = finish.unwrap_or(Ok(None))?.filter(|f| !f.is_empty());
+        let mut message: Message<'a> = msg.unwrap_or(Ok(None))?.unwrap_or_default();
+        // The choice's own optional members are recorded with its message's.
+        let skipped = &mut message.skipped;
+        let index = lax(index.unwrap_or(Ok(None)), &path.key("index"), skipped);
+        let finish = lax(
+            finish.unwrap_or(Ok(None)),
+            &path.key("finish_reason"),
+            skipped,
+        );
+        let finish_reason = finish.filter(|f| !f.is_empty());
         let index = index.unwrap_or(position as i128);
         Ok(Choice {
             index,
@@ -93,7 +102,7 @@ pub fn read_object<'a>(r: &mut Reader<'a>) -> Syn<Checked<ChatCompletion<'a>>> {
     let mut text: [Option<Text<'a>>; 4] = Default::default();
     let mut created = None;
     let mut list = None;
-    let mut usage = None;
+    let mut usage: Option<(Option<Usage>, Vec<String>)> = None;
     let mut error = ErrorField::Absent;
     r.object(|r, key| {
         let slot = match &*key {
@@ -110,7 +119,8 @@ pub fn read_object<'a>(r: &mut Reader<'a>) -> Syn<Checked<ChatCompletion<'a>>> {
                 return Ok(());
             }
             "usage" => {
-                usage = Some(parse_usage(r, &root.key("usage"))?);
+                let mut skipped = Vec::new();
+                usage = Some((read_usage(r, &root.key("usage"), &mut skipped)?, skipped));
                 return Ok(());
             }
             "error" => {
@@ -139,16 +149,33 @@ pub fn read_object<'a>(r: &mut Reader<'a>) -> Syn<Checked<ChatCompletion<'a>>> {
             return Err(fields::missing_array(&error, choices_present, "choices"));
         };
         let [id, model, system_fingerprint, service_tier] = text;
-        let text = |slot: Option<Text<'a>>| slot.unwrap_or(Ok(None));
+        let (usage, mut skipped) = usage.unwrap_or_default();
+        for choice in &choices {
+            skipped.extend(choice.message.skipped.iter().cloned());
+        }
+        let mut text = |slot: Option<Text<'a>>, name: &'static str| {
+            lax(slot.unwrap_or(Ok(None)), &root.key(name), &mut skipped)
+        };
+        let id = text(id, "id");
+        let model = text(model, "model");
+        let system_fingerprint = text(system_fingerprint, "system_fingerprint");
+        let service_tier = text(service_tier, "service_tier");
+        let created = lax(
+            created.unwrap_or(Ok(None)),
+            &root.key("created"),
+            &mut skipped,
+        );
         let images: usize = choices.iter().map(|c| c.message.images.len()).sum();
+        skipped.sort_unstable();
         Ok(ChatCompletion {
-            id: text(id)?,
-            model: text(model)?,
-            created: created.unwrap_or(Ok(None))?,
+            id,
+            model,
+            created,
             choices,
-            usage: with_images(usage.unwrap_or(Ok(None))?, images),
-            system_fingerprint: text(system_fingerprint)?,
-            service_tier: text(service_tier)?,
+            usage: with_images(usage, images),
+            system_fingerprint,
+            service_tier,
+            skipped,
         })
     })())
 }

@@ -6,9 +6,9 @@ use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use crate::error::{Checked, Fault, ParseError, Path};
-use crate::fields::{self, ErrorField, opt_int, opt_str, wrong};
+use crate::fields::{self, ErrorField, lax, opt_int, opt_str, wrong};
 use crate::json::{Kind, Reader, Syn};
-use crate::usage::{Usage, parse_usage};
+use crate::usage::{Usage, read_usage};
 
 /// Rows of float32 values, row-major, each `dimensions` long, placed by the provider's `index`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -18,6 +18,8 @@ pub struct Embeddings<'a> {
     pub dimensions: usize,
     pub model: Option<Cow<'a, str>>,
     pub usage: Option<Usage>,
+    /// Paths of the optional fields that could not be read and were left out, sorted.
+    pub skipped: Vec<String>,
 }
 
 // Canonical padding, as the twin's check; bits the last character carries beyond the data may be set
@@ -202,7 +204,7 @@ fn read_object<'a>(r: &mut Reader<'a>) -> Syn<Checked<Embeddings<'a>>> {
     let (mut values, mut scratch) = (Vec::new(), Vec::new());
     let mut items: Option<Checked<Option<Vec<Checked<Item>>>>> = None;
     let mut model = Ok(None);
-    let mut usage = Ok(None);
+    let mut usage = (None, Vec::new());
     let mut error = ErrorField::Absent;
     r.object(|r, key| {
         match &*key {
@@ -231,7 +233,10 @@ fn read_object<'a>(r: &mut Reader<'a>) -> Syn<Checked<Embeddings<'a>>> {
                 });
             }
             "model" => model = opt_str(r, &root.key("model"))?,
-            "usage" => usage = parse_usage(r, &root.key("usage"))?,
+            "usage" => {
+                let mut skipped = Vec::new();
+                usage = (read_usage(r, &root.key("usage"), &mut skipped)?, skipped);
+            }
             "error" => error = fields::error_field(r)?,
             _ => r.skip()?,
         }
@@ -244,12 +249,16 @@ fn read_object<'a>(r: &mut Reader<'a>) -> Syn<Checked<Embeddings<'a>>> {
         };
         let count = items.len();
         let (values, dimensions) = assemble(items, values)?;
+        let (usage, mut skipped) = usage;
+        let model = lax(model, &root.key("model"), &mut skipped);
+        skipped.sort_unstable();
         Ok(Embeddings {
             values,
             count,
             dimensions,
-            model: model?,
-            usage: usage?,
+            model,
+            usage,
+            skipped,
         })
     })())
 }

@@ -5,8 +5,37 @@ use std::fmt::Write as _;
 
 use crate::json::SyntaxError;
 
-/// How many body bytes on each side of a syntax error go into the snippet.
+/// How many body bytes on each side of a syntax error the excerpt shows.
 pub const SNIPPET_RADIUS: usize = 40;
+
+/// How many bytes beyond the radius, on each side, go with the snippet: the excerpt is masked before it
+/// is cut (`modelwire._redact.excerpt`), so a secret that the window's edge would cut is still recognised
+/// whole and masked, not left as a fragment.
+pub const SNIPPET_REACH: usize = 200;
+
+/// The text on each side of a fault, `SNIPPET_RADIUS + SNIPPET_REACH` bytes at most each, invalid UTF-8
+/// replaced (as Python's `decode("utf-8", "replace")` does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    pub before: String,
+    pub after: String,
+}
+
+impl Snippet {
+    pub fn around(bytes: &[u8], offset: usize) -> Self {
+        let wide = SNIPPET_RADIUS + SNIPPET_REACH;
+        let offset = offset.min(bytes.len());
+        let (head, tail) = bytes.split_at_checked(offset).unwrap_or((bytes, &[]));
+        let before = head
+            .get(head.len().saturating_sub(wide)..)
+            .unwrap_or_default();
+        let after = tail.get(..wide.min(tail.len())).unwrap_or_default();
+        Self {
+            before: String::from_utf8_lossy(before).into_owned(),
+            after: String::from_utf8_lossy(after).into_owned(),
+        }
+    }
+}
 
 /// A field of the wrong shape. Kept beside the field's value rather than returned at once, because a
 /// later duplicate key replaces the value (orjson keeps the last) and with it the fault. Boxed: it is
@@ -36,7 +65,7 @@ pub struct ParseError {
     pub message: String,
     pub path: Option<String>,
     pub offset: Option<usize>,
-    pub snippet: Option<String>,
+    pub snippet: Option<Snippet>,
 }
 
 impl ParseError {
@@ -50,14 +79,11 @@ impl ParseError {
     }
 
     pub fn syntax(error: &SyntaxError, body: &[u8]) -> Self {
-        let start = error.offset.saturating_sub(SNIPPET_RADIUS);
-        let end = error.offset.saturating_add(SNIPPET_RADIUS).min(body.len());
-        let window = body.get(start..end).unwrap_or_default();
         Self {
             message: format!("response body is not valid JSON: {}", error.reason),
             path: None,
             offset: Some(error.offset),
-            snippet: Some(String::from_utf8_lossy(window).into_owned()),
+            snippet: Some(Snippet::around(body, error.offset)),
         }
     }
 

@@ -65,7 +65,33 @@ pub fn opt_int(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Option<i128>>
             r.null()?;
             Ok(None)
         }
+        Kind::String => match int_string(&r.string()?) {
+            Some(value) => Ok(Some(value)),
+            None => Err(path.fault("expected an integer, got string")),
+        },
         _ => Err(wrong(r, "an integer", path)?),
+    })
+}
+
+/// The integer a string holds exactly ("4", "-12"): an optional `-`, 1 to 20 ASCII digits, a value in
+/// the range of JSON integers (docs/parsing-rules.md, section 2).
+pub fn int_string(text: &str) -> Option<i128> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value: i128 = text.parse().ok()?;
+    (-(1_i128 << 63)..=(1_i128 << 64) - 1)
+        .contains(&value)
+        .then_some(value)
+}
+
+/// An optional member as read: its value, or `None` with `path` added to `skipped` when it could not be
+/// read (docs/parsing-rules.md, section 2: optional fields never fail a response).
+pub fn lax<T>(read: Checked<Option<T>>, path: &Path<'_>, skipped: &mut Vec<String>) -> Option<T> {
+    read.unwrap_or_else(|_| {
+        skipped.push(path.render());
+        None
     })
 }
 

@@ -1,9 +1,10 @@
 //! Finish reasons: the same table as `modelwire/parsing/pure/finish.py` (a test compares them).
 
 /// Every value `normalise` returns (the binding keeps one Python string for each).
-pub const VOCABULARY: [&str; 8] = [
+pub const VOCABULARY: [&str; 9] = [
     "stop",
     "length",
+    "context_window_exceeded",
     "tool_calls",
     "content_filter",
     "refusal",
@@ -30,8 +31,10 @@ pub fn normalise(native: &str) -> Option<&'static str> {
         | "max_output_tokens"
         | "max_completion_tokens"
         | "model_length"
-        | "token_limit"
-        | "model_context_window_exceeded" => "length",
+        | "token_limit" => "length",
+        "model_context_window_exceeded" | "context_window_exceeded" | "context_length_exceeded" => {
+            "context_window_exceeded"
+        }
         "tool_calls" | "tool_call" | "tool_use" | "function_call" => "tool_calls",
         "content_filter"
         | "content_filtered"
@@ -48,7 +51,7 @@ pub fn normalise(native: &str) -> Option<&'static str> {
         | "language" => "content_filter",
         "refusal" => "refusal",
         "pause_turn" => "pause",
-        "error" | "malformed_function_call" => "error",
+        "error" | "failed" | "malformed_function_call" => "error",
         _ => "other",
     })
 }
@@ -63,6 +66,10 @@ mod tests {
         assert_eq!(normalise("MAX_TOKENS"), Some("length"));
         assert_eq!(normalise("tool_use"), Some("tool_calls"));
         assert_eq!(normalise("eos"), Some("stop"));
+        assert_eq!(
+            normalise("model_context_window_exceeded"),
+            Some("context_window_exceeded")
+        );
         assert_eq!(normalise("ß"), Some("other"));
         assert_eq!(normalise(""), None);
     }

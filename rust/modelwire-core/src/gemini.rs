@@ -613,6 +613,8 @@ pub fn message<'a>(parts: Vec<Part<'a>>) -> Message<'a> {
         tool_calls: calls,
         images,
         thinking_blocks: thinking,
+        // Read strictly (as the Responses parser): nothing is skipped.
+        skipped: Vec::new(),
     }
 }
 
@@ -666,6 +668,7 @@ fn assemble(mut read: Read<'_>) -> Result<Outcome<'_>, ParseError> {
         usage: read.usage,
         system_fingerprint: None,
         service_tier: read.tier,
+        skipped: Vec::new(),
     }))
 }
 

@@ -4,10 +4,10 @@ use std::borrow::Cow;
 
 use crate::chat;
 use crate::error::{Checked, ParseError, Path};
-use crate::fields::{self, ErrorField, keep_first, opt_int, opt_str, wrong};
+use crate::fields::{self, ErrorField, keep_first, lax, opt_int, opt_str, wrong};
 use crate::json::{Kind, Reader, Syn};
 use crate::media::{Image, mime_from_format, sniff_mime};
-use crate::usage::{Usage, parse_usage};
+use crate::usage::{Usage, read_usage};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGeneration<'a> {
@@ -15,6 +15,8 @@ pub struct ImageGeneration<'a> {
     pub usage: Option<Usage>,
     pub created: Option<i128>,
     pub model: Option<Cow<'a, str>>,
+    /// Paths of the optional fields that could not be read and were left out, sorted.
+    pub skipped: Vec<String>,
 }
 
 type Text<'a> = Checked<Option<Cow<'a, str>>>;
@@ -43,7 +45,8 @@ fn item<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<[Text<'a>; 3]>> 
 fn read_endpoint<'a>(r: &mut Reader<'a>) -> Syn<Checked<ImageGeneration<'a>>> {
     let root = Path::ROOT;
     let mut items: Option<Checked<Option<Vec<[Text<'a>; 3]>>>> = None;
-    let (mut format, mut created, mut model, mut usage) = (Ok(None), Ok(None), Ok(None), Ok(None));
+    let (mut format, mut created, mut model) = (Ok(None), Ok(None), Ok(None));
+    let mut usage = (None, Vec::new());
     let mut error = ErrorField::Absent;
     r.object(|r, key| {
         match &*key {
@@ -67,7 +70,10 @@ fn read_endpoint<'a>(r: &mut Reader<'a>) -> Syn<Checked<ImageGeneration<'a>>> {
             "output_format" => format = opt_str(r, &root.key("output_format"))?,
             "created" => created = opt_int(r, &root.key("created"))?,
             "model" => model = opt_str(r, &root.key("model"))?,
-            "usage" => usage = parse_usage(r, &root.key("usage"))?,
+            "usage" => {
+                let mut skipped = Vec::new();
+                usage = (read_usage(r, &root.key("usage"), &mut skipped)?, skipped);
+            }
             "error" => error = fields::error_field(r)?,
             _ => r.skip()?,
         }
@@ -78,24 +84,33 @@ fn read_endpoint<'a>(r: &mut Reader<'a>) -> Syn<Checked<ImageGeneration<'a>>> {
         let Some(items) = items.transpose()?.flatten() else {
             return Err(fields::missing_array(&error, present, "data"));
         };
-        let format_mime = format?.as_deref().and_then(mime_from_format);
+        let (usage, mut skipped) = usage;
+        let format = lax(format, &root.key("output_format"), &mut skipped);
+        let format_mime = format.as_deref().and_then(mime_from_format);
+        let data_path = root.key("data");
         let mut images = Vec::with_capacity(items.len());
-        for [b64_data, url, revised_prompt] in items {
+        for (i, [b64_data, url, revised_prompt]) in items.into_iter().enumerate() {
             let b64_data = b64_data?;
             let mime = format_mime.or_else(|| b64_data.as_deref().and_then(sniff_mime));
+            let item_path = data_path.index(i);
+            let revised = &item_path.key("revised_prompt");
             images.push(Image {
                 b64_data,
                 mime_type: mime.map(Cow::Borrowed),
                 url: url?,
-                revised_prompt: revised_prompt?,
+                revised_prompt: lax(revised_prompt, revised, &mut skipped),
             });
         }
-        let usage = chat::with_images(usage?, images.len());
+        let usage = chat::with_images(usage, images.len());
+        let created = lax(created, &root.key("created"), &mut skipped);
+        let model = lax(model, &root.key("model"), &mut skipped);
+        skipped.sort_unstable();
         Ok(ImageGeneration {
             images,
             usage,
-            created: created?,
-            model: model?,
+            created,
+            model,
+            skipped,
         })
     })())
 }
@@ -134,6 +149,7 @@ pub fn parse_image_generation(body: &[u8]) -> Result<ImageGeneration<'_>, ParseE
             usage: completion.usage,
             created: completion.created,
             model: completion.model,
+            skipped: completion.skipped,
         });
     }
     let result = read_endpoint(&mut r);

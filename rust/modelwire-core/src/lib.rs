@@ -15,6 +15,7 @@ pub mod images;
 pub mod json;
 pub mod media;
 pub mod message;
+pub mod responses;
 pub mod sse;
 pub mod stream;
 pub mod usage;

@@ -41,6 +41,19 @@ pub fn mime_from_format(format: &str) -> Option<&'static str> {
 
 const BASE64_MARK: &str = ";base64,";
 
+/// Raw base64 (a `data:` URI is unwrapped), its MIME type sniffed from the data.
+pub fn image_from_base64(data: Cow<'_, str>) -> Image<'_> {
+    if data.starts_with("data:") {
+        return image_from_url(data);
+    }
+    let mime = sniff_mime(&data).map(Cow::Borrowed);
+    Image {
+        b64_data: Some(data),
+        mime_type: mime,
+        ..Image::default()
+    }
+}
+
 /// `data:<mime>;base64,<data>` becomes inline base64; any other URL stays a URL.
 pub fn image_from_url(url: Cow<'_, str>) -> Image<'_> {
     if url.starts_with("data:") {

@@ -6,9 +6,9 @@
 use std::borrow::Cow;
 
 use crate::error::{Checked, Fault, Path};
-use crate::fields::{keep_first, opt_array, opt_object, opt_str, wrong};
+use crate::fields::{keep_first, lax, opt_array, opt_object, opt_str, wrong};
 use crate::json::{Kind, Reader, Syn};
-use crate::media::{Image, image_from_url};
+use crate::media::{Image, image_from_base64, image_from_url};
 
 mod tool_calls;
 
@@ -51,6 +51,8 @@ pub struct Message<'a> {
     pub tool_calls: Vec<ToolCall<'a>>,
     pub images: Vec<Image<'a>>,
     pub thinking_blocks: Vec<ThinkingBlock<'a>>,
+    /// Paths of optional members of this message (and of its choice) that could not be read.
+    pub skipped: Vec<String>,
 }
 
 type Text<'a> = Checked<Option<Cow<'a, str>>>;
@@ -120,7 +122,7 @@ fn image_ref<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Imag
     }
     let mut reference: Option<Text<'a>> = None;
     let ref_path = path.key("image_url");
-    let slots = text_members(r, path, ["url"], |r, key| {
+    let slots = text_members(r, path, ["url", "b64_json"], |r, key| {
         if key != "image_url" {
             return Ok(false);
         }
@@ -137,7 +139,11 @@ fn image_ref<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Imag
         Ok(true)
     })?;
     Ok((|| {
-        let [url] = slots?.unwrap_or_default();
+        let [url, b64_json] = slots?.unwrap_or_default();
+        // `b64_json` (raw base64), when present, is the image; the other members are not read then.
+        if let Some(data) = text_slot(b64_json)? {
+            return Ok(Some(image_from_base64(data)));
+        }
         let url = text_slot(url)?;
         let chosen = match reference {
             None => url,
@@ -266,15 +272,20 @@ fn reasoning_details<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Vec
     Ok(read.and_then(|()| fault.map_or(Ok(texts), Err)))
 }
 
-fn images<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Vec<Image<'a>>>> {
-    let (mut list, mut fault) = (Vec::new(), None);
+/// `message.images`: every entry is optional, so one that cannot be read is left out and its path
+/// recorded; the whole member is a fault (for the caller to leave out) only when it is not an array.
+fn images<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<(Vec<Image<'a>>, Vec<String>)>> {
+    let (mut list, mut skipped) = (Vec::new(), Vec::new());
     let read = opt_array(r, path, |r, j| {
-        if let Some(Some(image)) = keep_first(&mut fault, image_ref(r, &path.index(j))?) {
-            list.push(image);
+        let at = path.index(j);
+        match image_ref(r, &at)? {
+            Ok(Some(image)) => list.push(image),
+            Ok(None) => {}
+            Err(_) => skipped.push(at.render()),
         }
         Ok(())
     })?;
-    Ok(read.and_then(|()| fault.map_or(Ok(list), Err)))
+    Ok(read.map(|()| (list, skipped)))
 }
 
 /// A required member: absent, null and the wrong type are all faults.
@@ -323,20 +334,30 @@ pub fn message<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Me
         let Some([reasoning, reasoning_content, refusal]) = slots? else {
             return Ok(None);
         };
+        let mut skipped = Vec::new();
         let (content, blocks) = match content.unwrap_or(Ok(Content::Text(None)))? {
             Content::Text(text) => (text, Blocks::default()),
             Content::Blocks(mut blocks) => (blocks.text.take(), blocks),
         };
-        let reasoning = non_empty(text_slot(reasoning)?);
-        let reasoning_content = non_empty(text_slot(reasoning_content)?);
-        let details = non_empty(join(details.unwrap_or(Ok(Vec::new()))?, "\n"));
+        let lax_text = |slot, name, skipped: &mut Vec<String>| {
+            non_empty(lax(text_slot(slot), &path.key(name), skipped))
+        };
+        let reasoning = lax_text(reasoning, "reasoning", &mut skipped);
+        let reasoning_content = lax_text(reasoning_content, "reasoning_content", &mut skipped);
+        let details = details.unwrap_or(Ok(Vec::new())).map(Some);
+        let details = lax(details, &path.key("reasoning_details"), &mut skipped);
+        let details = non_empty(join(details.unwrap_or_default(), "\n"));
         let reasoning = reasoning
             .or(reasoning_content)
             .or_else(|| non_empty(join(blocks.thinking, "\n")))
             .or(details);
-        let mut images = pictures.unwrap_or(Ok(Vec::new()))?;
+        let pictures = pictures.unwrap_or(Ok((Vec::new(), Vec::new()))).map(Some);
+        let (mut images, unread) =
+            lax(pictures, &path.key("images"), &mut skipped).unwrap_or_default();
+        skipped.extend(unread);
         images.extend(blocks.images);
-        let mut tool_calls = calls.unwrap_or(Ok(Vec::new()))?;
+        let (mut tool_calls, unread) = calls.unwrap_or(Ok((Vec::new(), Vec::new())))?;
+        skipped.extend(unread);
         if let Some(Some(Function { name, arguments })) = legacy.transpose()? {
             let name = text_slot(name)?;
             let arguments = arguments.unwrap_or(Ok(Arguments::Text(Cow::Borrowed("{}"))))?;
@@ -348,7 +369,7 @@ pub fn message<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Me
                 });
             }
         }
-        let refusal = non_empty(text_slot(refusal)?);
+        let refusal = lax_text(refusal, "refusal", &mut skipped);
         Ok(Some(Message {
             content,
             reasoning,
@@ -356,6 +377,7 @@ pub fn message<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Me
             tool_calls,
             images,
             thinking_blocks: Vec::new(),
+            skipped,
         }))
     })())
 }

@@ -1,8 +1,8 @@
 //! Token usage from the `usage` object of any OpenAI-compatible server (docs/parsing-rules.md, 6).
 
 use crate::error::{Checked, Path};
-use crate::fields::{first, opt_int, opt_object};
-use crate::json::{Reader, Syn};
+use crate::fields::{first, lax, opt_int, opt_object};
+use crate::json::{Kind, Reader, Syn};
 
 /// Token counts; `None` where the provider did not say.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,8 +67,19 @@ struct Raw {
     output_details: Checked<Details>,
 }
 
-/// Reads the usage value (any JSON) at `path`; `Ok(None)` for null. Counts are never invented.
-pub fn parse_usage(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Option<Usage>>> {
+/// Reads the usage value (any JSON) at `path`: `None` for null. Usage is optional throughout, so
+/// nothing in it fails the response: a value that is not an object, a details member that is not an
+/// object, a count that is not an integer are left out and their paths added to `skipped`.
+pub fn read_usage(
+    r: &mut Reader<'_>,
+    path: &Path<'_>,
+    skipped: &mut Vec<String>,
+) -> Syn<Option<Usage>> {
+    if !matches!(r.kind()?, Kind::Object | Kind::Null) {
+        r.skip()?;
+        skipped.push(path.render());
+        return Ok(None);
+    }
     let mut raw = Raw {
         prompt: Ok(None),
         input: Ok(None),
@@ -112,31 +123,65 @@ pub fn parse_usage(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Option<Us
         }
         Ok(())
     })?;
-    Ok(present.and_then(|present| {
-        if present {
-            finish(raw).map(Some)
-        } else {
-            Ok(None)
-        }
-    }))
+    Ok(match present {
+        Ok(true) => Some(finish(raw, path, skipped)),
+        _ => None,
+    })
 }
 
-fn finish(raw: Raw) -> Checked<Usage> {
-    let (prompt_d, input_d) = (raw.prompt_details?, raw.input_details?);
-    let (completion_d, output_d) = (raw.completion_details?, raw.output_details?);
-    let input_tokens = first(&[raw.prompt?, raw.input?]);
-    let output_tokens = first(&[raw.completion?, raw.output?]);
-    let total_tokens = raw.total?.or_else(|| Some(input_tokens? + output_tokens?));
-    let reasoning_tokens = first(&[raw.reasoning?, completion_d.reasoning?, output_d.reasoning?]);
-    let cache_read_tokens = first(&[
-        prompt_d.cached?,
-        input_d.cached?,
-        raw.cache_hit?,
-        raw.cached?,
-        raw.num_cached?,
+/// [`read_usage`] for callers that keep no record of what was left out.
+pub fn parse_usage(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Option<Usage>>> {
+    read_usage(r, path, &mut Vec::new()).map(Ok)
+}
+
+fn finish(raw: Raw, path: &Path<'_>, skipped: &mut Vec<String>) -> Usage {
+    let details = |read: Checked<Details>, name: &'static str, skipped: &mut Vec<String>| {
+        read.unwrap_or_else(|_| {
+            skipped.push(path.key(name).render());
+            Details::default()
+        })
+    };
+    let prompt_d = details(raw.prompt_details, "prompt_tokens_details", skipped);
+    let input_d = details(raw.input_details, "input_tokens_details", skipped);
+    let completion_d = details(raw.completion_details, "completion_tokens_details", skipped);
+    let output_d = details(raw.output_details, "output_tokens_details", skipped);
+    let (pd, id) = (
+        path.key("prompt_tokens_details"),
+        path.key("input_tokens_details"),
+    );
+    let (cd, od) = (
+        path.key("completion_tokens_details"),
+        path.key("output_tokens_details"),
+    );
+    let mut count =
+        |read: Count, at: &Path<'_>, name: &'static str| lax(read, &at.key(name), skipped);
+    let input_tokens = first(&[
+        count(raw.prompt, path, "prompt_tokens"),
+        count(raw.input, path, "input_tokens"),
     ]);
-    let cache_write_tokens = first(&[prompt_d.cache_write?, input_d.cache_write?]);
-    Ok(Usage {
+    let output_tokens = first(&[
+        count(raw.completion, path, "completion_tokens"),
+        count(raw.output, path, "output_tokens"),
+    ]);
+    let total_tokens =
+        count(raw.total, path, "total_tokens").or_else(|| Some(input_tokens? + output_tokens?));
+    let reasoning_tokens = first(&[
+        count(raw.reasoning, path, "reasoning_tokens"),
+        count(completion_d.reasoning, &cd, "reasoning_tokens"),
+        count(output_d.reasoning, &od, "reasoning_tokens"),
+    ]);
+    let cache_read_tokens = first(&[
+        count(prompt_d.cached, &pd, "cached_tokens"),
+        count(input_d.cached, &id, "cached_tokens"),
+        count(raw.cache_hit, path, "prompt_cache_hit_tokens"),
+        count(raw.cached, path, "cached_tokens"),
+        count(raw.num_cached, path, "num_cached_tokens"),
+    ]);
+    let cache_write_tokens = first(&[
+        count(prompt_d.cache_write, &pd, "cache_write_tokens"),
+        count(input_d.cache_write, &id, "cache_write_tokens"),
+    ]);
+    Usage {
         input_tokens,
         output_tokens,
         total_tokens,
@@ -144,5 +189,5 @@ fn finish(raw: Raw) -> Checked<Usage> {
         cache_read_tokens,
         cache_write_tokens,
         generated_images: None,
-    })
+    }
 }

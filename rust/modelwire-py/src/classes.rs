@@ -116,6 +116,7 @@ impl Class {
 pub struct Types {
     pub tool_call: Class,
     pub thinking_block: Class,
+    pub reasoning_item: Class,
     pub message: Class,
     pub choice: Class,
     pub chat: Class,
@@ -136,13 +137,15 @@ pub struct Types {
     pub repeated: Vec<(&'static str, Py<PyString>)>,
     pub orjson_dumps: Py<PyAny>,
     pub response_parse_error: Py<PyAny>,
+    /// `modelwire.parsing.pure._read.log_skipped`: the one DEBUG line for fields left out.
+    pub log_skipped: Py<PyAny>,
 }
 
 static TYPES: PyOnceLock<Types> = PyOnceLock::new();
 
 /// Values providers send word for word in most responses (native finish reasons, service tiers):
 /// one shared string each instead of a new one per response.
-const REPEATED: [&str; 10] = [
+const REPEATED: [&str; 11] = [
     "stop",
     "tool_calls",
     "length",
@@ -153,6 +156,7 @@ const REPEATED: [&str; 10] = [
     "default",
     "standard",
     "auto",
+    "completed",
 ];
 
 impl Types {
@@ -199,6 +203,12 @@ fn load(py: Python<'_>) -> PyResult<Types> {
             "ThinkingBlock",
             &["thinking", "signature", "redacted_data"],
         )?,
+        reasoning_item: Class::load(
+            py,
+            chat,
+            "ReasoningItem",
+            &["id", "summary", "content", "encrypted_content"],
+        )?,
         message: Class::load(
             py,
             chat,
@@ -210,6 +220,7 @@ fn load(py: Python<'_>) -> PyResult<Types> {
                 "images",
                 "refusal",
                 "thinking_blocks",
+                "reasoning_items",
             ],
         )?,
         choice: Class::load(
@@ -237,6 +248,7 @@ fn load(py: Python<'_>) -> PyResult<Types> {
                 "provider",
                 "system_fingerprint",
                 "service_tier",
+                "skipped",
                 "body",
                 "_raw",
             ],
@@ -267,6 +279,7 @@ fn load(py: Python<'_>) -> PyResult<Types> {
                 "model",
                 "usage",
                 "provider",
+                "skipped",
                 "body",
                 "_raw",
                 "_vectors",
@@ -283,7 +296,7 @@ fn load(py: Python<'_>) -> PyResult<Types> {
             "modelwire.types.images",
             "ImageGenerationResponse",
             &[
-                "images", "usage", "created", "model", "provider", "body", "_raw",
+                "images", "usage", "created", "model", "provider", "skipped", "body", "_raw",
             ],
         )?,
         unset_chat: sentinel(chat)?,
@@ -308,6 +321,10 @@ fn load(py: Python<'_>) -> PyResult<Types> {
         response_parse_error: py
             .import("modelwire.exceptions")?
             .getattr("ResponseParseError")?
+            .unbind(),
+        log_skipped: py
+            .import("modelwire.parsing.pure._read")?
+            .getattr("log_skipped")?
             .unbind(),
     })
 }

@@ -10,6 +10,7 @@ use modelwire_core::images::ImageGeneration;
 use modelwire_core::json::Reader;
 use modelwire_core::media::Image;
 use modelwire_core::message::{Arguments, Message, ThinkingBlock, ToolCall};
+use modelwire_core::responses::{ReasoningItem, Responses};
 use modelwire_core::usage::Usage;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyNone, PyString};
@@ -74,6 +75,18 @@ impl<'py> Context<'_, 'py> {
                 int(py, u.generated_images)?,
             ],
         )
+    }
+
+    /// The paths left out, as a list; a non-empty one is also logged once (at DEBUG).
+    fn skipped(&self, skipped: &[String]) -> PyResult<Bound<'py, PyAny>> {
+        let list = PyList::new(self.py, skipped)?;
+        if !skipped.is_empty() {
+            self.types
+                .log_skipped
+                .bind(self.py)
+                .call1((self.provider, &list))?;
+        }
+        Ok(list.into_any())
     }
 
     pub fn image(&self, image: &Image<'_>) -> PyResult<Bound<'py, PyAny>> {
@@ -141,7 +154,31 @@ impl<'py> Context<'_, 'py> {
         )
     }
 
-    fn message(&self, message: &Message<'_>) -> PyResult<Bound<'py, PyAny>> {
+    fn reasoning_item(&self, item: &ReasoningItem<'_>) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        let texts = |parts: &[Cow<'_, str>]| -> PyResult<Bound<'py, PyAny>> {
+            let list = PyList::empty(py);
+            for part in parts {
+                list.append(values::string(py, part)?)?;
+            }
+            Ok(list.into_any())
+        };
+        self.types.reasoning_item.build(
+            py,
+            [
+                text(py, item.id.as_ref())?,
+                texts(&item.summary)?,
+                texts(&item.content)?,
+                text(py, item.encrypted_content.as_ref())?,
+            ],
+        )
+    }
+
+    fn message(
+        &self,
+        message: &Message<'_>,
+        items: &[ReasoningItem<'_>],
+    ) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         let calls = PyList::empty(py);
         for call in &message.tool_calls {
@@ -150,6 +187,10 @@ impl<'py> Context<'_, 'py> {
         let thinking = PyList::empty(py);
         for block in &message.thinking_blocks {
             thinking.append(self.thinking_block(block)?)?;
+        }
+        let kept = PyList::empty(py);
+        for item in items {
+            kept.append(self.reasoning_item(item)?)?;
         }
         self.types.message.build(
             py,
@@ -160,15 +201,23 @@ impl<'py> Context<'_, 'py> {
                 self.images(&message.images)?.into_any(),
                 text(py, message.refusal.as_ref())?,
                 thinking.into_any(),
+                kept.into_any(),
             ],
         )
     }
 
-    fn choice(&self, choice: &Choice<'_>) -> PyResult<Bound<'py, PyAny>> {
+    /// A choice; `reason` is the canonical finish reason when the format decided it, and `items` the
+    /// message's reasoning items.
+    fn choice(
+        &self,
+        choice: &Choice<'_>,
+        reason: Option<&'static str>,
+        items: &[ReasoningItem<'_>],
+    ) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         let native = choice.finish_reason.as_ref();
-        let normalised = native
-            .and_then(|n| finish::normalise(n))
+        let normalised = reason
+            .or_else(|| native.and_then(|n| finish::normalise(n)))
             .map(|n| self.types.finish_reason(py, n).into_any());
         let logprobs = match choice.logprobs {
             Some(span) => self.span(span)?,
@@ -182,7 +231,7 @@ impl<'py> Context<'_, 'py> {
             py,
             [
                 values::int(py, choice.index)?,
-                self.message(&choice.message)?,
+                self.message(&choice.message, items)?,
                 normalised.unwrap_or_else(|| none(py)),
                 native,
                 logprobs,
@@ -191,10 +240,24 @@ impl<'py> Context<'_, 'py> {
     }
 
     pub fn chat(&self, completion: &ChatCompletion<'_>) -> PyResult<Bound<'py, PyAny>> {
+        self.chat_with(completion, None, &[])
+    }
+
+    /// A Responses API body: one choice, with its decided finish reason and reasoning items.
+    pub fn responses(&self, read: &Responses<'_>) -> PyResult<Bound<'py, PyAny>> {
+        self.chat_with(&read.completion, read.finish_reason, &read.reasoning_items)
+    }
+
+    fn chat_with(
+        &self,
+        completion: &ChatCompletion<'_>,
+        reason: Option<&'static str>,
+        items: &[ReasoningItem<'_>],
+    ) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         let choices = PyList::empty(py);
         for choice in &completion.choices {
-            choices.append(self.choice(choice)?)?;
+            choices.append(self.choice(choice, reason, items)?)?;
         }
         self.types.chat.build(
             py,
@@ -210,6 +273,7 @@ impl<'py> Context<'_, 'py> {
                     Some(tier) => self.types.repeated(py, tier)?.into_any(),
                     None => none(py),
                 },
+                self.skipped(&completion.skipped)?,
                 self.body.clone().into_any(),
                 self.types.unset_chat.bind(py).clone(),
             ],
@@ -234,6 +298,7 @@ impl<'py> Context<'_, 'py> {
                 text(py, embeddings.model.as_ref())?,
                 self.usage(embeddings.usage.as_ref())?,
                 self.provider.clone().into_any(),
+                self.skipped(&embeddings.skipped)?,
                 self.body.clone().into_any(),
                 self.types.unset_embeddings.bind(py).clone(),
                 none(py),
@@ -254,6 +319,7 @@ impl<'py> Context<'_, 'py> {
                 int(py, generation.created)?,
                 text(py, generation.model.as_ref())?,
                 self.provider.clone().into_any(),
+                self.skipped(&generation.skipped)?,
                 self.body.clone().into_any(),
                 self.types.unset_images.bind(py).clone(),
             ],

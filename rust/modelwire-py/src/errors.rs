@@ -20,7 +20,9 @@ pub fn parse_error<'a, 'py: 'a>(
         kwargs.set_item("provider", provider)?;
         kwargs.set_item("path", error.path)?;
         kwargs.set_item("offset", error.offset)?;
-        kwargs.set_item("snippet", error.snippet)?;
+        // The text each side of the fault; the exception masks it, then cuts the excerpt.
+        let snippet = error.snippet.map(|snippet| (snippet.before, snippet.after));
+        kwargs.set_item("snippet", snippet)?;
         let exception = types(py)?
             .response_parse_error
             .bind(py)

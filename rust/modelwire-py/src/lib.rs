@@ -109,6 +109,15 @@ fn parse_gemini_embeddings<'py>(
     })
 }
 
+/// Parses an OpenAI Responses API body into a `ChatCompletionResponse` with one choice.
+#[pyfunction]
+#[pyo3(signature = (body, provider = "openai"))]
+fn parse_responses<'py>(body: &Bound<'py, PyBytes>, provider: &str) -> PyResult<Bound<'py, PyAny>> {
+    convert(body, provider, |ctx| {
+        core::responses::parse_responses(body.as_bytes()).map(|read| ctx.responses(&read))
+    })
+}
+
 /// Parses an OpenAI-format embeddings body into an `EmbeddingResponse` (one float32 buffer).
 #[pyfunction]
 #[pyo3(signature = (body, provider = "openai"))]
@@ -143,6 +152,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_gemini_content, m)?)?;
     m.add_function(wrap_pyfunction!(parse_gemini_embeddings, m)?)?;
     m.add_function(wrap_pyfunction!(parse_image_generation, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_responses, m)?)?;
     m.add_function(wrap_pyfunction!(body::request_body, m)?)?;
     sse::register(m)?;
     stream::register(m)?;

@@ -2,7 +2,7 @@
 //! `modelwire.parsing.pure.sse.SseEvent` so both backends return equal objects.
 
 use modelwire_core::error::ParseError;
-use modelwire_core::sse::{self as core, InvalidUtf8};
+use modelwire_core::sse::{self as core, DecodeError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::PyOnceLock;
@@ -27,9 +27,13 @@ pub struct SseDecoder {
 #[pymethods]
 impl SseDecoder {
     #[new]
-    fn new() -> Self {
+    #[pyo3(signature = (*, max_line = core::MAX_LINE_BYTES, max_event = core::MAX_EVENT_BYTES))]
+    fn new(max_line: usize, max_event: usize) -> Self {
         Self {
-            inner: core::SseDecoder::new(),
+            inner: core::SseDecoder::with_limits(core::Limits {
+                max_line,
+                max_event,
+            }),
         }
     }
 
@@ -53,9 +57,13 @@ pub struct NdjsonDecoder {
 #[pymethods]
 impl NdjsonDecoder {
     #[new]
-    fn new() -> Self {
+    #[pyo3(signature = (*, max_line = core::MAX_LINE_BYTES))]
+    fn new(max_line: usize) -> Self {
         Self {
-            inner: core::NdjsonDecoder::new(),
+            inner: core::NdjsonDecoder::with_limits(core::Limits {
+                max_line,
+                ..core::Limits::default()
+            }),
         }
     }
 
@@ -78,7 +86,7 @@ impl NdjsonDecoder {
 
 fn events<'py>(
     py: Python<'py>,
-    result: Result<Vec<core::SseEvent>, InvalidUtf8>,
+    result: Result<Vec<core::SseEvent>, DecodeError>,
     what: &str,
 ) -> PyResult<Bound<'py, PyList>> {
     let decoded = result.map_err(|err| parse_error(py, err, what))?;
@@ -91,12 +99,12 @@ fn events<'py>(
     Ok(list)
 }
 
-/// Invalid UTF-8 as the twin reports it (no provider: a decoder does not know one).
-fn parse_error(py: Python<'_>, err: InvalidUtf8, what: &str) -> PyErr {
+/// A decoder failure as the twin reports it (no provider: a decoder does not know one).
+fn parse_error(py: Python<'_>, err: DecodeError, what: &str) -> PyErr {
     let error = ParseError {
-        message: format!("invalid UTF-8 in the {what}"),
+        message: err.message(what),
         path: None,
-        offset: usize::try_from(err.offset).ok(),
+        offset: err.offset.and_then(|offset| usize::try_from(offset).ok()),
         snippet: None,
     };
     errors::parse_error(py, error, None)

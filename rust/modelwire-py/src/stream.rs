@@ -1,10 +1,10 @@
-//! `OpenAIStreamFolder` and `AnthropicStreamFolder` for Python: the core folders, with events built as
+//! `OpenAIStreamFolder`, `AnthropicStreamFolder` and `ResponsesStreamFolder` for Python: the core folders, with events built as
 //! `modelwire.types.stream` records and responses as `modelwire.types` records (the twin's classes), so
 //! both backends return equal objects. Events are built while the core folds each SSE event, straight
 //! from the bytes it read: no intermediate Python `str` or dict.
 
 use modelwire_core::finish;
-use modelwire_core::stream::{self as core, Call, Choice, Event, Folder, Format, State};
+use modelwire_core::stream::{self as core, Call, Choice, Event, Folder, Format, Reasoning, State};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::PyOnceLock;
@@ -72,6 +72,7 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<OpenAIStreamFolder>()?;
     module.add_class::<AnthropicStreamFolder>()?;
     module.add_class::<GeminiStreamFolder>()?;
+    module.add_class::<ResponsesStreamFolder>()?;
     Ok(())
 }
 
@@ -204,8 +205,12 @@ impl<'a, 'py: 'a> Builder<'a, 'py> {
                 )
             }
             Event::Usage(usage) => e.usage.build(py, [self.usage(Some(usage))?]),
-            Event::Finish { choice, native } => {
-                let normalised = match finish::normalise(native) {
+            Event::Finish {
+                choice,
+                native,
+                reason,
+            } => {
+                let normalised = match reason.or_else(|| finish::normalise(native)) {
                     Some(reason) => self.types.finish_reason(py, reason).into_any(),
                     None => none(py),
                 };
@@ -297,6 +302,10 @@ impl<'a, 'py: 'a> Builder<'a, 'py> {
                 ],
             )?)?;
         }
+        let items = PyList::empty(py);
+        for item in &choice.items {
+            items.append(self.reasoning_item(item)?)?;
+        }
         let message = self.types.message.build(
             py,
             [
@@ -306,10 +315,11 @@ impl<'a, 'py: 'a> Builder<'a, 'py> {
                 PyList::empty(py).into_any(),
                 self.optional(non_empty(&choice.refusal))?,
                 thinking.into_any(),
+                items.into_any(),
             ],
         )?;
         let native = choice.finish.as_deref();
-        let normalised = match native.and_then(finish::normalise) {
+        let normalised = match choice.reason.or_else(|| native.and_then(finish::normalise)) {
             Some(reason) => self.types.finish_reason(py, reason).into_any(),
             None => none(py),
         };
@@ -321,6 +331,25 @@ impl<'a, 'py: 'a> Builder<'a, 'py> {
                 normalised,
                 self.optional(native)?,
                 self.logprobs(choice)?,
+            ],
+        )
+    }
+
+    fn reasoning_item(&self, item: &Reasoning) -> PyResult<Bound<'py, PyAny>> {
+        let texts = |parts: &[String]| -> PyResult<Bound<'py, PyAny>> {
+            let list = PyList::empty(self.py);
+            for part in parts {
+                list.append(self.string(part)?)?;
+            }
+            Ok(list.into_any())
+        };
+        self.types.reasoning_item.build(
+            self.py,
+            [
+                self.optional(item.id.as_deref())?,
+                texts(&item.summary)?,
+                texts(&item.content)?,
+                self.optional(item.encrypted_content.as_deref())?,
             ],
         )
     }
@@ -352,6 +381,7 @@ impl<'a, 'py: 'a> Builder<'a, 'py> {
                 self.provider.clone().into_any(),
                 self.optional(state.system_fingerprint.as_deref())?,
                 self.optional(state.service_tier.as_deref())?,
+                PyList::new(py, &state.skipped)?.into_any(),
                 self.empty.clone().into_any(),
                 self.types.unset_chat.bind(py).clone(),
             ],
@@ -464,6 +494,12 @@ folder_class!(
     core::AnthropicFolder,
     "anthropic",
     "Anthropic Messages stream events (SSE) in, stream events out; `message_stop` ends the stream."
+);
+folder_class!(
+    ResponsesStreamFolder,
+    core::ResponsesFolder,
+    "openai",
+    "OpenAI Responses API events (SSE) in, stream events out; `response.completed` ends the stream."
 );
 folder_class!(
     GeminiStreamFolder,

@@ -11,6 +11,7 @@ from modelwire.parsing.pure.finish import normalise_finish_reason
 from modelwire.parsing.pure.gemini import parse_gemini_content
 from modelwire.parsing.pure.gemini_embeddings import parse_gemini_embeddings
 from modelwire.parsing.pure.images import parse_image_generation
+from modelwire.parsing.pure.responses import parse_responses
 from modelwire.parsing.pure.usage import parse_usage
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "parse_gemini_content",
     "parse_gemini_embeddings",
     "parse_image_generation",
+    "parse_responses",
     "parse_usage",
 ]

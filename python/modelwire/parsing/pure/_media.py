@@ -6,7 +6,7 @@ from typing import Final
 
 from modelwire.types import ImagePayload
 
-__all__ = ["image_from_url", "mime_from_format", "sniff_mime"]
+__all__ = ["image_from_base64", "image_from_url", "mime_from_format", "sniff_mime"]
 
 # The base64 form of each format's magic bytes (PNG \x89PNG\r\n\x1a\n, JPEG FF D8 FF, RIFF, GIF8).
 _MAGIC: Final = (
@@ -29,6 +29,13 @@ def sniff_mime(b64_data: str) -> str | None:
 
 def mime_from_format(output_format: str | None) -> str | None:
     return None if output_format is None else _FORMATS.get(output_format)
+
+
+def image_from_base64(data: str) -> ImagePayload:
+    """Raw base64 (a ``data:`` URI is unwrapped), its MIME type sniffed from the data."""
+    if data.startswith("data:"):
+        return image_from_url(data)
+    return ImagePayload(b64_data=data, mime_type=sniff_mime(data))
 
 
 def image_from_url(url: str) -> ImagePayload:

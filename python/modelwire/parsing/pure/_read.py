@@ -7,6 +7,8 @@ provider label is known. The wording here is the contract: the Rust parser produ
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from typing import Any, Final, NoReturn, TypeVar
 
@@ -24,7 +26,12 @@ __all__ = [
     "dumps_at",
     "expected",
     "json_type",
+    "lax_dict",
+    "lax_int",
+    "lax_list",
+    "lax_str",
     "load_object",
+    "log_skipped",
     "opt_dict",
     "opt_int",
     "opt_list",
@@ -37,10 +44,21 @@ __all__ = [
 ]
 
 SNIPPET_RADIUS: Final = 40
+SNIPPET_REACH: Final = 200
 # orjson reads 1024 levels of nesting but writes only 254 (its only refusal for loaded JSON).
 MAX_WRITE_DEPTH: Final = 254
 TOO_DEEP: Final = f"nested more than {MAX_WRITE_DEPTH} levels deep"
 _T = TypeVar("_T")
+# An exact integer sent as a string ("4", "-12"): at most 20 digits, then the JSON integer range applies.
+_INT_STRING: Final = re.compile(r"-?[0-9]{1,20}")
+_INT_MIN: Final = -(2**63)
+_INT_MAX: Final = 2**64 - 1
+_log = logging.getLogger("modelwire.parsing")
+
+
+def log_skipped(provider: str, skipped: list[str]) -> None:
+    """The one DEBUG line for a response whose unreadable optional fields were left out."""
+    _log.debug("%s response: optional fields not readable, left out: %s", provider, ", ".join(skipped))
 
 
 class Fault(Exception):
@@ -82,9 +100,14 @@ def load_object(body: bytes, provider: str) -> dict[str, Any]:
     return data
 
 
-def snippet_at(body: bytes, offset: int) -> str:
-    start = max(0, offset - SNIPPET_RADIUS)
-    return body[start : offset + SNIPPET_RADIUS].decode("utf-8", "replace")
+def snippet_at(body: bytes, offset: int) -> tuple[str, str]:
+    """The text each side of ``offset``, reaching ``SNIPPET_REACH`` bytes beyond the excerpt's radius so
+    that the exception can mask a secret whole before cutting the excerpt (as the Rust core's Snippet)."""
+    wide = SNIPPET_RADIUS + SNIPPET_REACH
+    start = max(0, offset - wide)
+    return body[start:offset].decode("utf-8", "replace"), body[offset : offset + wide].decode(
+        "utf-8", "replace"
+    )
 
 
 def json_type(value: object) -> str:
@@ -131,7 +154,57 @@ def opt_int(obj: dict[str, Any], key: str, path: str) -> int | None:
     value = obj.get(key)
     if value is None or type(value) is int:
         return value
+    number = _int_string(value)
+    if number is not None:
+        return number
     raise expected("an integer", value, at(path, key))
+
+
+def _int_string(value: object) -> int | None:
+    """The integer a string holds exactly ("4"), else None (docs/parsing-rules.md, section 2)."""
+    if type(value) is str and _INT_STRING.fullmatch(value):
+        number = int(value)
+        if _INT_MIN <= number <= _INT_MAX:
+            return number
+    return None
+
+
+# Lenient readers for optional fields: a value of the wrong type is left out (None) and its path is
+# recorded in ``skipped`` instead of failing the whole response.
+
+
+def lax_str(obj: dict[str, Any], key: str, path: str, skipped: list[str]) -> str | None:
+    value = obj.get(key)
+    if value is None or type(value) is str:
+        return value
+    skipped.append(at(path, key))
+    return None
+
+
+def lax_int(obj: dict[str, Any], key: str, path: str, skipped: list[str]) -> int | None:
+    value = obj.get(key)
+    if value is None or type(value) is int:
+        return value
+    number = _int_string(value)
+    if number is None:
+        skipped.append(at(path, key))
+    return number
+
+
+def lax_dict(obj: dict[str, Any], key: str, path: str, skipped: list[str]) -> dict[str, Any] | None:
+    value = obj.get(key)
+    if value is None or type(value) is dict:
+        return value
+    skipped.append(at(path, key))
+    return None
+
+
+def lax_list(obj: dict[str, Any], key: str, path: str, skipped: list[str]) -> list[Any] | None:
+    value = obj.get(key)
+    if value is None or type(value) is list:
+        return value
+    skipped.append(at(path, key))
+    return None
 
 
 def opt_dict(obj: dict[str, Any], key: str, path: str) -> dict[str, Any] | None:

@@ -13,8 +13,11 @@ from modelwire.parsing.pure._read import (
     check_missing_array,
     dumps_at,
     expected,
+    lax_dict,
+    lax_int,
+    lax_str,
+    log_skipped,
     opt_dict,
-    opt_int,
     opt_str,
     required_str,
     run,
@@ -44,25 +47,31 @@ def _parse(data: dict[str, Any], body: bytes, provider: str) -> ChatCompletionRe
         check_missing_array(data, "content")
     if type(blocks) is not list:
         raise expected("an array", blocks, "content")
-    native = opt_str(data, "stop_reason", "") or None
-    opt_str(data, "stop_sequence", "")  # checked, not kept: the text already ends before it
-    details = opt_dict(data, "stop_details", "")
-    explanation = None if details is None else opt_str(details, "explanation", "stop_details")
+    skipped: list[str] = []
+    native = lax_str(data, "stop_reason", "", skipped) or None
+    lax_str(data, "stop_sequence", "", skipped)  # read, not kept: the text already ends before it
+    details = lax_dict(data, "stop_details", "", skipped)
+    explanation = None if details is None else lax_str(details, "explanation", "stop_details", skipped)
     refusal = (explanation or None) if native == "refusal" else None
-    raw_usage = opt_dict(data, "usage", "")
-    message = _message(blocks, refusal)
-    return ChatCompletionResponse(
-        id=opt_str(data, "id", ""),
-        model=opt_str(data, "model", ""),
+    raw_usage = lax_dict(data, "usage", "", skipped)
+    message = _message(blocks, refusal, skipped)
+    response = ChatCompletionResponse(
+        id=lax_str(data, "id", "", skipped),
+        model=lax_str(data, "model", "", skipped),
         choices=[ChatCompletionChoice(0, message, normalise_finish_reason(native), native)],
-        usage=None if raw_usage is None else _usage(raw_usage),
+        usage=None if raw_usage is None else _usage(raw_usage, skipped),
         provider=provider,
-        service_tier=None if raw_usage is None else opt_str(raw_usage, "service_tier", "usage"),
+        service_tier=None if raw_usage is None else lax_str(raw_usage, "service_tier", "usage", skipped),
+        skipped=skipped,
         body=body,
     )
+    if skipped:
+        skipped.sort()
+        log_skipped(provider, skipped)
+    return response
 
 
-def _message(blocks: list[Any], refusal: str | None) -> AssistantMessage:
+def _message(blocks: list[Any], refusal: str | None, skipped: list[str]) -> AssistantMessage:
     texts: list[str] = []
     reasoning: list[str] = []
     thinking: list[ThinkingBlock] = []
@@ -84,7 +93,7 @@ def _message(blocks: list[Any], refusal: str | None) -> AssistantMessage:
         elif kind == "redacted_thinking":
             thinking.append(ThinkingBlock(redacted_data=required_str(block, "data", path)))
         elif kind == "tool_use":
-            calls.append(_tool_call(block, path))
+            calls.append(_tool_call(block, path, skipped))
     return AssistantMessage(
         # Text blocks are pieces of one answer (citations split it mid-sentence): joined with nothing.
         "".join(texts) if texts else None,
@@ -96,8 +105,8 @@ def _message(blocks: list[Any], refusal: str | None) -> AssistantMessage:
     )
 
 
-def _tool_call(block: dict[str, Any], path: str) -> ToolCall:
-    call_id = opt_str(block, "id", path) or new_tool_call_id()
+def _tool_call(block: dict[str, Any], path: str, skipped: list[str]) -> ToolCall:
+    call_id = lax_str(block, "id", path, skipped) or new_tool_call_id()
     name = required_str(block, "name", path)
     arguments = opt_dict(block, "input", path)
     if arguments is None:
@@ -105,13 +114,17 @@ def _tool_call(block: dict[str, Any], path: str) -> ToolCall:
     return ToolCall(call_id, name, dumps_at(arguments, at(path, "input")), arguments)
 
 
-def _usage(raw: dict[str, Any]) -> Usage:
-    uncached = opt_int(raw, "input_tokens", "usage")
-    cache_read = opt_int(raw, "cache_read_input_tokens", "usage")
-    cache_write = opt_int(raw, "cache_creation_input_tokens", "usage")
-    output = opt_int(raw, "output_tokens", "usage")
-    details = opt_dict(raw, "output_tokens_details", "usage")
-    thinking = None if details is None else opt_int(details, "thinking_tokens", "usage.output_tokens_details")
+def _usage(raw: dict[str, Any], skipped: list[str]) -> Usage:
+    uncached = lax_int(raw, "input_tokens", "usage", skipped)
+    cache_read = lax_int(raw, "cache_read_input_tokens", "usage", skipped)
+    cache_write = lax_int(raw, "cache_creation_input_tokens", "usage", skipped)
+    output = lax_int(raw, "output_tokens", "usage", skipped)
+    details = lax_dict(raw, "output_tokens_details", "usage", skipped)
+    thinking = (
+        None
+        if details is None
+        else lax_int(details, "thinking_tokens", "usage.output_tokens_details", skipped)
+    )
     return anthropic_usage(uncached, cache_read, cache_write, output, thinking)
 
 

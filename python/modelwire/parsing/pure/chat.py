@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelwire.parsing.pure._media import image_from_url
+from modelwire.parsing.pure._media import image_from_base64, image_from_url
 from modelwire.parsing.pure._read import (
+    Fault,
     at,
     check_missing_array,
     dumps_at,
     expected,
+    lax_int,
+    lax_list,
+    lax_str,
+    log_skipped,
     opt_dict,
-    opt_int,
     opt_list,
     opt_str,
     required_dict,
@@ -53,29 +57,37 @@ def parse_chat_object(data: dict[str, Any], body: bytes, provider: str) -> ChatC
         check_missing_array(data, "choices")
     if type(raw_choices) is not list:
         raise expected("an array", raw_choices, "choices")
-    choices = [_choice(item, i) for i, item in enumerate(raw_choices)]
+    skipped: list[str] = []
+    choices = [_choice(item, i, skipped) for i, item in enumerate(raw_choices)]
     images = sum(len(choice.message.images) for choice in choices)
-    return ChatCompletionResponse(
-        id=opt_str(data, "id", ""),
-        model=opt_str(data, "model", ""),
-        created=opt_int(data, "created", ""),
+    response = ChatCompletionResponse(
+        id=lax_str(data, "id", "", skipped),
+        model=lax_str(data, "model", "", skipped),
+        created=lax_int(data, "created", "", skipped),
         choices=choices,
-        usage=parse_usage(data.get("usage"), "usage", images or None),
+        usage=parse_usage(data.get("usage"), "usage", images or None, skipped),
         provider=provider,
-        system_fingerprint=opt_str(data, "system_fingerprint", ""),
-        service_tier=opt_str(data, "service_tier", ""),
+        system_fingerprint=lax_str(data, "system_fingerprint", "", skipped),
+        service_tier=lax_str(data, "service_tier", "", skipped),
+        skipped=skipped,
         body=body,
     )
+    if skipped:
+        skipped.sort()
+        log_skipped(provider, skipped)
+    return response
 
 
-def _choice(item: Any, position: int) -> ChatCompletionChoice:
+def _choice(item: Any, position: int, skipped: list[str]) -> ChatCompletionChoice:
     path = f"choices[{position}]"
     if type(item) is not dict:
         raise expected("an object", item, path)
-    index = opt_int(item, "index", path)
+    index = lax_int(item, "index", path, skipped)
     raw_message = opt_dict(item, "message", path)
-    message = AssistantMessage() if raw_message is None else _message(raw_message, at(path, "message"))
-    native = opt_str(item, "finish_reason", path) or None
+    message = (
+        AssistantMessage() if raw_message is None else _message(raw_message, at(path, "message"), skipped)
+    )
+    native = lax_str(item, "finish_reason", path, skipped) or None
     return ChatCompletionChoice(
         position if index is None else index,
         message,
@@ -85,7 +97,7 @@ def _choice(item: Any, position: int) -> ChatCompletionChoice:
     )
 
 
-def _message(msg: dict[str, Any], path: str) -> AssistantMessage:
+def _message(msg: dict[str, Any], path: str, skipped: list[str]) -> AssistantMessage:
     thinking: list[str] = []
     block_images: list[ImagePayload] = []
     content = msg.get("content")
@@ -95,14 +107,18 @@ def _message(msg: dict[str, Any], path: str) -> AssistantMessage:
         raise expected("a string or an array", content, at(path, "content"))
 
     # The first non-empty source wins, but every source is checked.
-    reasoning = opt_str(msg, "reasoning", path)
-    reasoning_content = opt_str(msg, "reasoning_content", path)
-    details = "\n".join(reasoning_detail_texts(msg, path))
+    reasoning = lax_str(msg, "reasoning", path, skipped)
+    reasoning_content = lax_str(msg, "reasoning_content", path, skipped)
+    try:
+        details = "\n".join(reasoning_detail_texts(msg, path))
+    except Fault:
+        skipped.append(at(path, "reasoning_details"))
+        details = ""
     reasoning = reasoning or reasoning_content or "\n".join(thinking) or details or None
 
-    images = [*_images(msg, path), *block_images]
+    images = [*_images(msg, path, skipped), *block_images]
     tool_calls = [
-        _tool_call(call, f"{path}.tool_calls[{j}]")
+        _tool_call(call, f"{path}.tool_calls[{j}]", skipped)
         for j, call in enumerate(opt_list(msg, "tool_calls", path) or ())
     ]
     legacy = opt_dict(msg, "function_call", path)
@@ -117,7 +133,7 @@ def _message(msg: dict[str, Any], path: str) -> AssistantMessage:
         reasoning,
         tool_calls,
         images,
-        opt_str(msg, "refusal", path) or None,
+        lax_str(msg, "refusal", path, skipped) or None,
     )
 
 
@@ -181,19 +197,30 @@ def reasoning_detail_texts(msg: dict[str, Any], path: str) -> list[str]:
     return texts
 
 
-def _images(msg: dict[str, Any], path: str) -> list[ImagePayload]:
+def _images(msg: dict[str, Any], path: str, skipped: list[str]) -> list[ImagePayload]:
+    """``message.images``: each entry is optional; one that cannot be read is left out and recorded."""
     images = []
-    for j, entry in enumerate(opt_list(msg, "images", path) or ()):
+    for j, entry in enumerate(lax_list(msg, "images", path, skipped) or ()):
         entry_path = f"{path}.images[{j}]"
-        if type(entry) is not dict:
-            raise expected("an object", entry, entry_path)
-        image = _image(entry, entry_path)
+        try:
+            if type(entry) is not dict:
+                raise expected("an object", entry, entry_path)
+            image = _image(entry, entry_path)
+        except Fault:
+            skipped.append(entry_path)
+            continue
         if image is not None:
             images.append(image)
     return images
 
 
 def _image(entry: dict[str, Any], path: str) -> ImagePayload | None:
+    b64_json = entry.get("b64_json")
+    if b64_json is not None:
+        # {"b64_json": ...} entries (image models behind OpenAI-compatible gateways): raw base64.
+        if type(b64_json) is not str:
+            raise expected("a string", b64_json, at(path, "b64_json"))
+        return image_from_base64(b64_json)
     ref = entry.get("image_url")
     url = opt_str(entry, "url", path)
     if type(ref) is dict:
@@ -205,11 +232,11 @@ def _image(entry: dict[str, Any], path: str) -> ImagePayload | None:
     return None if ref is None else image_from_url(ref)
 
 
-def _tool_call(call: Any, path: str) -> ToolCall:
+def _tool_call(call: Any, path: str, skipped: list[str]) -> ToolCall:
     if type(call) is not dict:
         raise expected("an object", call, path)
-    call_id = opt_str(call, "id", path) or new_tool_call_id()
-    if opt_str(call, "type", path) == "custom":
+    call_id = lax_str(call, "id", path, skipped) or new_tool_call_id()
+    if lax_str(call, "type", path, skipped) == "custom":
         custom = required_dict(call, "custom", path)
         custom_path = at(path, "custom")
         name = required_str(custom, "name", custom_path)

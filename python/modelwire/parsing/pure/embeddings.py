@@ -9,7 +9,16 @@ import sys
 from array import array
 from typing import Any
 
-from modelwire.parsing.pure._read import Fault, at, check_missing_array, expected, opt_int, opt_str, run
+from modelwire.parsing.pure._read import (
+    Fault,
+    at,
+    check_missing_array,
+    expected,
+    lax_str,
+    log_skipped,
+    opt_int,
+    run,
+)
 from modelwire.parsing.pure.usage import parse_usage
 from modelwire.types import EmbeddingResponse
 
@@ -51,15 +60,21 @@ def _parse(data: dict[str, Any], body: bytes, provider: str) -> EmbeddingRespons
         elif width != dimensions:
             raise Fault(f"embedding has {width} values, expected {dimensions}", at(path, "embedding"))
         rows[index] = row
-    return EmbeddingResponse(
+    skipped: list[str] = []
+    response = EmbeddingResponse(
         b"".join(row for row in rows if row is not None),
         count,
         dimensions or 0,
-        model=opt_str(data, "model", ""),
-        usage=parse_usage(data.get("usage"), "usage"),
+        model=lax_str(data, "model", "", skipped),
+        usage=parse_usage(data.get("usage"), "usage", None, skipped),
         provider=provider,
         body=body,
+        skipped=skipped,
     )
+    if skipped:
+        skipped.sort()
+        log_skipped(provider, skipped)
+    return response
 
 
 def _row(item: dict[str, Any], path: str) -> bytes:

@@ -29,9 +29,12 @@ FINISH_REASON_TABLE: Final[dict[str, FinishReason]] = {
             "max_completion_tokens",
             "model_length",
             "token_limit",
-            "model_context_window_exceeded",
         ),
         "length",
+    ),
+    **dict.fromkeys(
+        ("model_context_window_exceeded", "context_window_exceeded", "context_length_exceeded"),
+        "context_window_exceeded",
     ),
     **dict.fromkeys(("tool_calls", "tool_call", "tool_use", "function_call"), "tool_calls"),
     **dict.fromkeys(
@@ -55,6 +58,7 @@ FINISH_REASON_TABLE: Final[dict[str, FinishReason]] = {
     "refusal": "refusal",
     "pause_turn": "pause",
     "error": "error",
+    "failed": "error",  # a Responses API status
     "malformed_function_call": "error",
 }
 

@@ -8,6 +8,12 @@ The SSE rules are the WHATWG "event stream interpretation" with three departures
   so ``event: ping`` with no data still arrives, with ``data == ""``;
 - :meth:`SseDecoder.finish` dispatches a last block that had no blank line after it.
 
+Every decoder enforces two caps (docs/stream-rules.md section 7): a line longer than ``max_line`` bytes
+(:data:`MAX_LINE_BYTES` by default; the incomplete last line is the only buffered frame, so this also caps
+the buffered bytes) and an SSE event holding more than ``max_event`` bytes of data (:data:`MAX_EVENT_BYTES`)
+raise :class:`~modelwire.exceptions.ResponseParseError`, so a hostile stream cannot grow memory without
+bound. A line's length is checked as its bytes arrive, before its UTF-8.
+
 After an error a decoder stays failed: every later call raises the same error. Events completed before
 the faulty line are still returned by that ``feed``; the error is then raised by the next call.
 """
@@ -19,7 +25,12 @@ from typing import ClassVar, Final
 from modelwire.exceptions import ResponseParseError
 from modelwire.types._record import Record
 
-__all__ = ["NdjsonDecoder", "SseDecoder", "SseEvent"]
+__all__ = ["MAX_EVENT_BYTES", "MAX_LINE_BYTES", "NdjsonDecoder", "SseDecoder", "SseEvent"]
+
+MAX_LINE_BYTES: Final = 32 << 20
+"""The longest line (bytes, without its line end) a decoder buffers; the Rust core's ``MAX_LINE_BYTES``."""
+MAX_EVENT_BYTES: Final = 64 << 20
+"""The most data (bytes, ``data`` lines joined by ``\\n``) one SSE event may hold."""
 
 _BOM: Final = b"\xef\xbb\xbf"
 _U64_MAX: Final = (1 << 64) - 1
@@ -50,11 +61,12 @@ class _Lines:
     bytes handed to those searches, a linearity witness for the tests.
     """
 
-    __slots__ = ("_after_cr", "_any_end", "_at_start", "_what", "offset", "partial", "scanned")
+    __slots__ = ("_after_cr", "_any_end", "_at_start", "_max_line", "_what", "offset", "partial", "scanned")
 
-    def __init__(self, *, any_end: bool, what: str) -> None:
+    def __init__(self, *, any_end: bool, what: str, max_line: int) -> None:
         self._any_end = any_end  # CR, LF and CRLF end lines (SSE); otherwise LF only (NDJSON)
         self._what = what
+        self._max_line = max_line
         self.scanned = 0
         self._restart()
 
@@ -94,7 +106,7 @@ class _Lines:
         self.scanned += (len(chunk) - start) * (2 + has_cr)
         if end < 0:
             self.partial += chunk[start:] if start else chunk
-            return [], None
+            return [], self._check_partial()
         if self.partial:
             self.partial += chunk[start : end + 1]
             region: bytes | bytearray = self.partial
@@ -103,7 +115,25 @@ class _Lines:
             region = chunk[start : end + 1] if start or end + 1 < len(chunk) else chunk
             self.partial += chunk[end + 1 :]
         self._after_cr = has_cr and end == len(chunk) - 1 and chunk[end] == 0x0D
-        return self._decode(region, has_cr)
+        if len(region) > self._max_line:  # only then can a line in it be too long
+            long_at = _first_long_line(region, has_cr, self._max_line)
+            if long_at is not None:
+                at = self.offset + long_at
+                lines, error = self._decode(region[:long_at], has_cr)  # an earlier fault comes first
+                return lines, error or self._too_long(at)
+        lines, error = self._decode(region, has_cr)
+        return lines, error or self._check_partial()
+
+    def _check_partial(self) -> ResponseParseError | None:
+        """The incomplete last line past the cap: an error (and the buffer dropped)."""
+        if len(self.partial) <= self._max_line:
+            return None
+        return self._too_long(self.offset)
+
+    def _too_long(self, offset: int) -> ResponseParseError:
+        self.partial = bytearray()
+        cap = self._max_line
+        return ResponseParseError(f"a line of the {self._what} is longer than {cap} bytes", offset=offset)
 
     def rest(self) -> tuple[list[str], ResponseParseError | None]:
         """End of stream: the last line if it had no line end. Then ready for a new stream."""
@@ -143,13 +173,42 @@ class _Lines:
         return ResponseParseError(f"invalid UTF-8 in the {self._what}", offset=offset)
 
 
+def _first_long_line(region: bytes | bytearray, has_cr: bool, limit: int) -> int | None:
+    """The position of the first line of ``region`` (which ends with a line end) longer than ``limit``."""
+    pos = 0
+    size = len(region)
+    while pos < size:
+        end = region.find(b"\n", pos)
+        if end < 0:
+            end = size
+        if has_cr:
+            cr = region.find(b"\r", pos, end)
+            if cr >= 0:
+                end = cr
+        if end - pos > limit:
+            return pos
+        pos = end + (2 if region[end : end + 2] == b"\r\n" else 1)
+    return None
+
+
 class SseDecoder:
     """Bytes in (pieces of any size, split anywhere), :class:`SseEvent` out."""
 
-    __slots__ = ("_data", "_error", "_event", "_last_id", "_lines", "_retry", "_touched")
+    __slots__ = (
+        "_data",
+        "_error",
+        "_event",
+        "_last_id",
+        "_lines",
+        "_max_event",
+        "_retry",
+        "_size",
+        "_touched",
+    )
 
-    def __init__(self) -> None:
-        self._lines = _Lines(any_end=True, what="event stream")
+    def __init__(self, *, max_line: int = MAX_LINE_BYTES, max_event: int = MAX_EVENT_BYTES) -> None:
+        self._lines = _Lines(any_end=True, what="event stream", max_line=max_line)
+        self._max_event = max_event
         self._error: ResponseParseError | None = None
         self._reset()
         self._last_id: str | None = None
@@ -157,6 +216,7 @@ class SseDecoder:
     def _reset(self) -> None:
         self._event: str | None = None
         self._data: list[str] = []
+        self._size = 0  # bytes of data, joins included
         self._retry: int | None = None
         self._touched = False  # a field that counts was set: the block becomes an event
 
@@ -165,7 +225,8 @@ class SseDecoder:
         if self._error is not None:
             raise self._error
         lines, error = self._lines.take(chunk)
-        return self._deliver(self._apply(lines), error)
+        events, too_large = self._apply(lines)
+        return self._deliver(events, too_large or error)
 
     def finish(self) -> list[SseEvent]:
         """End of stream: the last line and event even without their line end or blank line. The decoder
@@ -173,7 +234,8 @@ class SseDecoder:
         if self._error is not None:
             raise self._error
         lines, error = self._lines.rest()
-        events = self._deliver(self._apply(lines), error)
+        events, too_large = self._apply(lines)
+        events = self._deliver(events, too_large or error)
         if self._touched:
             events.append(self._dispatch())
         self._reset()
@@ -192,7 +254,8 @@ class SseDecoder:
         self._reset()
         return event
 
-    def _apply(self, lines: list[str]) -> list[SseEvent]:
+    def _apply(self, lines: list[str]) -> tuple[list[SseEvent], ResponseParseError | None]:
+        """The events ``lines`` complete, and the error of a line that makes its event too large."""
         events: list[SseEvent] = []
         data = self._data
         for line in lines:
@@ -205,6 +268,14 @@ class SseDecoder:
             if value[:1] == " ":
                 value = value[1:]
             if name == "data":
+                size = self._size + bool(data) + (len(value) if value.isascii() else len(value.encode()))
+                if size > self._max_event:
+                    self._data = []
+                    cap = self._max_event
+                    return events, ResponseParseError(
+                        f"an event of the event stream holds more than {cap} bytes of data"
+                    )
+                self._size = size
                 data.append(value)
                 self._touched = True
             elif name == "event":
@@ -220,7 +291,7 @@ class SseDecoder:
                     self._retry = millis
                     self._touched = True
             # Comments (empty name), unknown fields and ids holding NUL are ignored, as the spec says.
-        return events
+        return events, None
 
 
 def _parse_retry(value: str) -> int | None:
@@ -240,8 +311,8 @@ class NdjsonDecoder:
 
     __slots__ = ("_error", "_lines")
 
-    def __init__(self) -> None:
-        self._lines = _Lines(any_end=False, what="NDJSON stream")
+    def __init__(self, *, max_line: int = MAX_LINE_BYTES) -> None:
+        self._lines = _Lines(any_end=False, what="NDJSON stream", max_line=max_line)
         self._error: ResponseParseError | None = None
 
     def feed(self, chunk: bytes) -> list[str]:

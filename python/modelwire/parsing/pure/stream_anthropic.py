@@ -12,8 +12,10 @@ from modelwire.parsing.pure._read import (
     at,
     dumps_at,
     expected,
+    lax_dict,
+    lax_int,
+    lax_str,
     opt_dict,
-    opt_int,
     opt_list,
     opt_str,
     required_dict,
@@ -59,20 +61,21 @@ class AnthropicStreamFolder(StreamFolder):
     def _fold(self, data: str, number: int, out: list[StreamEvent]) -> None:
         obj = load_event(data, number, self.provider)
         kind = opt_str(obj, "type", "")
+        skipped: list[str] = []  # optional members left out (docs/stream-rules.md, section 4)
         if kind == "content_block_delta":
             self._delta(obj, out)
         elif kind == "content_block_start":
             index = required_int(obj, "index", "")
             block = required_dict(obj, "content_block", "")
-            self._start(index, _read_block(block, "content_block"), out)
+            self._start(index, _read_block(block, "content_block", skipped), out)
         elif kind == "content_block_stop":
             self._stop(required_int(obj, "index", ""), out)
         elif kind == "message_start":
-            self._message_start(obj, out)
+            self._message_start(obj, out, skipped)
         elif kind == "message_delta":
             delta = opt_dict(obj, "delta", "") or {}
-            stop = _read_stop(delta, "delta")
-            usage = _read_usage(obj.get("usage"), "usage")
+            stop = _read_stop(delta, "delta", skipped)
+            usage = _read_usage(obj.get("usage"), "usage", skipped)
             self._finish(*stop, out)
             self._set_usage(usage, out)
         elif kind == "message_stop":
@@ -80,21 +83,23 @@ class AnthropicStreamFolder(StreamFolder):
             self.done = True
         elif kind == "error":
             self.error = data
+        skipped.sort()
+        self._state.skip(number, skipped)
 
     # --- events ------------------------------------------------------------------------------------------
 
-    def _message_start(self, obj: dict[str, Any], out: list[StreamEvent]) -> None:
+    def _message_start(self, obj: dict[str, Any], out: list[StreamEvent], skipped: list[str]) -> None:
         message = opt_dict(obj, "message", "")
         if message is None:
             return
-        id = opt_str(message, "id", "message")
-        model = opt_str(message, "model", "message")
+        id = lax_str(message, "id", "message", skipped)
+        model = lax_str(message, "model", "message", skipped)
         blocks = [
-            _read_block(block, f"message.content[{i}]")
+            _read_block(block, f"message.content[{i}]", skipped)
             for i, block in enumerate(opt_list(message, "content", "message") or ())
         ]
-        stop = _read_stop(message, "message")
-        usage = _read_usage(message.get("usage"), "message.usage")
+        stop = _read_stop(message, "message", skipped)
+        usage = _read_usage(message.get("usage"), "message.usage", skipped)
         self._state.identify(id, model)
         for i, block in enumerate(blocks):
             self._start(i, block, out)
@@ -188,7 +193,7 @@ _DELTA_MEMBERS = {
 }
 
 
-def _read_block(block: Any, path: str) -> _Block:
+def _read_block(block: Any, path: str, skipped: list[str]) -> _Block:
     if type(block) is not dict:
         raise expected("an object", block, path)
     read = _Block(opt_str(block, "type", path))
@@ -200,7 +205,7 @@ def _read_block(block: Any, path: str) -> _Block:
     elif read.kind == "redacted_thinking":
         read.text = required_str(block, "data", path)
     elif read.kind == "tool_use":
-        read.id = opt_str(block, "id", path) or None
+        read.id = lax_str(block, "id", path, skipped) or None
         read.name = required_str(block, "name", path)
         arguments = opt_dict(block, "input", path)
         if arguments is not None:
@@ -208,20 +213,23 @@ def _read_block(block: Any, path: str) -> _Block:
     return read
 
 
-def _read_stop(obj: dict[str, Any], path: str) -> tuple[str | None, str | None]:
-    reason = opt_str(obj, "stop_reason", path)
-    details = opt_dict(obj, "stop_details", path)
-    explanation = None if details is None else opt_str(details, "explanation", at(path, "stop_details"))
+def _read_stop(obj: dict[str, Any], path: str, skipped: list[str]) -> tuple[str | None, str | None]:
+    reason = lax_str(obj, "stop_reason", path, skipped)
+    details = lax_dict(obj, "stop_details", path, skipped)
+    details_path = at(path, "stop_details")
+    explanation = None if details is None else lax_str(details, "explanation", details_path, skipped)
     return reason, explanation
 
 
-def _read_usage(raw: Any, path: str) -> tuple[list[int | None], str | None] | None:
+def _read_usage(raw: Any, path: str, skipped: list[str]) -> tuple[list[int | None], str | None] | None:
+    """Anthropic's counts and service tier; usage is optional throughout (parsing-rules.md section 6)."""
     if raw is None:
         return None
     if type(raw) is not dict:
-        raise expected("an object", raw, path)
-    counts = [opt_int(raw, name, path) for name in _USAGE_FIELDS]
-    details = opt_dict(raw, "output_tokens_details", path)
+        skipped.append(path)
+        return None
+    counts = [lax_int(raw, name, path, skipped) for name in _USAGE_FIELDS]
+    details = lax_dict(raw, "output_tokens_details", path, skipped)
     details_path = at(path, "output_tokens_details")
-    counts.append(None if details is None else opt_int(details, "thinking_tokens", details_path))
-    return counts, opt_str(raw, "service_tier", path)
+    counts.append(None if details is None else lax_int(details, "thinking_tokens", details_path, skipped))
+    return counts, lax_str(raw, "service_tier", path, skipped)

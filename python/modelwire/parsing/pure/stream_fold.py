@@ -22,6 +22,8 @@ from modelwire.types import (
     AssistantMessage,
     ChatCompletionChoice,
     ChatCompletionResponse,
+    FinishReason,
+    ReasoningItem,
     ThinkingBlock,
     ToolCall,
     Usage,
@@ -86,8 +88,10 @@ class ChoiceState:
         "finish",
         "has_logprobs",
         "index",
+        "items",
         "logprobs_content",
         "logprobs_refusal",
+        "reason",
         "reasoning",
         "refusal",
         "thinking",
@@ -100,7 +104,9 @@ class ChoiceState:
         self.refusal = ""
         self.calls: list[Call] = []
         self.thinking: list[Thinking] = []
+        self.items: list[ReasoningItem] = []  # Responses API reasoning items, in output order
         self.finish: str | None = None
+        self.reason: FinishReason | None = None  # set when the format decides it, else from the table
         self.has_logprobs = False
         self.logprobs_content: list[Any] | None = None
         self.logprobs_refusal: list[Any] | None = None
@@ -118,6 +124,8 @@ class FoldState:
         self.service_tier: str | None = None
         self.usage: Usage | None = None
         self.choices: dict[int, ChoiceState] = {}
+        # Optional fields left out, as "event <n>: <path>", in event order (each event's paths sorted).
+        self.skipped: list[str] = []
 
     def choice(self, index: int) -> ChoiceState:
         state = self.choices.get(index)
@@ -190,12 +198,23 @@ class FoldState:
         for choice in self.choices.values():
             self.end_calls(choice, out)
 
-    def finish(self, choice: ChoiceState, native: str | None, out: list[StreamEvent]) -> None:
-        if not native or native == choice.finish:
+    def finish(
+        self,
+        choice: ChoiceState,
+        native: str | None,
+        out: list[StreamEvent],
+        reason: FinishReason | None = None,
+    ) -> None:
+        """``reason`` is the canonical reason when the format decides it (else the shared table's)."""
+        if not native or (native == choice.finish and reason == choice.reason):
             return
         self.end_calls(choice, out)
         choice.finish = native
-        out.append(StreamFinish(choice.index, normalise_finish_reason(native), native))
+        choice.reason = reason
+        out.append(StreamFinish(choice.index, reason or normalise_finish_reason(native), native))
+
+    def skip(self, number: int, paths: list[str]) -> None:
+        self.skipped.extend(f"event {number}: {path}" for path in paths)
 
     def set_usage(self, usage: Usage | None, out: list[StreamEvent]) -> None:
         if usage is not None:
@@ -215,6 +234,7 @@ class FoldState:
             provider=self.provider,
             system_fingerprint=self.system_fingerprint,
             service_tier=self.service_tier,
+            skipped=list(self.skipped),
         )
 
 
@@ -226,6 +246,7 @@ def _choice(state: ChoiceState) -> ChatCompletionChoice:
         None,
         state.refusal or None,
         [thinking.block() for thinking in state.thinking],
+        [ReasoningItem(i.id, list(i.summary), list(i.content), i.encrypted_content) for i in state.items],
     )
     logprobs = None
     if state.has_logprobs:
@@ -235,7 +256,8 @@ def _choice(state: ChoiceState) -> ChatCompletionChoice:
             "refusal": None if refusal is None else list(refusal),
         }
     native = state.finish
-    return ChatCompletionChoice(state.index, message, normalise_finish_reason(native), native, logprobs)
+    reason = state.reason or normalise_finish_reason(native)
+    return ChatCompletionChoice(state.index, message, reason, native, logprobs)
 
 
 def load_event(data: str, number: int, provider: str) -> dict[str, Any]:

@@ -6,7 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelwire.parsing.pure._read import at, dumps_at, expected, opt_dict, opt_int, opt_list, opt_str
+from modelwire.parsing.pure._read import (
+    Fault,
+    at,
+    dumps_at,
+    expected,
+    lax_dict,
+    lax_int,
+    lax_str,
+    opt_dict,
+    opt_int,
+    opt_list,
+    opt_str,
+)
 from modelwire.parsing.pure.chat import REASONING_BLOCKS, TEXT_BLOCKS, reasoning_detail_texts, thinking_texts
 from modelwire.parsing.pure.stream_fold import ChoiceState, FoldState, StreamFolder, load_event
 from modelwire.parsing.pure.usage import parse_usage
@@ -35,7 +47,9 @@ class OpenAIStreamFolder(StreamFolder):
             self.done = True
             return
         chunk = load_event(data, number, self.provider)
-        _apply(self._state, _Chunk(chunk), out)
+        read = _Chunk(chunk)
+        _apply(self._state, read, out)
+        self._state.skip(number, read.skipped)
         if chunk.get("error") is not None:  # OpenRouter: an error object inside a 200 stream
             self.error = data
 
@@ -64,42 +78,46 @@ class _Delta:
 
 
 class _Chunk:
-    __slots__ = ("choices", "created", "fingerprint", "id", "model", "tier", "usage")
+    __slots__ = ("choices", "created", "fingerprint", "id", "model", "skipped", "tier", "usage")
 
     def __init__(self, chunk: dict[str, Any]) -> None:
-        """Every field the rules read, checked; nothing is applied yet."""
-        self.id = opt_str(chunk, "id", "")
-        self.model = opt_str(chunk, "model", "")
-        self.created = opt_int(chunk, "created", "")
-        self.fingerprint = opt_str(chunk, "system_fingerprint", "")
-        self.tier = opt_str(chunk, "service_tier", "")
-        usage = parse_usage(chunk.get("usage"), "usage")
-        groq = opt_dict(chunk, "x_groq", "")
-        groq_usage = None if groq is None else parse_usage(groq.get("usage"), "x_groq.usage")
-        self.usage = usage if usage is not None else groq_usage
+        """Every field the rules read, checked (optional ones that cannot be read are left out and listed in
+        ``skipped``, sorted); nothing is applied yet."""
+        skipped: list[str] = []
         items = opt_list(chunk, "choices", "") or ()
-        self.choices = [_read_choice(item, i) for i, item in enumerate(items)]
+        self.choices = [_read_choice(item, i, skipped) for i, item in enumerate(items)]
+        self.id = lax_str(chunk, "id", "", skipped)
+        self.model = lax_str(chunk, "model", "", skipped)
+        self.created = lax_int(chunk, "created", "", skipped)
+        self.fingerprint = lax_str(chunk, "system_fingerprint", "", skipped)
+        self.tier = lax_str(chunk, "service_tier", "", skipped)
+        usage = parse_usage(chunk.get("usage"), "usage", None, skipped)
+        groq = lax_dict(chunk, "x_groq", "", skipped)
+        groq_usage = None if groq is None else parse_usage(groq.get("usage"), "x_groq.usage", None, skipped)
+        self.usage = usage if usage is not None else groq_usage
+        skipped.sort()
+        self.skipped = skipped
 
 
-def _read_choice(item: Any, position: int) -> _Delta:
+def _read_choice(item: Any, position: int, skipped: list[str]) -> _Delta:
     path = f"choices[{position}]"
     if type(item) is not dict:
         raise expected("an object", item, path)
     read = _Delta()
     index = opt_int(item, "index", path)
     read.index = position if index is None else index
-    read.finish = opt_str(item, "finish_reason", path)
+    read.finish = lax_str(item, "finish_reason", path, skipped)
     logprobs = opt_dict(item, "logprobs", path)
     if logprobs is not None:
         lp_path = at(path, "logprobs")
         read.logprobs = (opt_list(logprobs, "content", lp_path), opt_list(logprobs, "refusal", lp_path))
     delta = opt_dict(item, "delta", path)
     if delta is not None:
-        _read_delta(delta, at(path, "delta"), read)
+        _read_delta(delta, at(path, "delta"), read, skipped)
     return read
 
 
-def _read_delta(delta: dict[str, Any], path: str, read: _Delta) -> None:
+def _read_delta(delta: dict[str, Any], path: str, read: _Delta, skipped: list[str]) -> None:
     thinking: list[str] = []
     content = delta.get("content")
     if type(content) is list:
@@ -112,11 +130,15 @@ def _read_delta(delta: dict[str, Any], path: str, read: _Delta) -> None:
         return
     # One fragment of reasoning per delta: the first non-empty source (OpenRouter repeats `reasoning`
     # in `reasoning_details`), every source checked.
-    reasoning = opt_str(delta, "reasoning", path)
-    reasoning_content = opt_str(delta, "reasoning_content", path)
-    details = "".join(reasoning_detail_texts(delta, path))
+    reasoning = lax_str(delta, "reasoning", path, skipped)
+    reasoning_content = lax_str(delta, "reasoning_content", path, skipped)
+    try:
+        details = "".join(reasoning_detail_texts(delta, path))
+    except Fault:
+        skipped.append(at(path, "reasoning_details"))
+        details = ""
     read.reasoning = reasoning or reasoning_content or "".join(thinking) or details
-    read.refusal = opt_str(delta, "refusal", path) or ""
+    read.refusal = lax_str(delta, "refusal", path, skipped) or ""
     tools = opt_list(delta, "tool_calls", path) or ()
     read.tools = [_read_tool(call, f"{path}.tool_calls[{j}]", j) for j, call in enumerate(tools)]
     legacy = opt_dict(delta, "function_call", path)

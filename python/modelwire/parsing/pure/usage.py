@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelwire.parsing.pure._read import at, expected, opt_dict, opt_int
+from modelwire.parsing.pure._read import at, lax_dict, lax_int
 from modelwire.types import Usage
 
 __all__ = ["parse_usage"]
+
+_NONE: dict[str, Any] = {}  # an absent details object: every count in it absent
 
 
 def _first(*values: int | None) -> int | None:
@@ -17,41 +19,54 @@ def _first(*values: int | None) -> int | None:
     return None
 
 
-def parse_usage(raw: Any, path: str, generated_images: int | None = None) -> Usage | None:
-    """``raw`` is the value of the usage field (anything JSON); ``None`` when the provider sent none."""
+def parse_usage(
+    raw: Any, path: str, generated_images: int | None = None, skipped: list[str] | None = None
+) -> Usage | None:
+    """``raw`` is the value of the usage field (anything JSON); ``None`` when the provider sent none.
+
+    Usage is optional throughout: a usage that is not an object, a details member that is not an object
+    and a count that is not an integer are left out and their paths added to ``skipped``.
+    """
+    if skipped is None:
+        skipped = []  # a caller that keeps no record (every parser here passes its list)
+    if raw is not None and type(raw) is not dict:
+        skipped.append(path)
+        raw = None
     if raw is None:
         return None if generated_images is None else Usage(generated_images=generated_images)
-    if type(raw) is not dict:
-        raise expected("an object", raw, path)
-    prompt_details = opt_dict(raw, "prompt_tokens_details", path)
-    input_details = opt_dict(raw, "input_tokens_details", path)
-    completion_details = opt_dict(raw, "completion_tokens_details", path)
-    output_details = opt_dict(raw, "output_tokens_details", path)
     pd_path = at(path, "prompt_tokens_details")
     id_path = at(path, "input_tokens_details")
     cd_path = at(path, "completion_tokens_details")
     od_path = at(path, "output_tokens_details")
+    prompt_details = lax_dict(raw, "prompt_tokens_details", path, skipped) or _NONE
+    input_details = lax_dict(raw, "input_tokens_details", path, skipped) or _NONE
+    completion_details = lax_dict(raw, "completion_tokens_details", path, skipped) or _NONE
+    output_details = lax_dict(raw, "output_tokens_details", path, skipped) or _NONE
 
-    input_tokens = _first(opt_int(raw, "prompt_tokens", path), opt_int(raw, "input_tokens", path))
-    output_tokens = _first(opt_int(raw, "completion_tokens", path), opt_int(raw, "output_tokens", path))
-    total_tokens = opt_int(raw, "total_tokens", path)
+    input_tokens = _first(
+        lax_int(raw, "prompt_tokens", path, skipped), lax_int(raw, "input_tokens", path, skipped)
+    )
+    output_tokens = _first(
+        lax_int(raw, "completion_tokens", path, skipped), lax_int(raw, "output_tokens", path, skipped)
+    )
+    total_tokens = lax_int(raw, "total_tokens", path, skipped)
     if total_tokens is None and input_tokens is not None and output_tokens is not None:
         total_tokens = input_tokens + output_tokens
     reasoning_tokens = _first(
-        opt_int(raw, "reasoning_tokens", path),
-        None if completion_details is None else opt_int(completion_details, "reasoning_tokens", cd_path),
-        None if output_details is None else opt_int(output_details, "reasoning_tokens", od_path),
+        lax_int(raw, "reasoning_tokens", path, skipped),
+        lax_int(completion_details, "reasoning_tokens", cd_path, skipped),
+        lax_int(output_details, "reasoning_tokens", od_path, skipped),
     )
     cache_read = _first(
-        None if prompt_details is None else opt_int(prompt_details, "cached_tokens", pd_path),
-        None if input_details is None else opt_int(input_details, "cached_tokens", id_path),
-        opt_int(raw, "prompt_cache_hit_tokens", path),
-        opt_int(raw, "cached_tokens", path),
-        opt_int(raw, "num_cached_tokens", path),
+        lax_int(prompt_details, "cached_tokens", pd_path, skipped),
+        lax_int(input_details, "cached_tokens", id_path, skipped),
+        lax_int(raw, "prompt_cache_hit_tokens", path, skipped),
+        lax_int(raw, "cached_tokens", path, skipped),
+        lax_int(raw, "num_cached_tokens", path, skipped),
     )
     cache_write = _first(
-        None if prompt_details is None else opt_int(prompt_details, "cache_write_tokens", pd_path),
-        None if input_details is None else opt_int(input_details, "cache_write_tokens", id_path),
+        lax_int(prompt_details, "cache_write_tokens", pd_path, skipped),
+        lax_int(input_details, "cache_write_tokens", id_path, skipped),
     )
     return Usage(
         input_tokens,

@@ -79,13 +79,18 @@ fn members_count_only_for_the_types_that_read_them() {
 
 #[test]
 fn faults_surface_in_the_twins_order() {
-    // Both faulty: the twin checks stop_reason before the blocks.
+    // stop_reason is optional (left out and recorded), so the block is the fault.
     assert_eq!(
         fault(r#"{"content":[3],"stop_reason":1}"#),
         (
-            "expected a string, got integer".into(),
-            Some("stop_reason".into())
+            "expected an object, got integer".into(),
+            Some("content[0]".into())
         )
+    );
+    let lenient = parse(br#"{"content":[],"stop_reason":1,"id":"a","id":2}"#);
+    assert_eq!(
+        lenient.map(|c| c.skipped),
+        Ok(vec!["id".to_string(), "stop_reason".to_string()])
     );
     assert_eq!(
         fault(r#"{"error":{"message":"Overloaded"}}"#),

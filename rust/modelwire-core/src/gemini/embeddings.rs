@@ -265,6 +265,7 @@ fn read_object(r: &mut Reader<'_>) -> Syn<Checked<Embeddings<'static>>> {
                 total_tokens: Some(n),
                 ..Usage::default()
             }),
+            skipped: Vec::new(),
         })
     })())
 }

@@ -3,6 +3,7 @@
 pub mod compact;
 pub mod number;
 pub mod reader;
+pub mod tree;
 pub mod write;
 
 pub use number::Number;

@@ -8,7 +8,7 @@ use super::{
     Arguments, Text, ToolCall, non_empty, object_or_fault, required, text_members, text_slot,
 };
 use crate::error::{Checked, Path};
-use crate::fields::{keep_first, opt_array, wrong};
+use crate::fields::{keep_first, lax, opt_array, wrong};
 use crate::json::compact::{MAX_WRITE_DEPTH, compact};
 use crate::json::{Kind, Reader, Syn};
 
@@ -58,7 +58,8 @@ pub(crate) fn written<'a>(
     }
 }
 
-fn tool_call<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<ToolCall<'a>>> {
+/// One tool call, and the paths of its optional members (`id`, `type`) that could not be read.
+fn tool_call<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<(ToolCall<'a>, Vec<String>)>> {
     if let Some(fault) = object_or_fault(r, path)? {
         return Ok(Err(fault));
     }
@@ -78,40 +79,46 @@ fn tool_call<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<ToolCall<'a
     })?;
     Ok((|| {
         let [id, kind] = slots?.unwrap_or_default();
-        let id = non_empty(text_slot(id)?);
-        if text_slot(kind)?.as_deref() == Some("custom") {
+        let mut skipped = Vec::new();
+        let id = non_empty(lax(text_slot(id), &path.key("id"), &mut skipped));
+        let kind = lax(text_slot(kind), &path.key("type"), &mut skipped);
+        if kind.as_deref() == Some("custom") {
             let [name, input] = required(custom, &custom_path, "an object")?;
             let name = required(name, &custom_path.key("name"), "a string")?;
             let input = text_slot(input)?.unwrap_or(Cow::Borrowed(""));
-            return Ok(ToolCall {
+            let call = ToolCall {
                 id,
                 name,
                 arguments: Arguments::Text(input),
-            });
+            };
+            return Ok((call, skipped));
         }
         let function = required(func, &func_path, "an object")?;
         let name = required(function.name, &func_path.key("name"), "a string")?;
         let arguments = function
             .arguments
             .unwrap_or(Ok(Arguments::Text(Cow::Borrowed("{}"))))?;
-        Ok(ToolCall {
+        let call = ToolCall {
             id,
             name,
             arguments,
-        })
+        };
+        Ok((call, skipped))
     })())
 }
 
+/// The `tool_calls` array, and the paths of the calls' optional members that could not be read.
 pub(super) fn tool_calls<'a>(
     r: &mut Reader<'a>,
     path: &Path<'_>,
-) -> Syn<Checked<Vec<ToolCall<'a>>>> {
-    let (mut calls, mut fault) = (Vec::new(), None);
+) -> Syn<Checked<(Vec<ToolCall<'a>>, Vec<String>)>> {
+    let (mut calls, mut skipped, mut fault) = (Vec::new(), Vec::new(), None);
     let read = opt_array(r, path, |r, j| {
-        if let Some(call) = keep_first(&mut fault, tool_call(r, &path.index(j))?) {
+        if let Some((call, more)) = keep_first(&mut fault, tool_call(r, &path.index(j))?) {
             calls.push(call);
+            skipped.extend(more);
         }
         Ok(())
     })?;
-    Ok(read.and_then(|()| fault.map_or(Ok(calls), Err)))
+    Ok(read.and_then(|()| fault.map_or(Ok((calls, skipped)), Err)))
 }

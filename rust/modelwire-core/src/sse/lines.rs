@@ -1,26 +1,12 @@
 //! Bytes that arrive in pieces of any size, out as complete lines of checked UTF-8.
 //!
 //! Each byte is examined once when it arrives and copied at most once (into `partial`, while its line
-//! is incomplete), so a 10 MB line fed one byte at a time costs the same as one fed whole.
+//! is incomplete), so a 10 MB line fed one byte at a time costs the same as one fed whole. A line longer
+//! than the cap is an error as soon as its bytes pass the cap, before its UTF-8 is checked.
 
-use std::fmt;
+use super::limits::{DecodeError, Fault};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// The stream is not UTF-8. `offset` is the position of the first offending byte counted from the first
-/// byte of the stream (a stripped byte-order mark counts).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InvalidUtf8 {
-    pub offset: u64,
-}
-
-impl fmt::Display for InvalidUtf8 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid UTF-8 at byte {}", self.offset)
-    }
-}
-
-impl std::error::Error for InvalidUtf8 {}
 
 /// Which bytes end a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,12 +30,15 @@ pub struct LineSplitter {
     at_start: bool,
     /// Bytes examined while looking for line ends (a linearity witness for tests).
     scanned: u64,
+    /// The longest line accepted, in bytes without its line end.
+    max_line: usize,
 }
 
 impl LineSplitter {
-    pub fn new(ends: LineEnds) -> Self {
+    pub fn new(ends: LineEnds, max_line: usize) -> Self {
         Self {
             ends,
+            max_line,
             partial: Vec::new(),
             line_start: 0,
             after_cr: false,
@@ -63,12 +52,13 @@ impl LineSplitter {
     }
 
     /// Hands every line completed by `chunk` (without its line end) to `on_line`, in order. Stops at the
-    /// first line that is not UTF-8; the lines before it have been handed over.
+    /// first line that is too long or not UTF-8, or that `on_line` refuses; the lines before it have been
+    /// handed over.
     pub fn feed(
         &mut self,
         chunk: &[u8],
-        on_line: &mut impl FnMut(&str),
-    ) -> Result<(), InvalidUtf8> {
+        on_line: &mut impl FnMut(&str) -> Result<(), Fault>,
+    ) -> Result<(), DecodeError> {
         let mut rest = chunk;
         if self.at_start {
             match self.strip_bom(rest) {
@@ -96,6 +86,7 @@ impl LineSplitter {
                 }
             }
             rest = after.get(ending..).unwrap_or_default();
+            self.check_length(line.len())?;
             if self.partial.is_empty() {
                 self.emit(line, on_line)?;
             } else {
@@ -108,12 +99,29 @@ impl LineSplitter {
             }
             self.line_start += ending as u64;
         }
+        self.check_length(rest.len())?;
         self.partial.extend_from_slice(rest);
         Ok(())
     }
 
+    /// The line held in `partial` would grow by `more` bytes: an error past the cap (the buffer is
+    /// dropped, the decoder being failed from then on).
+    fn check_length(&mut self, more: usize) -> Result<(), DecodeError> {
+        if self.partial.len().saturating_add(more) <= self.max_line {
+            return Ok(());
+        }
+        self.partial = Vec::new();
+        Err(DecodeError {
+            fault: Fault::LineTooLong(self.max_line),
+            offset: Some(self.line_start),
+        })
+    }
+
     /// End of stream: hands over the last line if it had no line end, then starts afresh.
-    pub fn finish(&mut self, on_line: &mut impl FnMut(&str)) -> Result<(), InvalidUtf8> {
+    pub fn finish(
+        &mut self,
+        on_line: &mut impl FnMut(&str) -> Result<(), Fault>,
+    ) -> Result<(), DecodeError> {
         let last = std::mem::take(&mut self.partial);
         let result = if last.is_empty() {
             Ok(())
@@ -121,7 +129,7 @@ impl LineSplitter {
             self.emit(&last, on_line)
         };
         let scanned = self.scanned;
-        *self = Self::new(self.ends);
+        *self = Self::new(self.ends, self.max_line);
         self.scanned = scanned;
         result
     }
@@ -156,15 +164,26 @@ impl LineSplitter {
         found
     }
 
-    fn emit(&mut self, line: &[u8], on_line: &mut impl FnMut(&str)) -> Result<(), InvalidUtf8> {
+    fn emit(
+        &mut self,
+        line: &[u8],
+        on_line: &mut impl FnMut(&str) -> Result<(), Fault>,
+    ) -> Result<(), DecodeError> {
         match std::str::from_utf8(line) {
             Ok(text) => {
-                on_line(text);
+                on_line(text).map_err(|fault| DecodeError {
+                    fault,
+                    offset: match fault {
+                        Fault::EventTooLarge(_) => None,
+                        _ => Some(self.line_start),
+                    },
+                })?;
                 self.line_start += line.len() as u64;
                 Ok(())
             }
-            Err(err) => Err(InvalidUtf8 {
-                offset: self.line_start + err.valid_up_to() as u64,
+            Err(err) => Err(DecodeError {
+                fault: Fault::InvalidUtf8,
+                offset: Some(self.line_start + err.valid_up_to() as u64),
             }),
         }
     }
@@ -202,10 +221,21 @@ fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn split(ends: LineEnds, pieces: &[&[u8]]) -> Result<Vec<String>, InvalidUtf8> {
+    fn split(ends: LineEnds, pieces: &[&[u8]]) -> Result<Vec<String>, DecodeError> {
+        split_capped(ends, usize::MAX, pieces)
+    }
+
+    fn split_capped(
+        ends: LineEnds,
+        cap: usize,
+        pieces: &[&[u8]],
+    ) -> Result<Vec<String>, DecodeError> {
         let mut lines = Vec::new();
-        let mut splitter = LineSplitter::new(ends);
-        let mut push = |line: &str| lines.push(line.to_owned());
+        let mut splitter = LineSplitter::new(ends, cap);
+        let mut push = |line: &str| {
+            lines.push(line.to_owned());
+            Ok(())
+        };
         for piece in pieces {
             splitter.feed(piece, &mut push)?;
         }
@@ -230,9 +260,12 @@ mod tests {
         let got = split(LineEnds::Any, &[b"\xEF", b"\xBB", b"\xBFx\n"]).unwrap();
         assert_eq!(got, ["x"]);
         let err = split(LineEnds::Any, &[b"\xEF\xBB\xBFab\xFF\n"]).unwrap_err();
-        assert_eq!(err.offset, 5);
+        assert_eq!(err.offset, Some(5));
         // A broken BOM is content: invalid UTF-8 at the first byte.
-        assert_eq!(split(LineEnds::Any, &[b"\xEF\xBB"]).unwrap_err().offset, 0);
+        assert_eq!(
+            split(LineEnds::Any, &[b"\xEF\xBB"]).unwrap_err().offset,
+            Some(0)
+        );
     }
 
     #[test]
@@ -242,7 +275,7 @@ mod tests {
         let got = split(LineEnds::Any, &[b"x", a, b, b"\n"]).unwrap();
         assert_eq!(got, ["x\u{20ac}"]);
         let err = split(LineEnds::Any, &[b"ok\nab", b"c\xE2\x82", b"\n"]).unwrap_err();
-        assert_eq!(err.offset, 6);
+        assert_eq!(err.offset, Some(6));
     }
 
     #[test]
@@ -268,13 +301,46 @@ mod tests {
         let mut body = b"data: ".to_vec();
         body.resize(10 << 20, b'x');
         body.push(b'\n');
-        let mut splitter = LineSplitter::new(LineEnds::Any);
+        let mut splitter = LineSplitter::new(LineEnds::Any, usize::MAX);
         let mut total = 0usize;
-        let mut count = |line: &str| total += line.len();
+        let mut count = |line: &str| {
+            total += line.len();
+            Ok(())
+        };
         for byte in body.chunks(1) {
             splitter.feed(byte, &mut count).unwrap();
         }
         assert_eq!(total, body.len() - 1);
         assert_eq!(splitter.bytes_scanned(), body.len() as u64);
+    }
+
+    #[test]
+    fn a_line_past_the_cap_fails_at_its_first_byte_however_it_is_split() {
+        let body = b"ok\r\nabcdef\nxyz";
+        let too_long = DecodeError {
+            fault: Fault::LineTooLong(5),
+            offset: Some(4),
+        };
+        for cut in 0..=body.len() {
+            let (a, b) = body.split_at(cut);
+            for ends in [LineEnds::Any, LineEnds::Lf] {
+                assert_eq!(split_capped(ends, 5, &[a, b]), Err(too_long), "cut {cut}");
+            }
+        }
+        // At the cap exactly is fine; the last line without its end counts too.
+        assert_eq!(
+            split_capped(LineEnds::Any, 5, &[b"abcde\nabcde"]).unwrap(),
+            ["abcde", "abcde"]
+        );
+        let err = split_capped(LineEnds::Any, 5, &[b"abcde\nabcdef"]).unwrap_err();
+        assert_eq!(err.offset, Some(6));
+    }
+
+    #[test]
+    fn an_earlier_line_with_invalid_utf8_is_reported_before_a_long_line_and_not_after() {
+        let err = split_capped(LineEnds::Any, 5, &[b"a\xFF\nabcdefgh\n"]).unwrap_err();
+        assert_eq!(err.fault, Fault::InvalidUtf8);
+        let err = split_capped(LineEnds::Any, 5, &[b"abcdef\xFF\n"]).unwrap_err();
+        assert_eq!(err.fault, Fault::LineTooLong(5));
     }
 }

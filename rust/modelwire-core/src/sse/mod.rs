@@ -7,13 +7,18 @@
 //!   `event: ping` with no data still arrives, with `data == ""`;
 //! - `finish` dispatches a final block that had no blank line after it (providers end streams so).
 //!
+//! Every decoder enforces the caps of `limits` (a line, an SSE event's data); past one it fails with a
+//! `DecodeError`, as it does on invalid UTF-8, so a hostile stream cannot grow its buffers without bound.
+//!
 //! After an error the decoder stays failed: every later call returns the same error. Events completed
 //! before the faulty line are still delivered (by `feed`, before the error is returned).
 
+mod limits;
 mod lines;
 mod ndjson;
 
-pub use lines::{InvalidUtf8, LineEnds, LineSplitter};
+pub use limits::{DecodeError, Fault, Limits, MAX_EVENT_BYTES, MAX_LINE_BYTES};
+pub use lines::{LineEnds, LineSplitter};
 pub use ndjson::NdjsonDecoder;
 
 /// One dispatched event. `event` is None when the block named none (the spec's "message"); `id` is the
@@ -36,15 +41,24 @@ struct Block {
     /// A field that counts was set: the block becomes an event at its blank line.
     touched: bool,
     last_id: Option<String>,
+    /// The most data an event may hold.
+    max_event: usize,
 }
 
 impl Block {
-    fn line(&mut self, line: &str, emit: &mut impl FnMut(SseEvent)) {
+    fn new(max_event: usize) -> Self {
+        Self {
+            max_event,
+            ..Self::default()
+        }
+    }
+
+    fn line(&mut self, line: &str, emit: &mut impl FnMut(SseEvent)) -> Result<(), Fault> {
         if line.is_empty() {
             if let Some(event) = self.dispatch() {
                 emit(event);
             }
-            return;
+            return Ok(());
         }
         let (name, value) = match line.split_once(':') {
             Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
@@ -52,6 +66,11 @@ impl Block {
         };
         match name {
             "data" => {
+                let size = self.data.len() + usize::from(self.has_data) + value.len();
+                if size > self.max_event {
+                    self.data = String::new();
+                    return Err(Fault::EventTooLarge(self.max_event));
+                }
                 if self.has_data {
                     self.data.push('\n');
                 }
@@ -76,6 +95,7 @@ impl Block {
             // Comments (empty name), unknown fields and ids holding NUL are ignored, as the spec says.
             _ => {}
         }
+        Ok(())
     }
 
     fn dispatch(&mut self) -> Option<SseEvent> {
@@ -106,7 +126,7 @@ fn parse_retry(value: &str) -> Option<u64> {
 pub struct SseDecoder {
     lines: LineSplitter,
     block: Block,
-    error: Option<InvalidUtf8>,
+    error: Option<DecodeError>,
 }
 
 impl Default for SseDecoder {
@@ -117,20 +137,24 @@ impl Default for SseDecoder {
 
 impl SseDecoder {
     pub fn new() -> Self {
+        Self::with_limits(Limits::default())
+    }
+
+    pub fn with_limits(limits: Limits) -> Self {
         Self {
-            lines: LineSplitter::new(LineEnds::Any),
-            block: Block::default(),
+            lines: LineSplitter::new(LineEnds::Any, limits.max_line),
+            block: Block::new(limits.max_event),
             error: None,
         }
     }
 
-    /// Hands each event completed by `chunk` to `on_event`. On invalid UTF-8 the events before the faulty
+    /// Hands each event completed by `chunk` to `on_event`. On an error the events before the faulty
     /// line have been handed over, and the decoder is failed from then on.
     pub fn feed_with(
         &mut self,
         chunk: &[u8],
         mut on_event: impl FnMut(SseEvent),
-    ) -> Result<(), InvalidUtf8> {
+    ) -> Result<(), DecodeError> {
         if let Some(error) = self.error {
             return Err(error);
         }
@@ -144,7 +168,7 @@ impl SseDecoder {
 
     /// End of stream: the last line and the last event even without their line end or blank line. The
     /// decoder is then ready for a new stream.
-    pub fn finish_with(&mut self, mut on_event: impl FnMut(SseEvent)) -> Result<(), InvalidUtf8> {
+    pub fn finish_with(&mut self, mut on_event: impl FnMut(SseEvent)) -> Result<(), DecodeError> {
         if let Some(error) = self.error {
             return Err(error);
         }
@@ -159,20 +183,20 @@ impl SseDecoder {
         if let Some(event) = self.block.dispatch() {
             on_event(event);
         }
-        self.block = Block::default();
+        self.block = Block::new(self.block.max_event);
         Ok(())
     }
 
     /// The events completed by `chunk`. An error is returned at once if no event preceded it in this
     /// chunk; otherwise those events are returned and the error comes with the next call.
-    pub fn feed(&mut self, chunk: &[u8]) -> Result<Vec<SseEvent>, InvalidUtf8> {
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<Vec<SseEvent>, DecodeError> {
         let mut events = Vec::new();
         let result = self.feed_with(chunk, |event| events.push(event));
         deliver(events, result)
     }
 
     /// The events that `finish_with` dispatches, with `feed`'s error rule.
-    pub fn finish(&mut self) -> Result<Vec<SseEvent>, InvalidUtf8> {
+    pub fn finish(&mut self) -> Result<Vec<SseEvent>, DecodeError> {
         let mut events = Vec::new();
         let result = self.finish_with(|event| events.push(event));
         deliver(events, result)
@@ -185,7 +209,7 @@ impl SseDecoder {
 }
 
 /// Events that arrived before an error are returned; the error stays stored for the next call.
-fn deliver<T>(events: Vec<T>, result: Result<(), InvalidUtf8>) -> Result<Vec<T>, InvalidUtf8> {
+fn deliver<T>(events: Vec<T>, result: Result<(), DecodeError>) -> Result<Vec<T>, DecodeError> {
     match result {
         Err(error) if events.is_empty() => Err(error),
         _ => Ok(events),

@@ -2,14 +2,14 @@
 //! per line. Lines end with LF (a CR before it is JSON whitespace); blank lines are skipped. The texts are
 //! not parsed here: that is the folding layer's job.
 
-use super::{InvalidUtf8, LineEnds, LineSplitter, deliver};
+use super::{DecodeError, Fault, Limits, LineEnds, LineSplitter, deliver};
 
 const JSON_WHITESPACE: &[char] = &[' ', '\t', '\r', '\n'];
 
 #[derive(Debug)]
 pub struct NdjsonDecoder {
     lines: LineSplitter,
-    error: Option<InvalidUtf8>,
+    error: Option<DecodeError>,
 }
 
 impl Default for NdjsonDecoder {
@@ -20,8 +20,13 @@ impl Default for NdjsonDecoder {
 
 impl NdjsonDecoder {
     pub fn new() -> Self {
+        Self::with_limits(Limits::default())
+    }
+
+    /// Only `max_line` applies: a text is one line.
+    pub fn with_limits(limits: Limits) -> Self {
         Self {
-            lines: LineSplitter::new(LineEnds::Lf),
+            lines: LineSplitter::new(LineEnds::Lf, limits.max_line),
             error: None,
         }
     }
@@ -32,7 +37,7 @@ impl NdjsonDecoder {
         &mut self,
         chunk: &[u8],
         mut on_text: impl FnMut(&str),
-    ) -> Result<(), InvalidUtf8> {
+    ) -> Result<(), DecodeError> {
         if let Some(error) = self.error {
             return Err(error);
         }
@@ -42,7 +47,7 @@ impl NdjsonDecoder {
     }
 
     /// End of stream: the last line even without its LF. The decoder is then ready for a new stream.
-    pub fn finish_with(&mut self, mut on_text: impl FnMut(&str)) -> Result<(), InvalidUtf8> {
+    pub fn finish_with(&mut self, mut on_text: impl FnMut(&str)) -> Result<(), DecodeError> {
         if let Some(error) = self.error {
             return Err(error);
         }
@@ -51,13 +56,13 @@ impl NdjsonDecoder {
         result
     }
 
-    pub fn feed(&mut self, chunk: &[u8]) -> Result<Vec<String>, InvalidUtf8> {
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<Vec<String>, DecodeError> {
         let mut texts = Vec::new();
         let result = self.feed_with(chunk, |line| texts.push(line.to_owned()));
         deliver(texts, result)
     }
 
-    pub fn finish(&mut self) -> Result<Vec<String>, InvalidUtf8> {
+    pub fn finish(&mut self) -> Result<Vec<String>, DecodeError> {
         let mut texts = Vec::new();
         let result = self.finish_with(|line| texts.push(line.to_owned()));
         deliver(texts, result)
@@ -68,11 +73,12 @@ impl NdjsonDecoder {
     }
 }
 
-fn text(line: &str, on_text: &mut impl FnMut(&str)) {
+fn text(line: &str, on_text: &mut impl FnMut(&str)) -> Result<(), Fault> {
     let trimmed = line.trim_matches(JSON_WHITESPACE);
     if !trimmed.is_empty() {
         on_text(trimmed);
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -93,7 +99,11 @@ mod tests {
     fn invalid_utf8_is_reported_after_the_texts_before_it_and_then_sticks() {
         let mut decoder = NdjsonDecoder::new();
         assert_eq!(decoder.feed(b"{}\n[\xC3\x28]\n").unwrap(), ["{}"]);
-        assert_eq!(decoder.feed(b"{}\n"), Err(InvalidUtf8 { offset: 4 }));
-        assert_eq!(decoder.finish(), Err(InvalidUtf8 { offset: 4 }));
+        let invalid = DecodeError {
+            fault: Fault::InvalidUtf8,
+            offset: Some(4),
+        };
+        assert_eq!(decoder.feed(b"{}\n"), Err(invalid));
+        assert_eq!(decoder.finish(), Err(invalid));
     }
 }

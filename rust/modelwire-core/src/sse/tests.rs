@@ -9,12 +9,19 @@ fn ev(event: Option<&str>, data: &str, id: Option<&str>, retry: Option<u64>) -> 
     }
 }
 
+fn invalid(offset: u64) -> DecodeError {
+    DecodeError {
+        fault: Fault::InvalidUtf8,
+        offset: Some(offset),
+    }
+}
+
 fn data(text: &str) -> SseEvent {
     ev(None, text, None, None)
 }
 
 /// Feeds `pieces` then finishes; the first error ends the run (events delivered before it are kept).
-fn decode(pieces: &[&[u8]]) -> (Vec<SseEvent>, Option<InvalidUtf8>) {
+fn decode(pieces: &[&[u8]]) -> (Vec<SseEvent>, Option<DecodeError>) {
     let mut decoder = SseDecoder::new();
     let mut events = Vec::new();
     for piece in pieces {
@@ -129,22 +136,19 @@ fn invalid_utf8_names_the_offset_after_delivering_what_came_before() {
         .feed(b"data: a\n\ndata: \xFF\n\ndata: c\n\n")
         .unwrap();
     assert_eq!(events, [data("a")]);
-    let error = InvalidUtf8 { offset: 15 };
+    let error = invalid(15);
     assert_eq!(decoder.feed(b"data: d\n\n"), Err(error));
     assert_eq!(decoder.finish(), Err(error));
 
     // Nothing before it in the chunk: the error comes at once.
     let mut decoder = SseDecoder::new();
     assert_eq!(decoder.feed(b"data: a\n\ndata: ").unwrap(), [data("a")]);
-    assert_eq!(decoder.feed(b"\xE2\x82\n"), Err(InvalidUtf8 { offset: 15 }));
+    assert_eq!(decoder.feed(b"\xE2\x82\n"), Err(invalid(15)));
 
     // A truncated sequence at the very end of the stream.
-    assert_eq!(
-        decode(&[b"data: \xE2\x82"]).1,
-        Some(InvalidUtf8 { offset: 6 })
-    );
+    assert_eq!(decode(&[b"data: \xE2\x82"]).1, Some(invalid(6)));
     // Comments must be UTF-8 too: nothing is silently skipped over.
-    assert_eq!(decode(&[b":\xC0\x80\n"]).1, Some(InvalidUtf8 { offset: 1 }));
+    assert_eq!(decode(&[b":\xC0\x80\n"]).1, Some(invalid(1)));
 }
 
 #[test]
@@ -239,4 +243,84 @@ fn random_bytes_in_random_pieces_never_panic_and_match_one_piece() {
         }
         let _ = ndjson.finish();
     }
+}
+
+/// Feeds `body` cut at `cut` into a decoder with small caps.
+fn capped(body: &[u8], cut: usize, limits: Limits) -> (Vec<SseEvent>, Option<DecodeError>) {
+    let mut decoder = SseDecoder::with_limits(limits);
+    let mut events = Vec::new();
+    let (a, b) = body.split_at(cut);
+    for piece in [a, b] {
+        if let Err(error) = decoder.feed_with(piece, |e| events.push(e)) {
+            return (events, Some(error));
+        }
+    }
+    let error = decoder.finish_with(|e| events.push(e)).err();
+    (events, error)
+}
+
+#[test]
+fn an_event_past_the_data_cap_fails_after_the_events_before_it_however_split() {
+    let limits = Limits {
+        max_line: 100,
+        max_event: 7,
+    };
+    // "abc\ndefg" is 8 bytes of data: one too many. "abc\nde" (6) is fine.
+    let body = b"data: x\n\ndata: abc\ndata: de\n\ndata: abc\n: note\ndata: defg\n\ndata: y\n\n";
+    let too_large = DecodeError {
+        fault: Fault::EventTooLarge(7),
+        offset: None,
+    };
+    for cut in 0..=body.len() {
+        let (events, error) = capped(body, cut, limits);
+        assert_eq!(events, [data("x"), data("abc\nde")], "cut {cut}");
+        assert_eq!(error, Some(too_large), "cut {cut}");
+    }
+    // The decoder stays failed.
+    let mut decoder = SseDecoder::with_limits(limits);
+    assert_eq!(decoder.feed(b"data: 12345678\n"), Err(too_large));
+    assert_eq!(decoder.feed(b"\n"), Err(too_large));
+    assert_eq!(decoder.finish(), Err(too_large));
+}
+
+#[test]
+fn a_line_past_the_cap_fails_even_without_a_line_end_and_the_default_caps_hold() {
+    let limits = Limits {
+        max_line: 8,
+        max_event: 100,
+    };
+    let (events, error) = capped(b"data: a\n\ndata: 12", 14, limits);
+    assert_eq!(events, [data("a"), data("12")]);
+    assert_eq!(error, None);
+    let (events, error) = capped(b"data: a\n\ndata: 123", 14, limits);
+    assert_eq!(events, [data("a")]);
+    assert_eq!(
+        error,
+        Some(DecodeError {
+            fault: Fault::LineTooLong(8),
+            offset: Some(9),
+        })
+    );
+    let default = Limits::default();
+    assert_eq!(
+        (default.max_line, default.max_event),
+        (MAX_LINE_BYTES, MAX_EVENT_BYTES)
+    );
+}
+
+#[test]
+fn an_endless_line_fed_in_pieces_stops_at_the_cap_with_bounded_memory() {
+    let mut decoder = SseDecoder::new();
+    let piece = vec![b'x'; 1 << 20];
+    let mut fed = 0usize;
+    let error = loop {
+        match decoder.feed(&piece) {
+            Ok(events) => assert!(events.is_empty()),
+            Err(error) => break error,
+        }
+        fed += piece.len();
+        assert!(fed <= MAX_LINE_BYTES, "no error after {fed} bytes");
+    };
+    assert_eq!(error.fault, Fault::LineTooLong(MAX_LINE_BYTES));
+    assert_eq!(error.offset, Some(0));
 }

@@ -6,9 +6,10 @@
 use std::borrow::Cow;
 
 use crate::error::{Checked, Fault, ParseError, Path};
+use crate::fields::lax;
 use crate::usage::Usage;
 
-use super::anthropic_read::{Block, BlockKind, EventRead, Stop, UsageRead, read_event};
+use super::anthropic_read::{Block, BlockKind, EventRead, Stop, UsageRead, read_event, stop};
 use super::openai_read::open;
 use super::state::{Emit, State, Thinking};
 use super::{Flow, Format, fault_error, state_error, syntax_error};
@@ -46,11 +47,15 @@ impl Format for Messages {
         let syntax = |e| syntax_error(number, &e, data);
         let read = read_event(&mut r).map_err(syntax)?;
         r.finish().map_err(syntax)?;
-        let flow = self.fold(state, read, emit);
-        flow.map_err(|failure| match failure {
+        let mut skipped = Vec::new();
+        let flow = self.fold(state, read, &mut skipped, emit);
+        let flow = flow.map_err(|failure| match failure {
             Failure::Fault(fault) => fault_error(number, fault),
             Failure::State(error) => state_error(number, error),
-        })
+        })?;
+        skipped.sort_unstable();
+        state.skip(number, &skipped);
+        Ok(flow)
     }
 }
 
@@ -76,8 +81,10 @@ impl Messages {
         &mut self,
         state: &mut State,
         read: EventRead<'_>,
+        skipped: &mut Vec<String>,
         emit: &mut Emit<'_>,
     ) -> Result<Flow, Failure> {
+        let root = Path::ROOT;
         match read.kind?.as_deref() {
             Some("content_block_delta") => {
                 let index = required(read.index, "index", "an integer")?;
@@ -101,7 +108,8 @@ impl Messages {
             }
             Some("content_block_start") => {
                 let index = required(read.index, "index", "an integer")?;
-                let block = required(read.block, "content_block", "an object")?;
+                let mut block = required(read.block, "content_block", "an object")?;
+                skipped.append(&mut block.skipped);
                 self.start(state, index, block, emit)?;
             }
             Some("content_block_stop") => {
@@ -110,10 +118,16 @@ impl Messages {
             }
             Some("message_start") => {
                 if let Some(message) = read.message? {
-                    let (id, model) = (message.id?, message.model?);
-                    let blocks = message.content?;
-                    let stop = message.stop?;
-                    let usage = message.usage?;
+                    let path = root.key("message");
+                    let id = lax(message.id, &path.key("id"), skipped);
+                    let model = lax(message.model, &path.key("model"), skipped);
+                    let mut blocks = message.content?;
+                    let stop = stop(message.reason, message.explanation, &path, skipped);
+                    let (usage, mut unread) = message.usage;
+                    skipped.append(&mut unread);
+                    for block in &mut blocks {
+                        skipped.append(&mut block.skipped);
+                    }
                     state.identify(id.as_deref(), model.as_deref());
                     for (i, block) in blocks.into_iter().enumerate() {
                         let index = i as i128;
@@ -126,8 +140,10 @@ impl Messages {
             }
             Some("message_delta") => {
                 let delta = read.delta?.unwrap_or_default();
-                let stop = (delta.stop_reason.unwrap_or(Ok(None))?, delta.explanation?);
-                let usage = read.usage?;
+                let reason = delta.stop_reason.unwrap_or(Ok(None));
+                let stop = stop(reason, delta.explanation, &root.key("delta"), skipped);
+                let (usage, mut unread) = read.usage;
+                skipped.append(&mut unread);
                 self.finish(state, stop, emit)?;
                 self.set_usage(state, usage, emit);
             }

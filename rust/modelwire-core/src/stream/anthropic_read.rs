@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use crate::error::{Checked, Path};
-use crate::fields::{keep_first, opt_int, opt_object, opt_str, wrong};
+use crate::fields::{keep_first, lax, opt_int, opt_object, opt_str, wrong};
 use crate::json::{Kind, Reader, Syn};
 
 use super::compact::compact;
@@ -32,14 +32,23 @@ pub(super) struct Block<'a> {
     pub(super) id: Option<Cow<'a, str>>,
     pub(super) name: Cow<'a, str>,
     pub(super) arguments: Option<String>,
+    /// The block's optional members left out (a tool_use `id`).
+    pub(super) skipped: Vec<String>,
 }
+
+/// Usage as read leniently, with the paths left out.
+pub(super) type LaxUsage<'a> = (Option<UsageRead<'a>>, Vec<String>);
+
+/// `stop_details`: the object's own fault (outer), its `explanation` (inner).
+pub(super) type Explanation<'a> = Checked<Text<'a>>;
 
 pub(super) struct MessageRead<'a> {
     pub(super) id: Text<'a>,
     pub(super) model: Text<'a>,
     pub(super) content: Checked<Vec<Block<'a>>>,
-    pub(super) stop: Checked<Stop<'a>>,
-    pub(super) usage: Checked<Option<UsageRead<'a>>>,
+    pub(super) reason: Text<'a>,
+    pub(super) explanation: Explanation<'a>,
+    pub(super) usage: LaxUsage<'a>,
 }
 
 pub(super) struct DeltaRead<'a> {
@@ -49,7 +58,7 @@ pub(super) struct DeltaRead<'a> {
     pub(super) signature: Option<Text<'a>>,
     pub(super) partial_json: Option<Text<'a>>,
     pub(super) stop_reason: Option<Text<'a>>,
-    pub(super) explanation: Text<'a>,
+    pub(super) explanation: Explanation<'a>,
 }
 
 impl Default for DeltaRead<'_> {
@@ -61,7 +70,7 @@ impl Default for DeltaRead<'_> {
             signature: None,
             partial_json: None,
             stop_reason: None,
-            explanation: Ok(None),
+            explanation: Ok(Ok(None)),
         }
     }
 }
@@ -72,7 +81,7 @@ pub(super) struct EventRead<'a> {
     pub(super) block: Option<Checked<Option<Block<'a>>>>,
     pub(super) delta: Checked<Option<DeltaRead<'a>>>,
     pub(super) message: Checked<Option<MessageRead<'a>>>,
-    pub(super) usage: Checked<Option<UsageRead<'a>>>,
+    pub(super) usage: LaxUsage<'a>,
 }
 
 pub(super) fn read_event<'a>(r: &mut Reader<'a>) -> Syn<EventRead<'a>> {
@@ -83,7 +92,7 @@ pub(super) fn read_event<'a>(r: &mut Reader<'a>) -> Syn<EventRead<'a>> {
         block: None,
         delta: Ok(None),
         message: Ok(None),
-        usage: Ok(None),
+        usage: (None, Vec::new()),
     };
     r.object(|r, key| {
         match &*key {
@@ -122,7 +131,7 @@ fn read_delta<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Del
 }
 
 /// `stop_details.explanation` (the object may be null).
-fn explanation<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Text<'a>> {
+fn explanation<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Explanation<'a>> {
     let mut text = Ok(None);
     let present = opt_object(r, path, |r, key| {
         if key == "explanation" {
@@ -132,7 +141,26 @@ fn explanation<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Text<'a>> {
         }
         Ok(())
     })?;
-    Ok(present.and(text))
+    Ok(present.map(|_| text))
+}
+
+/// A stop reason and its explanation, optional both: what cannot be read is left out and recorded.
+pub(super) fn stop<'a>(
+    reason: Text<'a>,
+    explanation: Explanation<'a>,
+    path: &Path<'_>,
+    skipped: &mut Vec<String>,
+) -> Stop<'a> {
+    let reason = lax(reason, &path.key("stop_reason"), skipped);
+    let details = path.key("stop_details");
+    let explanation = match explanation {
+        Ok(text) => lax(text, &details.key("explanation"), skipped),
+        Err(_) => {
+            skipped.push(details.render());
+            None
+        }
+    };
+    (reason, explanation)
 }
 
 fn read_message<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<MessageRead<'a>>>> {
@@ -140,17 +168,17 @@ fn read_message<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<M
         id: Ok(None),
         model: Ok(None),
         content: Ok(Vec::new()),
-        stop: Ok((None, None)),
-        usage: Ok(None),
+        reason: Ok(None),
+        explanation: Ok(Ok(None)),
+        usage: (None, Vec::new()),
     };
-    let (mut reason, mut details) = (Ok(None), Ok(None));
     let content_path = path.key("content");
     let present = opt_object(r, path, |r, key| {
         match &*key {
             "id" => m.id = opt_str(r, &path.key("id"))?,
             "model" => m.model = opt_str(r, &path.key("model"))?,
-            "stop_reason" => reason = opt_str(r, &path.key("stop_reason"))?,
-            "stop_details" => details = explanation(r, &path.key("stop_details"))?,
+            "stop_reason" => m.reason = opt_str(r, &path.key("stop_reason"))?,
+            "stop_details" => m.explanation = explanation(r, &path.key("stop_details"))?,
             "usage" => m.usage = read_usage(r, &path.key("usage"))?,
             "content" => {
                 m.content = match r.kind()? {
@@ -174,13 +202,7 @@ fn read_message<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<M
         }
         Ok(())
     })?;
-    Ok(present.and_then(|present| {
-        if !present {
-            return Ok(None);
-        }
-        m.stop = Ok((reason?, details?));
-        Ok(Some(m))
-    }))
+    Ok(present.map(|present| present.then_some(m)))
 }
 
 fn read_block<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Block<'a>>> {
@@ -216,6 +238,7 @@ fn read_block<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Block<'a>>
             id: None,
             name: Cow::Borrowed(""),
             arguments: None,
+            skipped: Vec::new(),
         };
         match kind?.as_deref() {
             Some("text") => {
@@ -233,7 +256,8 @@ fn read_block<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Block<'a>>
             }
             Some("tool_use") => {
                 block.kind = BlockKind::ToolUse;
-                block.id = text_of(id)?.filter(|i| !i.is_empty());
+                let id = lax(text_of(id), &path.key("id"), &mut block.skipped);
+                block.id = id.filter(|i| !i.is_empty());
                 block.name = required_in(name, path, "name")?;
                 block.arguments = input?;
             }
@@ -270,15 +294,23 @@ fn read_input(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Option<String>
     })
 }
 
-fn read_usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<UsageRead<'a>>>> {
+/// `usage`, optional throughout: a value that is not an object, a count that is not an integer, a
+/// `output_tokens_details` that is not an object, a `service_tier` that is not a string are left out.
+fn read_usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<LaxUsage<'a>> {
     const NAMES: [&str; 4] = [
         "input_tokens",
         "cache_read_input_tokens",
         "cache_creation_input_tokens",
         "output_tokens",
     ];
-    let mut counts: [Checked<Option<i128>>; 5] = [Ok(None), Ok(None), Ok(None), Ok(None), Ok(None)];
-    let mut tier = Ok(None);
+    let mut skipped = Vec::new();
+    if !matches!(r.kind()?, Kind::Object | Kind::Null) {
+        r.skip()?;
+        skipped.push(path.render());
+        return Ok((None, skipped));
+    }
+    let mut counts: [Checked<Option<i128>>; 4] = [Ok(None), Ok(None), Ok(None), Ok(None)];
+    let (mut details, mut thinking, mut tier) = (Ok(false), Ok(None), Ok(None));
     let details_path = path.key("output_tokens_details");
     let present = opt_object(r, path, |r, key| {
         if let Some(i) = NAMES.iter().position(|n| *n == key) {
@@ -287,8 +319,8 @@ fn read_usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Usa
                 *slot = value;
             }
         } else if key == "output_tokens_details" {
-            let mut thinking = Ok(None);
-            let read = opt_object(r, &details_path, |r, key| {
+            thinking = Ok(None);
+            details = opt_object(r, &details_path, |r, key| {
                 if key == "thinking_tokens" {
                     thinking = opt_int(r, &details_path.key("thinking_tokens"))?;
                 } else {
@@ -296,9 +328,6 @@ fn read_usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Usa
                 }
                 Ok(())
             })?;
-            if let Some(slot) = counts.get_mut(4) {
-                *slot = read.and(thinking);
-            }
         } else if key == "service_tier" {
             tier = opt_str(r, &path.key("service_tier"))?;
         } else {
@@ -306,11 +335,23 @@ fn read_usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Usa
         }
         Ok(())
     })?;
-    Ok(present.and_then(|present| {
-        if !present {
-            return Ok(None);
+    if !matches!(present, Ok(true)) {
+        return Ok((None, skipped));
+    }
+    let mut read = [None; 5];
+    for ((slot, count), name) in read.iter_mut().zip(counts).zip(NAMES) {
+        *slot = lax(count, &path.key(name), &mut skipped);
+    }
+    let thinking = match details {
+        Ok(_) => lax(thinking, &details_path.key("thinking_tokens"), &mut skipped),
+        Err(_) => {
+            skipped.push(details_path.render());
+            None
         }
-        let [a, b, c, d, e] = counts;
-        Ok(Some(([a?, b?, c?, d?, e?], tier?)))
-    }))
+    };
+    if let Some(slot) = read.get_mut(4) {
+        *slot = thinking;
+    }
+    let tier = lax(tier, &path.key("service_tier"), &mut skipped);
+    Ok((Some((read, tier)), skipped))
 }

@@ -15,11 +15,12 @@ pub mod gemini;
 pub mod openai;
 mod openai_read;
 mod openai_tools;
+pub mod responses;
 mod state;
 
-pub use state::{Call, Choice, Logprobs, State, Thinking};
+pub use state::{Call, Choice, Logprobs, Reasoning, State, Thinking};
 
-use crate::error::{Fault, ParseError, SNIPPET_RADIUS};
+use crate::error::{Fault, ParseError, Snippet};
 use crate::json::SyntaxError;
 use crate::sse::{SseDecoder, SseEvent};
 use crate::usage::Usage;
@@ -57,10 +58,12 @@ pub enum Event<'e> {
         call: &'e Call,
     },
     Usage(&'e Usage),
-    /// `native` is the finish reason as sent.
+    /// `native` is the finish reason as sent; `reason` the canonical one when the format decided it
+    /// (else the shared table's).
     Finish {
         choice: i128,
         native: &'e str,
+        reason: Option<&'static str>,
     },
 }
 
@@ -112,6 +115,7 @@ struct Inner<F> {
 pub type OpenAIFolder = Folder<openai::Chunks>;
 pub type AnthropicFolder = Folder<anthropic::Messages>;
 pub type GeminiFolder = Folder<gemini::Chunks>;
+pub type ResponsesFolder = Folder<responses::Responses>;
 
 impl<F: Format + Default> Default for Folder<F> {
     fn default() -> Self {
@@ -210,12 +214,12 @@ impl<F: Format> Folder<F> {
         Ok(())
     }
 
-    fn settle(&mut self, decoded: Result<(), crate::sse::InvalidUtf8>) -> Result<(), ParseError> {
-        if let Err(invalid) = decoded {
+    fn settle(&mut self, decoded: Result<(), crate::sse::DecodeError>) -> Result<(), ParseError> {
+        if let Err(error) = decoded {
             self.inner.failure.get_or_insert_with(|| ParseError {
-                message: "invalid UTF-8 in the event stream".into(),
+                message: error.message("event stream"),
                 path: None,
-                offset: usize::try_from(invalid.offset).ok(),
+                offset: error.offset.and_then(|offset| usize::try_from(offset).ok()),
                 snippet: None,
             });
         }
@@ -228,14 +232,11 @@ impl<F: Format> Folder<F> {
 
 /// The data of event `number` is not JSON.
 pub(crate) fn syntax_error(number: u64, error: &SyntaxError, data: &str) -> ParseError {
-    let start = error.offset.saturating_sub(SNIPPET_RADIUS);
-    let end = error.offset.saturating_add(SNIPPET_RADIUS).min(data.len());
-    let window = data.as_bytes().get(start..end).unwrap_or_default();
     ParseError {
         message: format!("stream event {number} is not valid JSON: {}", error.reason),
         path: None,
         offset: Some(error.offset),
-        snippet: Some(String::from_utf8_lossy(window).into_owned()),
+        snippet: Some(Snippet::around(data.as_bytes(), error.offset)),
     }
 }
 

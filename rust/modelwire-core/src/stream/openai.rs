@@ -28,6 +28,7 @@ impl Format for Chunks {
         }
         let chunk = read(data, number)?;
         apply(state, &chunk, emit).map_err(|e| state_error(number, e))?;
+        state.skip(number, &chunk.skipped);
         // OpenRouter: an error object inside a 200 stream (the chunk's other fields are folded first).
         Ok(if chunk.error {
             Flow::Error

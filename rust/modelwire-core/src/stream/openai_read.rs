@@ -4,9 +4,9 @@
 use std::borrow::Cow;
 
 use crate::error::{Checked, ParseError, Path};
-use crate::fields::{keep_first, opt_int, opt_object, opt_str, type_name, wrong};
+use crate::fields::{keep_first, lax, opt_int, opt_object, opt_str, type_name, wrong};
 use crate::json::{Kind, Reader, Syn};
-use crate::usage::{Usage, parse_usage};
+use crate::usage::{Usage, read_usage};
 
 use super::openai_tools::{Tool, read_function, read_tools};
 use super::{fault_error, syntax_error};
@@ -40,6 +40,8 @@ pub(super) struct Delta<'a> {
     pub(super) tools: Vec<Tool<'a>>,
     pub(super) finish: Option<Cow<'a, str>>,
     pub(super) logprobs: Option<(Items<'a>, Items<'a>)>,
+    /// Paths of this choice's optional members that could not be read.
+    pub(super) skipped: Vec<String>,
 }
 
 pub(super) struct Chunk<'a> {
@@ -51,6 +53,8 @@ pub(super) struct Chunk<'a> {
     pub(super) usage: Option<Usage>,
     pub(super) choices: Vec<Delta<'a>>,
     pub(super) error: bool,
+    /// Paths of the chunk's optional members that could not be read, sorted.
+    pub(super) skipped: Vec<String>,
 }
 
 pub(super) fn read(data: &str, number: u64) -> Result<Chunk<'_>, ParseError> {
@@ -66,7 +70,7 @@ fn read_chunk<'a>(r: &mut Reader<'a>) -> Syn<Checked<Chunk<'a>>> {
     let (mut id, mut model, mut fingerprint, mut tier): (Text<'a>, Text<'a>, Text<'a>, Text<'a>) =
         (Ok(None), Ok(None), Ok(None), Ok(None));
     let mut created = Ok(None);
-    let (mut usage, mut groq) = (Ok(None), Ok(None));
+    let (mut usage, mut groq) = ((None, Vec::new()), Ok((None, Vec::new())));
     let mut choices = Ok(Vec::new());
     let mut error = false;
     r.object(|r, key| {
@@ -76,7 +80,10 @@ fn read_chunk<'a>(r: &mut Reader<'a>) -> Syn<Checked<Chunk<'a>>> {
             "created" => created = opt_int(r, &root.key("created"))?,
             "system_fingerprint" => fingerprint = opt_str(r, &root.key("system_fingerprint"))?,
             "service_tier" => tier = opt_str(r, &root.key("service_tier"))?,
-            "usage" => usage = parse_usage(r, &root.key("usage"))?,
+            "usage" => {
+                let mut skipped = Vec::new();
+                usage = (read_usage(r, &root.key("usage"), &mut skipped)?, skipped);
+            }
             "x_groq" => groq = groq_usage(r)?,
             "choices" => choices = read_choices(r)?,
             "error" => {
@@ -90,33 +97,48 @@ fn read_chunk<'a>(r: &mut Reader<'a>) -> Syn<Checked<Chunk<'a>>> {
         Ok(())
     })?;
     Ok((|| {
-        let (usage, groq) = (usage?, groq?);
+        let choices = choices?;
+        let (usage, mut skipped) = usage;
+        let (groq, groq_skipped) =
+            lax(groq.map(Some), &root.key("x_groq"), &mut skipped).unwrap_or_default();
+        skipped.extend(groq_skipped);
+        for choice in &choices {
+            skipped.extend(choice.skipped.iter().cloned());
+        }
+        let mut text = |slot, name| lax(slot, &root.key(name), &mut skipped);
+        let (id, model) = (text(id, "id"), text(model, "model"));
+        let fingerprint = text(fingerprint, "system_fingerprint");
+        let tier = text(tier, "service_tier");
+        let created = lax(created, &root.key("created"), &mut skipped);
+        skipped.sort_unstable();
         Ok(Chunk {
-            id: id?,
-            model: model?,
-            created: created?,
-            fingerprint: fingerprint?,
-            tier: tier?,
+            id,
+            model,
+            created,
+            fingerprint,
+            tier,
             usage: usage.or(groq),
-            choices: choices?,
+            choices,
             error,
+            skipped,
         })
     })())
 }
 
-/// Groq's `x_groq.usage`, used when the chunk has no `usage` of its own.
-fn groq_usage(r: &mut Reader<'_>) -> Syn<Checked<Option<Usage>>> {
+/// Groq's `x_groq.usage`, used when the chunk has no `usage` of its own (and what was skipped in it).
+fn groq_usage(r: &mut Reader<'_>) -> Syn<Checked<(Option<Usage>, Vec<String>)>> {
     let path = Path::ROOT.key("x_groq");
-    let mut usage = Ok(None);
+    let (mut usage, mut skipped) = (None, Vec::new());
     let present = opt_object(r, &path, |r, key| {
         if key == "usage" {
-            usage = parse_usage(r, &path.key("usage"))?;
+            skipped.clear();
+            usage = read_usage(r, &path.key("usage"), &mut skipped)?;
         } else {
             r.skip()?;
         }
         Ok(())
     })?;
-    Ok(present.and(usage))
+    Ok(present.map(|_| (usage, skipped)))
 }
 
 fn read_choices<'a>(r: &mut Reader<'a>) -> Syn<Checked<Vec<Delta<'a>>>> {
@@ -185,8 +207,10 @@ fn read_choice<'a>(
     })?;
     Ok((|| {
         let index = index?.unwrap_or(position as i128);
-        let finish = finish?;
         let logprobs = logprobs?;
+        let delta = delta?;
+        let mut skipped = Vec::new();
+        let finish = lax(finish, &path.key("finish_reason"), &mut skipped);
         let mut read = Delta {
             index,
             content: None,
@@ -195,21 +219,30 @@ fn read_choice<'a>(
             tools: Vec::new(),
             finish,
             logprobs,
+            skipped,
         };
-        if let Some(slots) = delta? {
+        if let Some(slots) = delta {
             let (content, thinking) = slots.content.unwrap_or(Ok((None, String::new())))?;
-            let reasoning = slot(slots.reasoning)?.filter(|t| !t.is_empty());
-            let reasoning_content = slot(slots.reasoning_content)?.filter(|t| !t.is_empty());
-            let details = slots.details.unwrap_or(Ok(String::new()))?;
+            let tools = slots.tools.unwrap_or(Ok(Vec::new()))?;
+            let legacy = slot(slots.legacy)?;
+            let skipped = &mut read.skipped;
+            let mut text = |slot_, name| lax(slot(slot_), &delta_path.key(name), skipped);
+            let reasoning = text(slots.reasoning, "reasoning").filter(|t| !t.is_empty());
+            let reasoning_content =
+                text(slots.reasoning_content, "reasoning_content").filter(|t| !t.is_empty());
+            let refusal = text(slots.refusal, "refusal");
+            let details = slots.details.unwrap_or(Ok(String::new())).map(Some);
+            let details =
+                lax(details, &delta_path.key("reasoning_details"), skipped).unwrap_or_default();
             // One fragment of reasoning per delta: the first non-empty source.
             read.reasoning = reasoning
                 .or(reasoning_content)
                 .or((!thinking.is_empty()).then_some(Cow::Owned(thinking)))
                 .unwrap_or(Cow::Owned(details));
-            read.refusal = slot(slots.refusal)?.unwrap_or(Cow::Borrowed(""));
+            read.refusal = refusal.unwrap_or(Cow::Borrowed(""));
             read.content = content;
-            read.tools = slots.tools.unwrap_or(Ok(Vec::new()))?;
-            if let Some(legacy) = slot(slots.legacy)? {
+            read.tools = tools;
+            if let Some(legacy) = legacy {
                 read.tools.push(legacy);
             }
         }

@@ -47,6 +47,15 @@ pub struct Logprobs {
     pub refusal: Option<Vec<String>>,
 }
 
+/// A Responses API reasoning item, kept so a later turn can send it back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reasoning {
+    pub id: Option<String>,
+    pub summary: Vec<String>,
+    pub content: Vec<String>,
+    pub encrypted_content: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Choice {
     pub index: i128,
@@ -55,8 +64,12 @@ pub struct Choice {
     pub refusal: String,
     pub calls: Vec<Call>,
     pub thinking: Vec<Thinking>,
+    /// Responses API reasoning items, in output order.
+    pub items: Vec<Reasoning>,
     /// The finish reason as sent (the last one).
     pub finish: Option<String>,
+    /// The canonical reason when the format decides it (else the shared table's, from `finish`).
+    pub reason: Option<&'static str>,
     pub logprobs: Option<Logprobs>,
 }
 
@@ -71,6 +84,8 @@ pub struct State {
     pub usage: Option<Usage>,
     /// In order of first appearance; the response lists them by index.
     pub choices: Vec<Choice>,
+    /// Optional fields left out, as `event <n>: <path>`, in event order (each event's paths sorted).
+    pub skipped: Vec<String>,
 }
 
 pub(super) type Emit<'f> = dyn FnMut(Event<'_>) + 'f;
@@ -84,6 +99,12 @@ fn keep_first(slot: &mut Option<String>, value: Option<&str>) {
 }
 
 impl State {
+    /// Records the optional fields event `number` left out.
+    pub(super) fn skip(&mut self, number: u64, paths: &[String]) {
+        self.skipped
+            .extend(paths.iter().map(|path| format!("event {number}: {path}")));
+    }
+
     /// The position of choice `index` in `choices`, created when new.
     pub(super) fn choice(&mut self, index: i128) -> usize {
         if let Some(at) = self.choices.iter().position(|c| c.index == index) {
@@ -272,21 +293,34 @@ impl State {
         native: Option<&str>,
         emit: &mut Emit<'_>,
     ) -> Result<(), ParseError> {
+        self.finish_as(choice, native, None, emit)
+    }
+
+    /// `finish` with the canonical `reason` decided by the format (`None`: the shared table's).
+    pub(super) fn finish_as(
+        &mut self,
+        choice: usize,
+        native: Option<&str>,
+        reason: Option<&'static str>,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), ParseError> {
         let Some(native) = native.filter(|n| !n.is_empty()) else {
             return Ok(());
         };
         if self
             .at(choice)
-            .is_none_or(|c| c.finish.as_deref() == Some(native))
+            .is_none_or(|c| c.finish.as_deref() == Some(native) && c.reason == reason)
         {
             return Ok(());
         }
         self.end_calls(choice, emit)?;
         if let Some(c) = self.at(choice) {
             c.finish = Some(native.to_owned());
+            c.reason = reason;
             emit(Event::Finish {
                 choice: c.index,
                 native,
+                reason,
             });
         }
         Ok(())
