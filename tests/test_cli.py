@@ -118,3 +118,25 @@ def test_responses_bodies_are_recognised(backend: str, capsys: pytest.CaptureFix
     assert message["reasoning_items"][0]["encrypted_content"].startswith("gAAAA")
     assert result["provider"] == "openai"
     assert result["choices"][0]["native_finish_reason"] == "completed"
+
+
+@pytest.mark.parametrize("backend", ["python", "rust"])
+def test_parse_reads_gemini_bodies(backend: str, capsys: pytest.CaptureFixture[str]) -> None:
+    if backend == "rust" and rust is None:
+        pytest.skip("the Rust extension is not built")
+    corpus = CORPUS_DIR
+    body = corpus / "gemini/generate_content/pydantic-ai__test_google_model_top_p__i0.json"
+    assert main(["parse", str(body), "--backend", backend]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"chat completion from gemini ({body}, parsed by the {backend} parser)")
+    assert "The capital of France is Paris." in out
+    batch = corpus / "gemini/embeddings/llm-gemini__test_embedding_batch__i0.json"
+    assert main(["parse", str(batch), "--backend", backend]) == 0
+    assert "shape      2 x 768 float32" in capsys.readouterr().out
+    blocked = (
+        corpus
+        / "vertex/generate_content"
+        / "pydantic-ai__test_google_model_armor_prompt_template_text_gets_blocked__i1.json"
+    )
+    assert main(["parse", str(blocked), "--backend", backend]) == 1
+    assert "the prompt was blocked (MODEL_ARMOR)" in capsys.readouterr().err

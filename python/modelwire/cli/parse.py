@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from modelwire import ResponseParseError
+from modelwire import ContentPolicyError, ResponseParseError
 from modelwire.cli.render import render
 from modelwire.parsing import pure
 
@@ -28,6 +28,8 @@ _FUNCTIONS = {
     "chat": "parse_chat_completion",
     "embeddings": "parse_embeddings",
     "images": "parse_image_generation",
+    "gemini": "parse_gemini_content",
+    "gemini-embeddings": "parse_gemini_embeddings",
     "responses": "parse_responses",
 }
 
@@ -80,6 +82,10 @@ def _guess_kind(body: bytes) -> str:
         return "chat"
     if type(data) is not dict or "choices" in data:
         return "chat"
+    if {"candidates", "promptFeedback"} & data.keys():
+        return "gemini"
+    if {"embedding", "embeddings", "predictions"} & data.keys():
+        return "gemini-embeddings"
     if type(data.get("output")) is list or data.get("object") == "response":
         return "responses"
     items = data.get("data")
@@ -125,6 +131,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"modelwire parse: {source}: {exc}", file=sys.stderr)
         if exc.body_excerpt:
             print(f"  near: {exc.body_excerpt!r}", file=sys.stderr)
+        return 1
+    except ContentPolicyError as exc:  # a Gemini body whose prompt was blocked
+        print(f"modelwire parse: {source}: {exc}", file=sys.stderr)
         return 1
     if args.json:
         sys.stdout.write(orjson.dumps(_plain(result), option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -17,7 +17,7 @@ from typing import Final, Literal
 
 __all__ = ["NOT_SUPPORTED_YET", "PROVIDERS", "ProviderInfo", "api_base_for", "env_value", "lookup_provider"]
 
-Adapter = Literal["openai", "azure", "anthropic", "bedrock"]
+Adapter = Literal["openai", "azure", "anthropic", "bedrock", "gemini", "vertex"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +107,14 @@ _ALL: Final = (
     ),
     _p(
         "gemini",
-        "https://generativelanguage.googleapis.com/v1beta/openai",
+        "https://generativelanguage.googleapis.com/v1beta",
         ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+        adapter="gemini",
+        base_url_env=("GEMINI_API_BASE",),
+        aliases=("google", "google_ai_studio"),
     ),
+    # Vertex AI: OAuth bearer tokens (ADC), project and location from the spec or the environment.
+    _p("vertex_ai", None, (), adapter="vertex", key_required=False, aliases=("vertex", "vertex_ai_beta")),
     _p(
         "huggingface",
         "https://router.huggingface.co/v1",
@@ -148,9 +153,6 @@ PROVIDERS: Final[Mapping[str, ProviderInfo]] = {
 # config is built, whatever the catalog says, so an adapter landing flips its prefix by deleting one line
 # (and adding its catalog entry).
 NOT_SUPPORTED_YET: Final[Mapping[str, str]] = {
-    "vertex_ai": "the Vertex AI adapter is not in this build yet; use gemini/<model> (Gemini API key) "
-    "or an OpenAI-compatible gateway",
-    "vertex_ai_beta": "the Vertex AI adapter is not in this build yet; use gemini/<model> (Gemini API key)",
     "text-completion-openai": "the legacy /completions API is not supported; use openai/<model> "
     "(Chat Completions)",
     "text-completion-codestral": "the legacy /completions API is not supported; use mistral/<model>",

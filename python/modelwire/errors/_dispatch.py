@@ -13,7 +13,7 @@ from typing import Any
 from modelwire.errors._anthropic import looks_like_anthropic, read_anthropic
 from modelwire.errors._bedrock import exception_name, read_bedrock, stream_exception
 from modelwire.errors._generic import message_of, read_detail, read_string_error, read_text
-from modelwire.errors._google import looks_like_google, read_google
+from modelwire.errors._google import looks_like_google, read_google, read_prompt_block
 from modelwire.errors._kinds import Reading
 from modelwire.errors._openai import read_openai
 from modelwire.errors._openrouter import looks_like_openrouter, read_openrouter
@@ -50,6 +50,9 @@ def read_object(data: Any, provider: str, amzn_error_type: str | None = None) ->
     error = data.get("error")
     if isinstance(error, dict):
         return _read_error_object(error, data, provider)
+    blocked = read_prompt_block(data)
+    if blocked is not None:
+        return blocked
     if isinstance(error, str | list):
         return read_string_error(data)
     if "detail" in data:

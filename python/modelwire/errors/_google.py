@@ -16,7 +16,7 @@ from modelwire.errors._generic import message_of
 from modelwire.errors._kinds import Reading, normalize_code, status_from
 from modelwire.exceptions import ErrorKind
 
-__all__ = ["REASONS", "STATUSES", "looks_like_google", "read_google"]
+__all__ = ["REASONS", "STATUSES", "looks_like_google", "read_google", "read_prompt_block"]
 
 K = ErrorKind
 
@@ -93,3 +93,19 @@ def read_google(error: dict[str, Any]) -> Reading:
         status=status_from(error.get("code")),
         default=_DEFAULTS.get(normalized),
     )
+
+
+def read_prompt_block(data: dict[str, Any]) -> Reading | None:
+    """A Gemini response that blocked the prompt (``promptFeedback.blockReason``, no candidate): the
+    content-policy error a ``streamGenerateContent`` folder reports as the stream's error."""
+    feedback = data.get("promptFeedback")
+    if data.get("candidates") or not isinstance(feedback, dict):
+        return None
+    reason = feedback.get("blockReason")
+    if not isinstance(reason, str) or not reason:
+        return None
+    detail = feedback.get("blockReasonMessage")
+    message = f"the prompt was blocked ({reason})" + (
+        f": {detail}" if isinstance(detail, str) and detail else ""
+    )
+    return Reading(message=message, kind=K.CONTENT_POLICY, code=reason)

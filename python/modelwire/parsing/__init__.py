@@ -12,6 +12,7 @@ from modelwire._backend import core
 from modelwire.parsing import pure
 from modelwire.parsing.anthropic import parse_anthropic_message
 from modelwire.parsing.bedrock import parse_bedrock_converse
+from modelwire.parsing.gemini import parse_gemini_content, parse_gemini_embeddings
 from modelwire.types import ChatCompletionResponse, EmbeddingResponse, ImageGenerationResponse
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "parse_bedrock_converse",
     "parse_chat_completion",
     "parse_embeddings",
+    "parse_gemini_content",
+    "parse_gemini_embeddings",
     "parse_image_generation",
     "parse_responses",
 ]

@@ -9,7 +9,7 @@
 
 ``folder.error`` holds the data of an error event sent inside the stream (folding stops there; the
 providers layer classifies it); ``folder.done`` is set by the terminator (``[DONE]``, ``message_stop``,
-``response.completed``).
+``response.completed``; for Gemini, which has none, a ``finishReason`` on every candidate).
 Bad bytes raise :class:`~modelwire.exceptions.ResponseParseError` after the events before them were
 returned. Rules: docs/stream-rules.md; both backends return equal events and responses.
 """
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from modelwire._backend import core
 from modelwire.parsing.pure import stream_anthropic as _anthropic
 from modelwire.parsing.pure import stream_bedrock as _bedrock
+from modelwire.parsing.pure import stream_gemini as _gemini
 from modelwire.parsing.pure import stream_openai as _openai
 from modelwire.parsing.pure import stream_responses as _responses
 from modelwire.types import ChatCompletionResponse
@@ -40,6 +41,7 @@ from modelwire.types.stream import (
 __all__ = [
     "AnthropicStreamFolder",
     "BedrockStreamFolder",
+    "GeminiStreamFolder",
     "OpenAIStreamFolder",
     "ResponsesStreamFolder",
     "StreamFolder",
@@ -48,7 +50,7 @@ __all__ = [
     "stream_folder",
 ]
 
-StreamFormat = Literal["openai", "anthropic", "responses", "bedrock"]
+StreamFormat = Literal["openai", "anthropic", "responses", "bedrock", "gemini"]
 
 
 class StreamFolder(Protocol):
@@ -70,6 +72,7 @@ class StreamFolder(Protocol):
 if TYPE_CHECKING:  # both backends have the twin's signatures (see _core.pyi)
     from modelwire.parsing.pure.stream_anthropic import AnthropicStreamFolder
     from modelwire.parsing.pure.stream_bedrock import BedrockStreamFolder
+    from modelwire.parsing.pure.stream_gemini import GeminiStreamFolder
     from modelwire.parsing.pure.stream_openai import OpenAIStreamFolder
     from modelwire.parsing.pure.stream_responses import ResponsesStreamFolder
 else:
@@ -79,6 +82,7 @@ else:
     AnthropicStreamFolder = _rust_anthropic or _anthropic.AnthropicStreamFolder
     ResponsesStreamFolder = getattr(core, "ResponsesStreamFolder", None) or _responses.ResponsesStreamFolder
     BedrockStreamFolder = getattr(core, "BedrockStreamFolder", None) or _bedrock.BedrockStreamFolder
+    GeminiStreamFolder = getattr(core, "GeminiStreamFolder", None) or _gemini.GeminiStreamFolder
 
 
 # One line per stream format: its folder class (Rust or twin, chosen above), built with the provider label.
@@ -89,6 +93,7 @@ _FOLDERS: dict[str, Callable[[str], StreamFolder]] = {
     "anthropic": AnthropicStreamFolder,
     "responses": ResponsesStreamFolder,
     "bedrock": BedrockStreamFolder,
+    "gemini": GeminiStreamFolder,
 }
 
 

@@ -1,6 +1,6 @@
 """Provider adapters implementing ``ModelClient``: OpenAI-compatible (any base URL), Azure OpenAI,
-Anthropic Messages and Bedrock Converse, sync and async: one ``HttpAdapter`` driven by one declarative
-``Dialect`` per provider (docs/providers.md: how to add one).
+Anthropic Messages, Bedrock Converse, Gemini and Vertex AI, sync and async: one ``HttpAdapter`` driven by
+one declarative ``Dialect`` per provider (docs/providers.md: how to add one).
 
     client = OpenAICompatibleClient(provider="groq")                  # key from GROQ_API_KEY
     client = AnthropicClient(api_key=..., max_concurrency=16)
@@ -25,14 +25,17 @@ from modelwire.providers.dialect import (
     StreamRoute,
 )
 from modelwire.providers.factory import Adapter, client_from_spec, model_id_for
+from modelwire.providers.gemini import GEMINI, VERTEX, GeminiClient, VertexClient
 from modelwire.providers.openai_compatible import OPENAI, OpenAICompatibleClient
 from modelwire.providers.protocol import ModelClient
 
 __all__ = [
     "ANTHROPIC",
     "BEDROCK",
+    "GEMINI",
     "OPENAI",
     "PROVIDERS",
+    "VERTEX",
     "Adapter",
     "AnthropicClient",
     "AsyncSigner",
@@ -41,6 +44,7 @@ __all__ = [
     "Body",
     "Context",
     "Dialect",
+    "GeminiClient",
     "HttpAdapter",
     "ModelClient",
     "OpenAICompatibleClient",
@@ -50,6 +54,7 @@ __all__ = [
     "ProviderInfo",
     "Signer",
     "StreamRoute",
+    "VertexClient",
     "client_from_spec",
     "lookup_provider",
     "model_id_for",

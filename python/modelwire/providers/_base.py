@@ -266,7 +266,7 @@ class HttpAdapter:
                 ModelwireWarning,
                 stacklevel=3,
             )
-        if body.placed_extra and getattr(request, "extra_body", None):
+        if body.merged_extra_body and getattr(request, "extra_body", None):
             request = dataclasses.replace(request, extra_body=None)
         kwargs = TransportKwargs.from_request(request, fields=body.fields, exclude=body.exclude)
         headers = {**body.headers, **kwargs.headers} if body.headers else kwargs.headers

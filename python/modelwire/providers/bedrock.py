@@ -44,7 +44,7 @@ _AWS_PARAMS: Final = {
 
 def _converse(request: ChatCompletionRequest, ctx: Context) -> Body:
     fields, dropped = bedrock_converse_body(request, provider=ctx.provider, drop_params=ctx.drop_params)
-    return Body(fields, exclude=ChatCompletionRequest.BODY_FIELDS, dropped=dropped, placed_extra=True)
+    return Body(fields, exclude=ChatCompletionRequest.BODY_FIELDS, dropped=dropped, merged_extra_body=True)
 
 
 BEDROCK: Final = Dialect(

@@ -76,15 +76,16 @@ class Body:
     ``headers``: per-request headers of the dialect (the request's ``extra_headers`` win over them).
     ``dropped``: parameters left out because of ``drop_params`` (the adapter warns once, naming them).
     ``route``: the operation whose path this request takes, when not its own (image generation through
-    the chat route). ``placed_extra``: the translation placed ``extra_body`` itself (Bedrock splits it
-    between Converse's own fields and ``additionalModelRequestFields``), so it is not merged again."""
+    the chat route). ``merged_extra_body``: the translation already placed the request's ``extra_body``
+    (Gemini nests parts of it under ``generationConfig``; Bedrock splits it between
+    Converse's own fields and ``additionalModelRequestFields``), so it is not merged flat again."""
 
     fields: dict[str, Any]
     exclude: Collection[str] = ()
     headers: Mapping[str, str] | None = None
     dropped: tuple[str, ...] = ()
     route: str | None = None
-    placed_extra: bool = False
+    merged_extra_body: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from modelwire.providers.anthropic import AnthropicClient
 from modelwire.providers.azure import AzureOpenAIClient
 from modelwire.providers.bedrock import BedrockClient
 from modelwire.providers.catalog import lookup_provider
+from modelwire.providers.gemini import GeminiClient, VertexClient
 from modelwire.providers.openai_compatible import OpenAICompatibleClient
 from modelwire.providers.protocol import ModelClient
 
@@ -25,6 +26,8 @@ ADAPTERS: Final[dict[str, Callable[..., HttpAdapter]]] = {
     "azure": AzureOpenAIClient.from_spec,
     "anthropic": AnthropicClient.from_spec,
     "bedrock": BedrockClient.from_spec,
+    "gemini": GeminiClient.from_spec,
+    "vertex": VertexClient.from_spec,
 }
 
 

@@ -10,7 +10,14 @@ import traceback
 from urllib.parse import parse_qsl
 
 # The routes modules register their dialects when imported: a new dialect adds its module here.
-from modelwire.testing import control, provider_errors, routes_anthropic, routes_bedrock, routes_openai  # noqa: F401
+from modelwire.testing import (  # noqa: F401
+    control,
+    provider_errors,
+    routes_anthropic,
+    routes_bedrock,
+    routes_gemini,
+    routes_openai,
+)
 from modelwire.testing.delivery import deliver
 from modelwire.testing.dialects import dialect_of
 from modelwire.testing.faults import Fault, FaultAction
@@ -229,6 +236,10 @@ def _rate_limited(call: Call, wait: float, state: ServerState) -> Answer:
     if form in ("both", "ms"):
         headers.append(("retry-after-ms", str(max(1, math.ceil(wait * 1000)))))
     wait_ms = max(1, math.ceil(wait * 1000))
-    headers += dialect_of(call.provider).rate_limit_headers(wait_ms, math.floor(per_second * 60))
-    status, payload = provider_errors.preset_error(call.provider, "rate_limit", model=call.model)
+    dialect = dialect_of(call.provider)
+    headers += dialect.rate_limit_headers(wait_ms, math.floor(per_second * 60))
+    if dialect.rate_limit_error is not None:
+        status, payload = dialect.rate_limit_error(call.model, wait)
+    else:
+        status, payload = provider_errors.preset_error(call.provider, "rate_limit", model=call.model)
     return call.error(status, payload, headers)

@@ -55,7 +55,8 @@ class ServerDialect:
     replays). ``key_header``: where the key comes besides ``Authorization: Bearer``. ``stamp_error``:
     adds the request id to an error body (Anthropic puts it there). ``check``: refusals made before the
     body is read (a required version header). ``rate_limit_headers(wait_ms, per_minute)``: headers of a
-    429 besides ``retry-after``."""
+    429 besides ``retry-after``; ``rate_limit_error(model, wait)``: its body when the body states the
+    wait (Google's ``RetryInfo``), else the ``rate_limit`` preset."""
 
     provider: Provider
     match: Callable[[str], RouteMatch | None]
@@ -68,6 +69,7 @@ class ServerDialect:
     stamp_error: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
     check: Callable[[Call], Answer | None] | None = None
     rate_limit_headers: Callable[[int, int], list[tuple[str, str]]] = field(default=_openai_rate_headers)
+    rate_limit_error: Callable[[str, float], ErrorBody] | None = None
 
 
 _REGISTRY: dict[Provider, ServerDialect] = {}

@@ -21,6 +21,8 @@ class Route(StrEnum):
     EMBEDDINGS = "embeddings"
     IMAGES = "images_generations"
     MESSAGES = "messages"
+    GENERATE_CONTENT = "generate_content"  # generateContent and streamGenerateContent (Gemini, Vertex AI)
+    EMBED_CONTENT = "embed_content"  # embedContent, batchEmbedContents, Vertex predict
     RESPONSES = "responses"
     CONVERSE = "converse"  # Bedrock Converse and ConverseStream (one queue: the path says which)
 
@@ -32,6 +34,8 @@ class Provider(StrEnum):
     AZURE = "azure"
     ANTHROPIC = "anthropic"
     BEDROCK = "bedrock"
+    GEMINI = "gemini"
+    VERTEX = "vertex_ai"
 
 
 RetryAfterForm = Literal["both", "seconds", "ms", "none"]

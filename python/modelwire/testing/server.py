@@ -194,6 +194,17 @@ class LocalProviderServer:
         return self.url
 
     @property
+    def gemini_base_url(self) -> str:
+        """The Gemini API's base (``GeminiClient(base_url=...)``): ``{url}/v1beta``."""
+        return f"{self.url}/v1beta"
+
+    @property
+    def vertex_base_url(self) -> str:
+        """Vertex AI's models collection for project ``test-project`` in ``us-central1``
+        (``VertexClient(base_url=...)``)."""
+        return f"{self.url}/v1/projects/test-project/locations/us-central1/publishers/google/models"
+
+    @property
     def azure_endpoint(self) -> str:
         return self.url
 

@@ -43,9 +43,14 @@ struct Item {
     row: Option<Checked<Row>>,
 }
 
-fn float_row(r: &mut Reader<'_>, values: &mut Vec<f32>, path: &Path<'_>) -> Syn<Checked<()>> {
+pub(crate) fn float_row(
+    r: &mut Reader<'_>,
+    values: &mut Vec<f32>,
+    path: &Path<'_>,
+) -> Syn<Checked<()>> {
     let start = values.len();
-    let mut fault: Option<Fault> = None;
+    // As the twin: a value that is not a number is reported before any value out of float32 range.
+    let (mut not_number, mut out_of_range): (Option<Fault>, Option<Fault>) = (None, None);
     if !r.begin_array()? {
         return Ok(Ok(()));
     }
@@ -54,20 +59,20 @@ fn float_row(r: &mut Reader<'_>, values: &mut Vec<f32>, path: &Path<'_>) -> Syn<
         let j = values.len() - start;
         if r.kind()? == Kind::Number {
             let single = r.float()? as f32;
-            if single.is_infinite() && fault.is_none() {
-                fault = Some(path.index(j).fault("embedding value out of float32 range"));
+            if single.is_infinite() && out_of_range.is_none() {
+                out_of_range = Some(path.index(j).fault("embedding value out of float32 range"));
             }
             values.push(single);
         } else {
             let f = wrong(r, "a number", &path.index(j))?;
-            fault.get_or_insert(f);
+            not_number.get_or_insert(f);
             values.push(0.0);
         }
         if !r.more()? {
             break;
         }
     }
-    Ok(fault.map_or(Ok(()), Err))
+    Ok(not_number.or(out_of_range).map_or(Ok(()), Err))
 }
 
 fn base64_row(

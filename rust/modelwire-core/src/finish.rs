@@ -44,6 +44,8 @@ pub fn normalise(native: &str) -> Option<&'static str> {
         | "prohibited_content"
         | "spii"
         | "image_safety"
+        | "image_prohibited_content"
+        | "image_recitation"
         | "guardrail_intervened"
         | "model_armor"
         | "language" => "content_filter",

@@ -12,6 +12,7 @@ pub mod error;
 pub mod eventstream;
 pub mod fields;
 pub mod finish;
+pub mod gemini;
 pub mod images;
 pub mod json;
 pub mod media;

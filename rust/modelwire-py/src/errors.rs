@@ -31,3 +31,23 @@ pub fn parse_error<'a, 'py: 'a>(
     };
     build().unwrap_or_else(|failure| failure)
 }
+
+/// A prompt the provider blocked before generating anything (Gemini's `promptFeedback.blockReason`) ->
+/// `modelwire.ContentPolicyError(message, provider=, provider_code=<reason>)`.
+pub fn content_policy_error(
+    py: Python<'_>,
+    message: String,
+    provider: &Bound<'_, PyString>,
+    code: &str,
+) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("provider", provider)?;
+        kwargs.set_item("provider_code", code)?;
+        let class = py
+            .import("modelwire.exceptions")?
+            .getattr("ContentPolicyError")?;
+        Ok(PyErr::from_value(class.call((message,), Some(&kwargs))?))
+    };
+    build().unwrap_or_else(|failure| failure)
+}

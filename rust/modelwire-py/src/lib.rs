@@ -72,6 +72,44 @@ fn parse_anthropic_message<'py>(
     })
 }
 
+/// Parses a Gemini / Vertex AI `generateContent` body into a `ChatCompletionResponse` (one choice per
+/// candidate); a prompt blocked before any candidate raises `ContentPolicyError`.
+#[pyfunction]
+#[pyo3(signature = (body, provider = "gemini"))]
+fn parse_gemini_content<'py>(
+    body: &Bound<'py, PyBytes>,
+    provider: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    convert(body, provider, |ctx| {
+        core::gemini::parse_gemini_content(body.as_bytes()).map(|outcome| match outcome {
+            core::gemini::Outcome::Completion(read) => ctx.chat(&read),
+            core::gemini::Outcome::Blocked { reason, message } => {
+                let text = core::gemini::blocked_message(&reason, message.as_deref());
+                Err(errors::content_policy_error(
+                    ctx.py,
+                    text,
+                    ctx.provider,
+                    &reason,
+                ))
+            }
+        })
+    })
+}
+
+/// Parses a Gemini `embedContent` / `batchEmbedContents` or Vertex `predict` body into an
+/// `EmbeddingResponse`.
+#[pyfunction]
+#[pyo3(signature = (body, provider = "gemini"))]
+fn parse_gemini_embeddings<'py>(
+    body: &Bound<'py, PyBytes>,
+    provider: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    convert(body, provider, |ctx| {
+        core::gemini::embeddings::parse_gemini_embeddings(body.as_bytes())
+            .map(|read| ctx.embeddings(&read))
+    })
+}
+
 /// Parses an OpenAI Responses API body into a `ChatCompletionResponse` with one choice.
 #[pyfunction]
 #[pyo3(signature = (body, provider = "openai"))]
@@ -125,6 +163,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_bedrock_converse, m)?)?;
     m.add_function(wrap_pyfunction!(parse_chat_completion, m)?)?;
     m.add_function(wrap_pyfunction!(parse_embeddings, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_gemini_content, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_gemini_embeddings, m)?)?;
     m.add_function(wrap_pyfunction!(parse_image_generation, m)?)?;
     m.add_function(wrap_pyfunction!(parse_responses, m)?)?;
     m.add_function(wrap_pyfunction!(body::request_body, m)?)?;

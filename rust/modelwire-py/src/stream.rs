@@ -73,6 +73,7 @@ fn event_types(py: Python<'_>) -> PyResult<&EventTypes> {
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<OpenAIStreamFolder>()?;
     module.add_class::<AnthropicStreamFolder>()?;
+    module.add_class::<GeminiStreamFolder>()?;
     module.add_class::<ResponsesStreamFolder>()?;
     module.add_class::<BedrockStreamFolder>()?;
     Ok(())
@@ -508,4 +509,10 @@ folder_class!(
     core::BedrockFolder,
     "bedrock",
     "Bedrock ConverseStream events (an AWS event stream) in, stream events out; done after `messageStop` and `metadata`."
+);
+folder_class!(
+    GeminiStreamFolder,
+    core::GeminiFolder,
+    "gemini",
+    "Gemini / Vertex AI `streamGenerateContent?alt=sse` chunks in, stream events out; done once every candidate has a finish reason."
 );

@@ -9,6 +9,8 @@ from modelwire.parsing.pure.bedrock import parse_bedrock_converse
 from modelwire.parsing.pure.chat import parse_chat_completion
 from modelwire.parsing.pure.embeddings import parse_embeddings
 from modelwire.parsing.pure.finish import normalise_finish_reason
+from modelwire.parsing.pure.gemini import parse_gemini_content
+from modelwire.parsing.pure.gemini_embeddings import parse_gemini_embeddings
 from modelwire.parsing.pure.images import parse_image_generation
 from modelwire.parsing.pure.responses import parse_responses
 from modelwire.parsing.pure.usage import parse_usage
@@ -19,6 +21,8 @@ __all__ = [
     "parse_bedrock_converse",
     "parse_chat_completion",
     "parse_embeddings",
+    "parse_gemini_content",
+    "parse_gemini_embeddings",
     "parse_image_generation",
     "parse_responses",
     "parse_usage",

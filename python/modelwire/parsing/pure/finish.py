@@ -47,6 +47,8 @@ FINISH_REASON_TABLE: Final[dict[str, FinishReason]] = {
             "prohibited_content",
             "spii",
             "image_safety",
+            "image_prohibited_content",
+            "image_recitation",
             "guardrail_intervened",
             "model_armor",
             "language",

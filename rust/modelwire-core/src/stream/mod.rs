@@ -14,6 +14,7 @@ pub mod bedrock;
 mod bedrock_read;
 mod compact;
 pub mod events;
+pub mod gemini;
 pub mod openai;
 mod openai_read;
 mod openai_tools;
@@ -73,7 +74,8 @@ pub enum Event<'e> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
     Continue,
-    /// The terminator (`[DONE]`, `message_stop`): nothing after it is folded.
+    /// The terminator (`[DONE]`, `message_stop`; Gemini: every choice finished): nothing after it is
+    /// folded.
     Done,
     /// An error reported inside the stream: its data is kept, nothing after it is folded.
     Error,
@@ -155,6 +157,7 @@ struct Inner<F> {
 
 pub type OpenAIFolder = Folder<openai::Chunks>;
 pub type AnthropicFolder = Folder<anthropic::Messages>;
+pub type GeminiFolder = Folder<gemini::Chunks>;
 pub type ResponsesFolder = Folder<responses::Responses>;
 pub type BedrockFolder = Folder<bedrock::Converse, events::EventStreamEvents>;
 
