@@ -35,11 +35,23 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-import orjson
-
 from modelwire._constants import ANTHROPIC_DEFAULT_MAX_TOKENS
-from modelwire.exceptions import BadRequestError, UnsupportedCapabilityError, UnsupportedParamsError
-from modelwire.types import ChatCompletionRequest, ThinkingBlock
+from modelwire.exceptions import UnsupportedCapabilityError
+from modelwire.request._translate import (
+    Context,
+    call_arguments,
+    check_unsupported,
+    choice_function_name,
+    data_uri,
+    json_schema,
+    max_tokens,
+    stop_sequences,
+    thinking_dict,
+    tool_call_id,
+    tool_function,
+    unsupported_sampling,
+)
+from modelwire.types import ChatCompletionRequest
 
 __all__ = [
     "EFFORTS",
@@ -74,25 +86,12 @@ _AUDIO_VIDEO: Final = {"audio": "audio", "audio_url": "audio", "input_audio": "a
                        "video_url": "video", "input_video": "video"}  # fmt: skip
 
 
-class _Context:
-    """Who is asking, for the errors raised while translating."""
-
-    __slots__ = ("model", "provider")
-
-    def __init__(self, provider: str, model: str) -> None:
-        self.provider = provider
-        self.model = model
-
-    def invalid(self, message: str) -> BadRequestError:
-        return BadRequestError(message, provider=self.provider, model=self.model)
-
-
 def anthropic_body_fields(
     request: ChatCompletionRequest, *, provider: str, drop_params: bool, stream: bool = False
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The body fields for ``request`` (everything but ``extra_body``, which the caller merges last) and
     the names of the parameters dropped because ``drop_params`` was set."""
-    ctx = _Context(provider, request.model)
+    ctx = Context(provider, request.model)
     unsupported: list[str] = []
     system, messages = _messages(request.messages, ctx)
     fields: dict[str, Any] = {"model": request.model, "max_tokens": _max_tokens(request, ctx)}
@@ -108,45 +107,23 @@ def anthropic_body_fields(
         fields["temperature"] = request.temperature
     if request.top_p is not None:
         fields["top_p"] = request.top_p
-    stop = [request.stop] if isinstance(request.stop, str) else request.stop
+    stop = stop_sequences(request)
     if stop:
-        fields["stop_sequences"] = list(stop)
+        fields["stop_sequences"] = stop
     output_config = _output_config(request, unsupported, ctx)
     if output_config:
         fields["output_config"] = output_config
-    if request.n not in (None, 1):
-        unsupported.append(f"n={request.n}")
-    if request.seed is not None:
-        unsupported.append("seed")
-    unsupported.extend(
-        name
-        for name in ("frequency_penalty", "presence_penalty", "top_logprobs")
-        if getattr(request, name) not in (None, 0)
-    )
-    if request.logprobs:
-        unsupported.append("logprobs")
+    unsupported_sampling(request, unsupported)
     if stream:
         fields["stream"] = True
-    if unsupported and not drop_params:
-        raise UnsupportedParamsError(
-            f"the Anthropic Messages API cannot take {', '.join(unsupported)}; remove "
-            f"{'it' if len(unsupported) == 1 else 'them'}, or create the client with drop_params=True "
-            "to drop them with a warning",
-            params=tuple(name.partition("=")[0].partition(" ")[0] for name in unsupported),
-            provider=provider,
-            model=request.model,
-        )
-    return fields, tuple(unsupported)
+    dropped = check_unsupported("the Anthropic Messages API", unsupported, drop_params=drop_params, ctx=ctx)
+    return fields, dropped
 
 
-def _max_tokens(request: ChatCompletionRequest, ctx: _Context) -> int:
-    given, legacy = request.max_completion_tokens, request.max_tokens
-    if given is not None and legacy is not None and given != legacy:
-        raise ctx.invalid(f"max_tokens={legacy} and max_completion_tokens={given} disagree; give one")
+def _max_tokens(request: ChatCompletionRequest, ctx: Context) -> int:
+    given = max_tokens(request, ctx)
     if given is not None:
         return given
-    if legacy is not None:
-        return legacy
     default = default_max_tokens(request.model)
     thinking = (request.extra_body or {}).get("thinking")
     budget = thinking.get("budget_tokens") if isinstance(thinking, dict) else None
@@ -172,17 +149,13 @@ def default_max_tokens(model: str) -> int:
     return ANTHROPIC_DEFAULT_MAX_TOKENS
 
 
-def _output_config(request: ChatCompletionRequest, unsupported: list[str], ctx: _Context) -> dict[str, Any]:
+def _output_config(request: ChatCompletionRequest, unsupported: list[str], ctx: Context) -> dict[str, Any]:
     config: dict[str, Any] = {}
     fmt = request.response_format
     if fmt is not None:
         kind = fmt.get("type")
         if kind == "json_schema":
-            spec = fmt.get("json_schema")
-            schema = spec.get("schema") if isinstance(spec, dict) else None
-            if not isinstance(schema, dict):
-                raise ctx.invalid("response_format of type json_schema needs json_schema.schema (an object)")
-            config["format"] = {"type": "json_schema", "schema": schema}
+            config["format"] = {"type": "json_schema", "schema": json_schema(fmt, ctx)}
         elif kind != "text":
             unsupported.append(f"response_format of type {kind}")
     effort = request.reasoning_effort
@@ -194,16 +167,11 @@ def _output_config(request: ChatCompletionRequest, unsupported: list[str], ctx: 
     return config
 
 
-def _tool(tool: Any, index: int, ctx: _Context) -> Any:
-    if not isinstance(tool, dict):
-        raise ctx.invalid(f"tools[{index}] is not an object")
-    function = tool.get("function")
-    if tool.get("type") != "function" or not isinstance(function, dict):
+def _tool(tool: Any, index: int, ctx: Context) -> Any:
+    function = tool_function(tool, index, ctx)
+    if function is None:
         return tool  # already Anthropic's shape: a custom tool with input_schema, or a server tool
-    name = function.get("name")
-    if not isinstance(name, str) or not name:
-        raise ctx.invalid(f"tools[{index}].function has no name")
-    out: dict[str, Any] = {"name": name}
+    out: dict[str, Any] = {"name": function["name"]}
     if function.get("description"):
         out["description"] = function["description"]
     out["input_schema"] = function.get("parameters") or {"type": "object", "properties": {}}
@@ -214,7 +182,7 @@ def _tool(tool: Any, index: int, ctx: _Context) -> Any:
     return out
 
 
-def _tool_choice(request: ChatCompletionRequest, ctx: _Context) -> dict[str, Any] | None:
+def _tool_choice(request: ChatCompletionRequest, ctx: Context) -> dict[str, Any] | None:
     choice = request.tool_choice
     result: dict[str, Any] | None
     if choice is None:
@@ -224,11 +192,7 @@ def _tool_choice(request: ChatCompletionRequest, ctx: _Context) -> dict[str, Any
             raise ctx.invalid(f"tool_choice {choice!r} is not auto, none, required or a named function")
         result = {"type": _CHOICES[choice]}
     elif choice.get("type") == "function":
-        function = choice.get("function")
-        name = function.get("name") if isinstance(function, dict) else None
-        if not isinstance(name, str):
-            raise ctx.invalid("tool_choice of type function needs function.name")
-        result = {"type": "tool", "name": name}
+        result = {"type": "tool", "name": choice_function_name(choice, ctx)}
     elif choice.get("type") in _NATIVE_CHOICES:
         result = dict(choice)
     else:
@@ -247,11 +211,11 @@ def anthropic_messages(
     messages: list[dict[str, Any]], *, provider: str = "anthropic", model: str = ""
 ) -> tuple[str | list[dict[str, Any]] | None, list[dict[str, Any]]]:
     """``(system, messages)`` in Anthropic's shape (``system`` is None when there was no system message)."""
-    return _messages(messages, _Context(provider, model))
+    return _messages(messages, Context(provider, model))
 
 
 def _messages(
-    messages: list[dict[str, Any]], ctx: _Context
+    messages: list[dict[str, Any]], ctx: Context
 ) -> tuple[str | list[dict[str, Any]] | None, list[dict[str, Any]]]:
     system: list[tuple[int, Any]] = []
     out: list[dict[str, Any]] = []
@@ -285,7 +249,7 @@ def _messages(
     return _system(system, ctx), out
 
 
-def _system(parts: list[tuple[int, Any]], ctx: _Context) -> str | list[dict[str, Any]] | None:
+def _system(parts: list[tuple[int, Any]], ctx: Context) -> str | list[dict[str, Any]] | None:
     if not parts:
         return None
     if len(parts) == 1 and isinstance(parts[0][1], str):
@@ -301,11 +265,8 @@ def _system(parts: list[tuple[int, Any]], ctx: _Context) -> str | list[dict[str,
     return blocks
 
 
-def _tool_result(message: dict[str, Any], index: int, ctx: _Context) -> dict[str, Any]:
-    call_id = message.get("tool_call_id")
-    if not isinstance(call_id, str) or not call_id:
-        raise ctx.invalid(f"messages[{index}] (a tool result) has no tool_call_id")
-    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": call_id}
+def _tool_result(message: dict[str, Any], index: int, ctx: Context) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": tool_call_id(message, index, ctx)}
     content = message.get("content")
     if content is not None:
         block["content"] = _content(content, ctx, index)
@@ -314,13 +275,13 @@ def _tool_result(message: dict[str, Any], index: int, ctx: _Context) -> dict[str
     return block
 
 
-def _content(content: Any, ctx: _Context, index: int) -> Any:
+def _content(content: Any, ctx: Context, index: int) -> Any:
     if isinstance(content, list):
         return _blocks(content, ctx, index)
     return content
 
 
-def _blocks(blocks: list[Any], ctx: _Context, index: int) -> list[Any]:
+def _blocks(blocks: list[Any], ctx: Context, index: int) -> list[Any]:
     """A content list in Anthropic's shape, without the empty text blocks the API rejects."""
     return [_block(block, ctx, index) for block in blocks if not _empty_text(block)]
 
@@ -331,7 +292,7 @@ def _empty_text(block: Any) -> bool:
     return isinstance(block, dict) and block.get("type") == "text" and block.get("text") == ""
 
 
-def _block(block: Any, ctx: _Context, index: int) -> Any:
+def _block(block: Any, ctx: Context, index: int) -> Any:
     if isinstance(block, str):
         return {"type": "text", "text": block}
     if not isinstance(block, dict):
@@ -357,22 +318,19 @@ def _block(block: Any, ctx: _Context, index: int) -> Any:
     return converted
 
 
-def _media(url: Any, ctx: _Context, index: int) -> dict[str, Any]:
+def _media(url: Any, ctx: Context, index: int) -> dict[str, Any]:
     if not isinstance(url, str) or not url:
         raise ctx.invalid(f"messages[{index}] has an image_url block without a url")
     if not url.startswith("data:"):
         return {"type": "image", "source": {"type": "url", "url": url}}
-    header, comma, data = url.partition(",")
-    if not comma or not header.endswith(";base64"):
-        raise ctx.invalid(f"messages[{index}]: data URIs must be base64 (data:<media type>;base64,<data>)")
-    mime = header[5:].split(";", 1)[0]
+    mime, data = data_uri(url, ctx, index)
     if not mime:
         raise ctx.invalid(f"messages[{index}]: a data URI must name its media type")
     kind = "document" if mime == "application/pdf" else "image"
     return {"type": kind, "source": {"type": "base64", "media_type": mime, "data": data}}
 
 
-def _file(file: dict[str, Any], ctx: _Context, index: int) -> dict[str, Any]:
+def _file(file: dict[str, Any], ctx: Context, index: int) -> dict[str, Any]:
     if isinstance(file.get("file_data"), str):
         block = _media(file["file_data"], ctx, index)
         return {"type": "document", "source": block["source"]}
@@ -381,7 +339,7 @@ def _file(file: dict[str, Any], ctx: _Context, index: int) -> dict[str, Any]:
     raise ctx.invalid(f"messages[{index}] has a file block with neither file_data nor file_id")
 
 
-def _assistant(message: dict[str, Any], ctx: _Context, index: int) -> Any:
+def _assistant(message: dict[str, Any], ctx: Context, index: int) -> Any:
     content = message.get("content")
     thinking = message.get("thinking_blocks") or ()
     calls = message.get("tool_calls") or ()
@@ -397,11 +355,8 @@ def _assistant(message: dict[str, Any], ctx: _Context, index: int) -> Any:
     return blocks or ""
 
 
-def _thinking(block: Any, ctx: _Context, index: int) -> dict[str, Any]:
-    if isinstance(block, ThinkingBlock):
-        block = block.to_dict()
-    if not isinstance(block, dict):
-        raise ctx.invalid(f"messages[{index}].thinking_blocks holds a {type(block).__name__}, not an object")
+def _thinking(given: Any, ctx: Context, index: int) -> dict[str, Any]:
+    block = thinking_dict(given, ctx, index)
     if block.get("type") in ("thinking", "redacted_thinking"):
         return block  # already Anthropic's shape (LiteLLM's thinking_blocks)
     if block.get("redacted_data") is not None:
@@ -412,22 +367,10 @@ def _thinking(block: Any, ctx: _Context, index: int) -> dict[str, Any]:
     return out
 
 
-def _tool_use(call: Any, ctx: _Context, index: int, position: int) -> dict[str, Any]:
+def _tool_use(call: Any, ctx: Context, index: int, position: int) -> dict[str, Any]:
     where = f"messages[{index}].tool_calls[{position}]"
-    function = call.get("function") if isinstance(call, dict) else None
-    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-        raise ctx.invalid(f"{where} needs function.name")
-    arguments = function.get("arguments")
-    if isinstance(arguments, str) and arguments.strip():
-        try:
-            arguments = orjson.loads(arguments)
-        except orjson.JSONDecodeError:
-            raise ctx.invalid(f"{where} ({function['name']}): arguments are not valid JSON") from None
-    elif arguments is None or isinstance(arguments, str):
-        arguments = {}
-    if not isinstance(arguments, dict):
-        raise ctx.invalid(f"{where} ({function['name']}): arguments must be a JSON object")
+    name, arguments = call_arguments(call, ctx, where)
     call_id = call.get("id")
     if not isinstance(call_id, str) or not call_id:
-        raise ctx.invalid(f"{where} ({function['name']}) has no id")
-    return {"type": "tool_use", "id": call_id, "name": function["name"], "input": arguments}
+        raise ctx.invalid(f"{where} ({name}) has no id")
+    return {"type": "tool_use", "id": call_id, "name": name, "input": arguments}

@@ -39,10 +39,20 @@ import re
 from typing import Any, Final
 from urllib.parse import quote
 
-import orjson
-
-from modelwire.exceptions import BadRequestError, UnsupportedParamsError
-from modelwire.types import ChatCompletionRequest, ThinkingBlock
+from modelwire.request._translate import (
+    Context,
+    call_arguments,
+    check_unsupported,
+    choice_function_name,
+    data_uri,
+    max_tokens,
+    stop_sequences,
+    thinking_dict,
+    tool_call_id,
+    tool_function,
+    unsupported_sampling,
+)
+from modelwire.types import ChatCompletionRequest
 
 __all__ = ["CONVERSE_FIELDS", "bedrock_converse_body", "converse_path"]
 
@@ -92,18 +102,14 @@ def converse_path(model: str, *, stream: bool = False) -> str:
     return f"/model/{quote(model, safe='')}/{'converse-stream' if stream else 'converse'}"
 
 
-class _Context:
+class _Context(Context):
     """Who is asking, for the errors raised while translating; counts documents for their names."""
 
-    __slots__ = ("documents", "model", "provider")
+    __slots__ = ("documents",)
 
     def __init__(self, provider: str, model: str) -> None:
-        self.provider = provider
-        self.model = model
+        super().__init__(provider, model)
         self.documents = 0
-
-    def invalid(self, message: str) -> BadRequestError:
-        return BadRequestError(message, provider=self.provider, model=self.model)
 
 
 def bedrock_converse_body(
@@ -125,48 +131,26 @@ def bedrock_converse_body(
         body["toolConfig"] = tools
     _unsupported(request, unsupported)
     _extra(request.extra_body, body, ctx)
-    if unsupported and not drop_params:
-        raise UnsupportedParamsError(
-            f"Bedrock Converse cannot take {', '.join(unsupported)}; remove "
-            f"{'it' if len(unsupported) == 1 else 'them'}, or create the client with drop_params=True "
-            "to drop them with a warning",
-            params=tuple(name.partition("=")[0] for name in unsupported),
-            provider=provider,
-            model=request.model,
-        )
-    return body, tuple(unsupported)
+    return body, check_unsupported("Bedrock Converse", unsupported, drop_params=drop_params, ctx=ctx)
 
 
 def _inference(request: ChatCompletionRequest, ctx: _Context) -> dict[str, Any]:
     config: dict[str, Any] = {}
-    given, legacy = request.max_completion_tokens, request.max_tokens
-    if given is not None and legacy is not None and given != legacy:
-        raise ctx.invalid(f"max_tokens={legacy} and max_completion_tokens={given} disagree; give one")
-    tokens = given if given is not None else legacy
+    tokens = max_tokens(request, ctx)
     if tokens is not None:
         config["maxTokens"] = tokens
     if request.temperature is not None:
         config["temperature"] = request.temperature
     if request.top_p is not None:
         config["topP"] = request.top_p
-    stop = [request.stop] if isinstance(request.stop, str) else request.stop
+    stop = stop_sequences(request)
     if stop:
-        config["stopSequences"] = list(stop)
+        config["stopSequences"] = stop
     return config
 
 
 def _unsupported(request: ChatCompletionRequest, unsupported: list[str]) -> None:
-    if request.n not in (None, 1):
-        unsupported.append(f"n={request.n}")
-    if request.seed is not None:
-        unsupported.append("seed")
-    unsupported.extend(
-        name
-        for name in ("frequency_penalty", "presence_penalty", "top_logprobs")
-        if getattr(request, name) not in (None, 0)
-    )
-    if request.logprobs:
-        unsupported.append("logprobs")
+    unsupported_sampling(request, unsupported)
     fmt = request.response_format
     if fmt is not None and fmt.get("type") != "text":
         unsupported.append(f"response_format={fmt.get('type')}")
@@ -220,15 +204,10 @@ def _tool_config(request: ChatCompletionRequest, unsupported: list[str], ctx: _C
 
 
 def _tool(tool: Any, index: int, ctx: _Context) -> Any:
-    if not isinstance(tool, dict):
-        raise ctx.invalid(f"tools[{index}] is not an object")
-    function = tool.get("function")
-    if tool.get("type") != "function" or not isinstance(function, dict):
+    function = tool_function(tool, index, ctx)
+    if function is None:
         return tool  # already Converse's shape: a toolSpec, a systemTool or a cachePoint
-    name = function.get("name")
-    if not isinstance(name, str) or not name:
-        raise ctx.invalid(f"tools[{index}].function has no name")
-    spec: dict[str, Any] = {"name": name}
+    spec: dict[str, Any] = {"name": function["name"]}
     if function.get("description"):
         spec["description"] = function["description"]
     spec["inputSchema"] = {"json": function.get("parameters") or {"type": "object", "properties": {}}}
@@ -237,11 +216,7 @@ def _tool(tool: Any, index: int, ctx: _Context) -> Any:
 
 def _named_choice(choice: dict[str, Any], ctx: _Context) -> dict[str, Any]:
     if choice.get("type") == "function":
-        function = choice.get("function")
-        name = function.get("name") if isinstance(function, dict) else None
-        if not isinstance(name, str):
-            raise ctx.invalid("tool_choice of type function needs function.name")
-        return {"tool": {"name": name}}
+        return {"tool": {"name": choice_function_name(choice, ctx)}}
     if len(choice) == 1 and next(iter(choice)) in ("auto", "any", "tool"):
         return dict(choice)  # already Converse's shape
     raise ctx.invalid(f"tool_choice of type {choice.get('type')!r} is not understood")
@@ -330,10 +305,8 @@ def _media(url: Any, filename: Any, ctx: _Context, index: int) -> dict[str, Any]
         raise ctx.invalid(
             f"messages[{index}]: Converse takes images as base64 data URIs or s3:// URIs, not URLs"
         )
-    header, comma, data = url.partition(",")
-    if not comma or not header.endswith(";base64"):
-        raise ctx.invalid(f"messages[{index}]: data URIs must be base64 (data:<media type>;base64,<data>)")
-    mime = header[5:].split(";", 1)[0].lower()
+    mime, data = data_uri(url, ctx, index)
+    mime = mime.lower()
     if mime in _IMAGE_FORMATS:
         return {"image": {"format": _IMAGE_FORMATS[mime], "source": {"bytes": data}}}
     if mime in _DOCUMENT_FORMATS:
@@ -359,9 +332,7 @@ def _s3_format(url: str, ctx: _Context, index: int) -> str:
 
 
 def _tool_result(message: dict[str, Any], index: int, ctx: _Context) -> dict[str, Any]:
-    call_id = message.get("tool_call_id")
-    if not isinstance(call_id, str) or not call_id:
-        raise ctx.invalid(f"messages[{index}] (a tool result) has no tool_call_id")
+    call_id = tool_call_id(message, index, ctx)
     content = message.get("content")
     blocks = _content(content, ctx, index) if content not in (None, "") else [{"text": ""}]
     result: dict[str, Any] = {"toolUseId": call_id, "content": blocks}
@@ -377,11 +348,8 @@ def _assistant(message: dict[str, Any], ctx: _Context, index: int) -> list[Any]:
     return blocks
 
 
-def _reasoning(block: Any, ctx: _Context, index: int) -> dict[str, Any]:
-    if isinstance(block, ThinkingBlock):
-        block = block.to_dict()
-    if not isinstance(block, dict):
-        raise ctx.invalid(f"messages[{index}].thinking_blocks holds a {type(block).__name__}, not an object")
+def _reasoning(given: Any, ctx: _Context, index: int) -> dict[str, Any]:
+    block = thinking_dict(given, ctx, index)
     if "reasoningContent" in block:
         return block  # already Converse's shape
     if block.get("type") == "redacted_thinking" or block.get("redacted_data") is not None:
@@ -394,20 +362,8 @@ def _reasoning(block: Any, ctx: _Context, index: int) -> dict[str, Any]:
 
 def _tool_use(call: Any, ctx: _Context, index: int, position: int) -> dict[str, Any]:
     where = f"messages[{index}].tool_calls[{position}]"
-    function = call.get("function") if isinstance(call, dict) else None
-    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-        raise ctx.invalid(f"{where} needs function.name")
-    arguments = function.get("arguments")
-    if isinstance(arguments, str) and arguments.strip():
-        try:
-            arguments = orjson.loads(arguments)
-        except orjson.JSONDecodeError:
-            raise ctx.invalid(f"{where} ({function['name']}): arguments are not valid JSON") from None
-    elif arguments is None or isinstance(arguments, str):
-        arguments = {}
-    if not isinstance(arguments, dict):
-        raise ctx.invalid(f"{where} ({function['name']}): arguments must be a JSON object")
+    name, arguments = call_arguments(call, ctx, where)
     call_id = call.get("id")
     if not isinstance(call_id, str) or not call_id:
-        raise ctx.invalid(f"{where} ({function['name']}) has no id")
-    return {"toolUse": {"toolUseId": call_id, "name": function["name"], "input": arguments}}
+        raise ctx.invalid(f"{where} ({name}) has no id")
+    return {"toolUse": {"toolUseId": call_id, "name": name, "input": arguments}}

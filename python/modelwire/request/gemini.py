@@ -42,7 +42,17 @@ from typing import Any, Final
 
 import orjson
 
-from modelwire.exceptions import BadRequestError, UnsupportedParamsError
+from modelwire.request._translate import (
+    Context,
+    call_arguments,
+    check_unsupported,
+    choice_function_name,
+    data_uri,
+    json_schema,
+    max_tokens,
+    stop_sequences,
+    tool_function,
+)
 from modelwire.types import GENERATED_ID_PREFIX, ChatCompletionRequest, ThinkingBlock
 
 __all__ = ["THINKING_BUDGETS", "gemini_body_fields", "gemini_contents", "gemini_embedding_body"]
@@ -53,23 +63,12 @@ _OFF: Final = frozenset({"none", "disable", "disabled"})
 _NATIVE_PARTS: Final = frozenset({"text", "inlineData", "fileData", "functionCall", "functionResponse"})
 
 
-class _Context:
-    __slots__ = ("model", "provider")
-
-    def __init__(self, provider: str, model: str) -> None:
-        self.provider = provider
-        self.model = model
-
-    def invalid(self, message: str) -> BadRequestError:
-        return BadRequestError(message, provider=self.provider, model=self.model)
-
-
 def gemini_body_fields(
     request: ChatCompletionRequest, *, provider: str, drop_params: bool
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The whole body for ``request`` (``extra_body`` merged in) and the parameters dropped because
     ``drop_params`` was set. The model goes in the URL, not the body."""
-    ctx = _Context(provider, request.model)
+    ctx = Context(provider, request.model)
     unsupported: list[str] = []
     system, contents = _contents(request.messages, ctx)
     fields: dict[str, Any] = {"contents": contents}
@@ -92,16 +91,7 @@ def gemini_body_fields(
     if config:
         fields["generationConfig"] = config
     fields.update(extra)
-    if unsupported and not drop_params:
-        raise UnsupportedParamsError(
-            f"Gemini cannot take {', '.join(unsupported)}; remove "
-            f"{'it' if len(unsupported) == 1 else 'them'}, or create the client with drop_params=True "
-            "to drop them with a warning",
-            params=tuple(name.partition("=")[0].partition(" ")[0] for name in unsupported),
-            provider=provider,
-            model=request.model,
-        )
-    return fields, tuple(unsupported)
+    return fields, check_unsupported("Gemini", unsupported, drop_params=drop_params, ctx=ctx)
 
 
 def gemini_embedding_body(
@@ -127,19 +117,19 @@ def gemini_embedding_body(
 
 
 def _generation_config(
-    request: ChatCompletionRequest, unsupported: list[str], ctx: _Context
+    request: ChatCompletionRequest, unsupported: list[str], ctx: Context
 ) -> dict[str, Any]:
     config: dict[str, Any] = {}
     if request.temperature is not None:
         config["temperature"] = request.temperature
     if request.top_p is not None:
         config["topP"] = request.top_p
-    limit = _max_tokens(request, ctx)
+    limit = max_tokens(request, ctx)
     if limit is not None:
         config["maxOutputTokens"] = limit
-    stop = [request.stop] if isinstance(request.stop, str) else request.stop
+    stop = stop_sequences(request)
     if stop:
-        config["stopSequences"] = list(stop)
+        config["stopSequences"] = stop
     if request.n is not None:
         config["candidateCount"] = request.n
     if request.seed is not None:
@@ -159,15 +149,8 @@ def _generation_config(
     return config
 
 
-def _max_tokens(request: ChatCompletionRequest, ctx: _Context) -> int | None:
-    given, legacy = request.max_completion_tokens, request.max_tokens
-    if given is not None and legacy is not None and given != legacy:
-        raise ctx.invalid(f"max_tokens={legacy} and max_completion_tokens={given} disagree; give one")
-    return given if given is not None else legacy
-
-
 def _response_format(
-    fmt: dict[str, Any] | None, config: dict[str, Any], unsupported: list[str], ctx: _Context
+    fmt: dict[str, Any] | None, config: dict[str, Any], unsupported: list[str], ctx: Context
 ) -> None:
     if fmt is None:
         return
@@ -175,10 +158,7 @@ def _response_format(
     if kind == "json_object":
         config["responseMimeType"] = "application/json"
     elif kind == "json_schema":
-        spec = fmt.get("json_schema")
-        schema = spec.get("schema") if isinstance(spec, dict) else None
-        if not isinstance(schema, dict):
-            raise ctx.invalid("response_format of type json_schema needs json_schema.schema (an object)")
+        schema = json_schema(fmt, ctx)
         config["responseMimeType"] = "application/json"
         config["responseJsonSchema"] = schema
     elif kind != "text":
@@ -202,20 +182,15 @@ def _thinking_config(effort: str | None, model: str, unsupported: list[str]) -> 
 # --- tools -----------------------------------------------------------------------------------------------
 
 
-def _tools(tools: list[dict[str, Any]], ctx: _Context) -> list[dict[str, Any]]:
+def _tools(tools: list[dict[str, Any]], ctx: Context) -> list[dict[str, Any]]:
     declarations: list[dict[str, Any]] = []
     native: list[dict[str, Any]] = []
     for i, tool in enumerate(tools):
-        if not isinstance(tool, dict):
-            raise ctx.invalid(f"tools[{i}] is not an object")
-        function = tool.get("function")
-        if tool.get("type") != "function" or not isinstance(function, dict):
+        function = tool_function(tool, i, ctx)
+        if function is None:
             native.append(tool)  # already Gemini's shape: googleSearch, codeExecution, functionDeclarations
             continue
-        name = function.get("name")
-        if not isinstance(name, str) or not name:
-            raise ctx.invalid(f"tools[{i}].function has no name")
-        declaration: dict[str, Any] = {"name": name}
+        declaration: dict[str, Any] = {"name": function["name"]}
         if function.get("description"):
             declaration["description"] = function["description"]
         if function.get("parameters"):
@@ -224,7 +199,7 @@ def _tools(tools: list[dict[str, Any]], ctx: _Context) -> list[dict[str, Any]]:
     return ([{"functionDeclarations": declarations}] if declarations else []) + native
 
 
-def _tool_config(request: ChatCompletionRequest, ctx: _Context) -> dict[str, Any] | None:
+def _tool_config(request: ChatCompletionRequest, ctx: Context) -> dict[str, Any] | None:
     choice = request.tool_choice
     if choice is None:
         return None
@@ -233,10 +208,7 @@ def _tool_config(request: ChatCompletionRequest, ctx: _Context) -> dict[str, Any
             raise ctx.invalid(f"tool_choice {choice!r} is not auto, none, required or a named function")
         return {"functionCallingConfig": {"mode": _MODES[choice]}}
     if choice.get("type") == "function":
-        function = choice.get("function")
-        name = function.get("name") if isinstance(function, dict) else None
-        if not isinstance(name, str):
-            raise ctx.invalid("tool_choice of type function needs function.name")
+        name = choice_function_name(choice, ctx)
         return {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [name]}}
     if "functionCallingConfig" in choice:
         return dict(choice)  # already Gemini's toolConfig
@@ -250,11 +222,11 @@ def gemini_contents(
     messages: list[dict[str, Any]], *, provider: str = "gemini", model: str = ""
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """``(systemInstruction, contents)``; ``systemInstruction`` is None without a system message."""
-    return _contents(messages, _Context(provider, model))
+    return _contents(messages, Context(provider, model))
 
 
 def _contents(
-    messages: list[dict[str, Any]], ctx: _Context
+    messages: list[dict[str, Any]], ctx: Context
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     system: list[dict[str, Any]] = []
     out: list[dict[str, Any]] = []
@@ -287,7 +259,7 @@ def _contents(
     return ({"parts": system} if system else None), out
 
 
-def _parts(content: Any, ctx: _Context, index: int) -> list[dict[str, Any]]:
+def _parts(content: Any, ctx: Context, index: int) -> list[dict[str, Any]]:
     if content is None:
         return []
     if isinstance(content, str):
@@ -297,7 +269,7 @@ def _parts(content: Any, ctx: _Context, index: int) -> list[dict[str, Any]]:
     return [_part(block, ctx, index) for block in content]
 
 
-def _part(block: Any, ctx: _Context, index: int) -> dict[str, Any]:
+def _part(block: Any, ctx: Context, index: int) -> dict[str, Any]:
     if isinstance(block, str):
         return {"text": block}
     if not isinstance(block, dict):
@@ -321,16 +293,11 @@ def _part(block: Any, ctx: _Context, index: int) -> dict[str, Any]:
     raise ctx.invalid(f"messages[{index}] has a content block of type {kind!r} that Gemini cannot take")
 
 
-def _media(url: Any, mime: Any, ctx: _Context, index: int) -> dict[str, Any]:
+def _media(url: Any, mime: Any, ctx: Context, index: int) -> dict[str, Any]:
     if not isinstance(url, str) or not url:
         raise ctx.invalid(f"messages[{index}] has a media block without a url or data")
     if url.startswith("data:"):
-        header, comma, data = url.partition(",")
-        if not comma or not header.endswith(";base64"):
-            raise ctx.invalid(
-                f"messages[{index}]: data URIs must be base64 (data:<media type>;base64,<data>)"
-            )
-        kind = header[5:].split(";", 1)[0]
+        kind, data = data_uri(url, ctx, index)
         if not kind:
             raise ctx.invalid(f"messages[{index}]: a data URI must name its media type")
         return {"inlineData": {"mimeType": kind, "data": data}}
@@ -342,7 +309,7 @@ def _media(url: Any, mime: Any, ctx: _Context, index: int) -> dict[str, Any]:
 
 
 def _model_parts(
-    message: dict[str, Any], names: dict[str, str], ctx: _Context, index: int
+    message: dict[str, Any], names: dict[str, str], ctx: Context, index: int
 ) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = []
     loose: list[str] = []  # signatures of non-thought parts, in order
@@ -384,23 +351,9 @@ def _thinking(block: Any) -> ThinkingBlock | None:
 
 
 def _function_call(
-    call: Any, names: dict[str, str], ctx: _Context, index: int, position: int
+    call: Any, names: dict[str, str], ctx: Context, index: int, position: int
 ) -> dict[str, Any]:
-    where = f"messages[{index}].tool_calls[{position}]"
-    function = call.get("function") if isinstance(call, dict) else None
-    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-        raise ctx.invalid(f"{where} needs function.name")
-    name = function["name"]
-    arguments = function.get("arguments")
-    if isinstance(arguments, str) and arguments.strip():
-        try:
-            arguments = orjson.loads(arguments)
-        except orjson.JSONDecodeError:
-            raise ctx.invalid(f"{where} ({name}): arguments are not valid JSON") from None
-    elif arguments is None or isinstance(arguments, str):
-        arguments = {}
-    if not isinstance(arguments, dict):
-        raise ctx.invalid(f"{where} ({name}): arguments must be a JSON object")
+    name, arguments = call_arguments(call, ctx, f"messages[{index}].tool_calls[{position}]")
     out: dict[str, Any] = {"name": name, "args": arguments}
     call_id = call.get("id")
     if isinstance(call_id, str) and call_id:
@@ -411,7 +364,7 @@ def _function_call(
 
 
 def _function_response(
-    message: dict[str, Any], names: dict[str, str], ctx: _Context, index: int
+    message: dict[str, Any], names: dict[str, str], ctx: Context, index: int
 ) -> dict[str, Any]:
     call_id = message.get("tool_call_id")
     name = names.get(call_id) if isinstance(call_id, str) else None

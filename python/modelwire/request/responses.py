@@ -30,7 +30,16 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from modelwire.exceptions import BadRequestError, UnsupportedParamsError
+from modelwire.request._translate import (
+    Context,
+    check_unsupported,
+    choice_function_name,
+    json_schema,
+    max_tokens,
+    tool_call_id,
+    tool_function,
+    unsupported_sampling,
+)
 from modelwire.types import ChatCompletionRequest, ReasoningItem
 
 __all__ = ["ENCRYPTED_REASONING", "responses_body_fields", "responses_input"]
@@ -38,19 +47,6 @@ __all__ = ["ENCRYPTED_REASONING", "responses_body_fields", "responses_input"]
 ENCRYPTED_REASONING: Final = "reasoning.encrypted_content"
 _CHOICES: Final = frozenset({"auto", "none", "required"})
 _NATIVE_BLOCKS: Final = frozenset({"input_text", "input_image", "input_file", "input_audio"})
-
-
-class _Context:
-    """Who is asking, for the errors raised while translating."""
-
-    __slots__ = ("model", "provider")
-
-    def __init__(self, provider: str, model: str) -> None:
-        self.provider = provider
-        self.model = model
-
-    def invalid(self, message: str) -> BadRequestError:
-        return BadRequestError(message, provider=self.provider, model=self.model)
 
 
 def responses_body_fields(
@@ -64,7 +60,7 @@ def responses_body_fields(
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The body fields for ``request`` (everything but ``extra_body``, which the caller merges last) and
     the names of the parameters dropped because ``drop_params`` was set."""
-    ctx = _Context(provider, request.model)
+    ctx = Context(provider, request.model)
     unsupported: list[str] = []
     instructions, items = _input(request.messages, ctx)
     fields: dict[str, Any] = {"model": request.model}
@@ -78,9 +74,9 @@ def responses_body_fields(
     for name in ("parallel_tool_calls", "temperature", "top_p"):
         if (value := getattr(request, name)) is not None:
             fields[name] = value
-    max_tokens = _max_tokens(request, ctx)
-    if max_tokens is not None:
-        fields["max_output_tokens"] = max_tokens
+    limit = max_tokens(request, ctx)
+    if limit is not None:
+        fields["max_output_tokens"] = limit
     text_format = _text_format(request.response_format, unsupported, ctx)
     if text_format is not None:
         fields["text"] = {"format": text_format}
@@ -96,43 +92,12 @@ def responses_body_fields(
         fields["include"] = [ENCRYPTED_REASONING]
     if stream:
         fields["stream"] = True
-    _unsupported(request, unsupported)
-    if unsupported and not drop_params:
-        raise UnsupportedParamsError(
-            f"the OpenAI Responses API cannot take {', '.join(unsupported)}; remove "
-            f"{'it' if len(unsupported) == 1 else 'them'}, or create the client with drop_params=True "
-            "to drop them with a warning",
-            params=tuple(name.partition("=")[0].partition(" ")[0] for name in unsupported),
-            provider=provider,
-            model=request.model,
-        )
-    return fields, tuple(unsupported)
+    unsupported_sampling(request, unsupported, stop=True)
+    dropped = check_unsupported("the OpenAI Responses API", unsupported, drop_params=drop_params, ctx=ctx)
+    return fields, dropped
 
 
-def _unsupported(request: ChatCompletionRequest, unsupported: list[str]) -> None:
-    if request.n not in (None, 1):
-        unsupported.append(f"n={request.n}")
-    if request.stop:
-        unsupported.append("stop")
-    if request.seed is not None:
-        unsupported.append("seed")
-    unsupported.extend(
-        name
-        for name in ("frequency_penalty", "presence_penalty", "top_logprobs")
-        if getattr(request, name) not in (None, 0)
-    )
-    if request.logprobs:
-        unsupported.append("logprobs")
-
-
-def _max_tokens(request: ChatCompletionRequest, ctx: _Context) -> int | None:
-    given, legacy = request.max_completion_tokens, request.max_tokens
-    if given is not None and legacy is not None and given != legacy:
-        raise ctx.invalid(f"max_tokens={legacy} and max_completion_tokens={given} disagree; give one")
-    return given if given is not None else legacy
-
-
-def _text_format(fmt: dict[str, Any] | None, unsupported: list[str], ctx: _Context) -> dict[str, Any] | None:
+def _text_format(fmt: dict[str, Any] | None, unsupported: list[str], ctx: Context) -> dict[str, Any] | None:
     if fmt is None:
         return None
     kind = fmt.get("type")
@@ -141,30 +106,20 @@ def _text_format(fmt: dict[str, Any] | None, unsupported: list[str], ctx: _Conte
     if kind != "json_schema":
         unsupported.append(f"response_format of type {kind}")
         return None
-    spec = fmt.get("json_schema")
-    if not isinstance(spec, dict) or not isinstance(spec.get("schema"), dict):
-        raise ctx.invalid("response_format of type json_schema needs json_schema.schema (an object)")
-    out: dict[str, Any] = {
-        "type": "json_schema",
-        "name": spec.get("name") or "response",
-        "schema": spec["schema"],
-    }
+    schema = json_schema(fmt, ctx)
+    spec: dict[str, Any] = fmt["json_schema"]
+    out: dict[str, Any] = {"type": "json_schema", "name": spec.get("name") or "response", "schema": schema}
     for key in ("description", "strict"):
         if spec.get(key) is not None:
             out[key] = spec[key]
     return out
 
 
-def _tool(tool: Any, index: int, ctx: _Context) -> Any:
-    if not isinstance(tool, dict):
-        raise ctx.invalid(f"tools[{index}] is not an object")
-    function = tool.get("function")
-    if tool.get("type") != "function" or not isinstance(function, dict):
+def _tool(tool: Any, index: int, ctx: Context) -> Any:
+    function = tool_function(tool, index, ctx)
+    if function is None:
         return tool  # already the Responses shape, or a built-in tool (web_search, file_search, ...)
-    name = function.get("name")
-    if not isinstance(name, str) or not name:
-        raise ctx.invalid(f"tools[{index}].function has no name")
-    out: dict[str, Any] = {"type": "function", "name": name}
+    out: dict[str, Any] = {"type": "function", "name": function["name"]}
     if function.get("description"):
         out["description"] = function["description"]
     out["parameters"] = function.get("parameters") or {"type": "object", "properties": {}}
@@ -173,17 +128,13 @@ def _tool(tool: Any, index: int, ctx: _Context) -> Any:
     return out
 
 
-def _tool_choice(choice: str | dict[str, Any], ctx: _Context) -> str | dict[str, Any]:
+def _tool_choice(choice: str | dict[str, Any], ctx: Context) -> str | dict[str, Any]:
     if isinstance(choice, str):
         if choice not in _CHOICES:
             raise ctx.invalid(f"tool_choice {choice!r} is not auto, none, required or a named function")
         return choice
-    function = choice.get("function")
-    if choice.get("type") == "function" and isinstance(function, dict):
-        name = function.get("name")
-        if not isinstance(name, str):
-            raise ctx.invalid("tool_choice of type function needs function.name")
-        return {"type": "function", "name": name}
+    if choice.get("type") == "function" and isinstance(choice.get("function"), dict):
+        return {"type": "function", "name": choice_function_name(choice, ctx)}
     return dict(choice)  # already the Responses shape ({"type": "function", "name": ...}, allowed_tools, ...)
 
 
@@ -194,10 +145,10 @@ def responses_input(
     messages: list[dict[str, Any]], *, provider: str = "openai", model: str = ""
 ) -> tuple[str | None, list[dict[str, Any]]]:
     """``(instructions, input items)`` for ``messages`` (no ``instructions`` without a system message)."""
-    return _input(messages, _Context(provider, model))
+    return _input(messages, Context(provider, model))
 
 
-def _input(messages: list[dict[str, Any]], ctx: _Context) -> tuple[str | None, list[dict[str, Any]]]:
+def _input(messages: list[dict[str, Any]], ctx: Context) -> tuple[str | None, list[dict[str, Any]]]:
     instructions: list[str] = []
     items: list[dict[str, Any]] = []
     for i, message in enumerate(messages):
@@ -221,7 +172,7 @@ def _input(messages: list[dict[str, Any]], ctx: _Context) -> tuple[str | None, l
     return ("\n\n".join(instructions) if instructions else None), items
 
 
-def _instruction(content: Any, ctx: _Context, index: int) -> str:
+def _instruction(content: Any, ctx: Context, index: int) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
@@ -231,7 +182,7 @@ def _instruction(content: Any, ctx: _Context, index: int) -> str:
     raise ctx.invalid(f"messages[{index}] (system) must hold a string or a list of text blocks")
 
 
-def _content(content: Any, ctx: _Context, index: int) -> Any:
+def _content(content: Any, ctx: Context, index: int) -> Any:
     if content is None:
         return ""
     if isinstance(content, list):
@@ -239,7 +190,7 @@ def _content(content: Any, ctx: _Context, index: int) -> Any:
     return content
 
 
-def _block(block: Any, ctx: _Context, index: int) -> dict[str, Any]:
+def _block(block: Any, ctx: Context, index: int) -> dict[str, Any]:
     if isinstance(block, str):
         return {"type": "input_text", "text": block}
     if not isinstance(block, dict):
@@ -274,7 +225,7 @@ def _block(block: Any, ctx: _Context, index: int) -> dict[str, Any]:
     raise ctx.invalid(f"messages[{index}] has a content block of type {kind!r} the Responses API cannot take")
 
 
-def _source_url(source: dict[str, Any], ctx: _Context, index: int) -> str:
+def _source_url(source: dict[str, Any], ctx: Context, index: int) -> str:
     kind, data, mime = source.get("type"), source.get("data"), source.get("media_type")
     if kind == "url" and isinstance(source.get("url"), str):
         return str(source["url"])
@@ -283,7 +234,7 @@ def _source_url(source: dict[str, Any], ctx: _Context, index: int) -> str:
     raise ctx.invalid(f"messages[{index}] has an image block whose source is neither a url nor base64 data")
 
 
-def _assistant(message: dict[str, Any], ctx: _Context, index: int) -> list[dict[str, Any]]:
+def _assistant(message: dict[str, Any], ctx: Context, index: int) -> list[dict[str, Any]]:
     items = [_reasoning(item, ctx, index) for item in message.get("reasoning_items") or ()]
     content = message.get("content")
     if isinstance(content, list):
@@ -296,7 +247,7 @@ def _assistant(message: dict[str, Any], ctx: _Context, index: int) -> list[dict[
     return items
 
 
-def _reasoning(item: Any, ctx: _Context, index: int) -> dict[str, Any]:
+def _reasoning(item: Any, ctx: Context, index: int) -> dict[str, Any]:
     if isinstance(item, ReasoningItem):
         item = item.to_dict()
     if not isinstance(item, dict):
@@ -314,7 +265,7 @@ def _reasoning(item: Any, ctx: _Context, index: int) -> dict[str, Any]:
     return out
 
 
-def _function_call(call: Any, ctx: _Context, where: str) -> dict[str, Any]:
+def _function_call(call: Any, ctx: Context, where: str) -> dict[str, Any]:
     function = call.get("function") if isinstance(call, dict) else None
     if not isinstance(function, dict) or not isinstance(function.get("name"), str):
         raise ctx.invalid(f"{where} needs function.name")
@@ -332,10 +283,8 @@ def _function_call(call: Any, ctx: _Context, where: str) -> dict[str, Any]:
     }
 
 
-def _tool_output(message: dict[str, Any], ctx: _Context, index: int) -> dict[str, Any]:
-    call_id = message.get("tool_call_id")
-    if not isinstance(call_id, str) or not call_id:
-        raise ctx.invalid(f"messages[{index}] (a tool result) has no tool_call_id")
+def _tool_output(message: dict[str, Any], ctx: Context, index: int) -> dict[str, Any]:
+    call_id = tool_call_id(message, index, ctx)
     content = message.get("content")
     output = [_block(block, ctx, index) for block in content] if isinstance(content, list) else content or ""
     return {"type": "function_call_output", "call_id": call_id, "output": output}
