@@ -7,7 +7,8 @@ or tidy up):
 - ``/endless-body``: JSON that never ends; ``/endless-error``: a 500 whose body never ends;
   ``/huge-declared``: a content-length of a terabyte;
 - ``/endless-line``: an SSE line that never ends; ``/endless-event``: data lines without a blank line;
-  ``/endless-stream``: valid SSE events forever; ``/keepalive-stream``: one event, then comments forever;
+  ``/endless-stream``: valid SSE events forever; ``/slow-stream``: that, one every ``interval``;
+  ``/keepalive-stream``: one event, then comments forever;
 - ``/cut-openai``, ``/no-done-openai``, ``/cut-anthropic``: close-delimited streams ending at an event
   boundary.
 """
@@ -126,6 +127,13 @@ class HostileServer(socketserver.ThreadingTCPServer):
     def _endless_stream(self) -> Iterator[bytes]:
         yield self._head(b"text/event-stream")
         yield from self._forever(_EVENT * 16)
+
+    def _slow_stream(self) -> Iterator[bytes]:
+        """Valid SSE events forever, one every ``interval``."""
+        yield self._head(b"text/event-stream")
+        while not self.stopping.is_set():
+            time.sleep(self.interval)
+            yield _EVENT
 
     def _keepalive_stream(self) -> Iterator[bytes]:
         yield self._head(b"text/event-stream")

@@ -14,6 +14,8 @@ from hostile_server import HostileServer
 from modelwire import (
     APIConnectionError,
     APITimeoutError,
+    AsyncClient,
+    Client,
     ResponseParseError,
     ResponseTooLargeError,
     StreamInterruptedError,
@@ -114,11 +116,46 @@ def test_an_endless_sse_line_is_a_stream_interruption_not_an_abort(hostile: Host
 def test_an_endless_stream_stops_at_its_total_cap_or_its_byte_limit(
     hostile: HostileServer, mode: str
 ) -> None:
+    # Slowly: loopback can deliver the 256 MiB default byte limit in under the 1 s cap.
     with pytest.raises(StreamInterruptedError, match="longer than 1s"):
-        stream(client(hostile, "endless-stream", timeout=Timeouts(stream_total=1)), mode)
+        stream(client(hostile, "slow-stream", timeout=Timeouts(stream_total=1)), mode)
     with pytest.raises(StreamInterruptedError, match="max_response_bytes") as caught:
         stream(client(hostile, "endless-stream", max_response_bytes=1 << 20), mode)
     assert isinstance(caught.value.__cause__, ResponseTooLargeError)
+
+
+def chain_stream(server: HostileServer, behaviour: str, mode: str, **options: Any) -> int:
+    """Reads a stream through a Client / AsyncClient (its chain, policy and deadline) to its end, or to
+    ``_MOST`` events; the number of events delivered."""
+    chain = {"models": [{"name": "openai/m", "api_base": server.url(behaviour), "api_key": "sk-test"}]}
+
+    if mode == "sync":
+        with Client(chain, **options) as llm, llm.stream("hi") as events:
+            return sum(1 for _, _ in zip(range(_MOST), events, strict=False))
+
+    async def run() -> int:
+        count = 0
+        async with AsyncClient(chain, **options) as llm, llm.stream("hi") as events:
+            async for _ in events:
+                count += 1
+                if count == _MOST:
+                    break
+        return count
+
+    return asyncio.run(run())
+
+
+_MOST = 100  # 5 s of /slow-stream: far past the deadlines below
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_chain_deadline_bounds_an_open_stream(hostile: HostileServer, mode: str) -> None:
+    # An event every 50 ms passes every read and idle timeout; the stream used to run past the chain's
+    # deadline of 1 s for as long as the server liked. What the deadline left when it opened ends it.
+    with pytest.raises(StreamInterruptedError, match="longer than") as caught:
+        chain_stream(hostile, "slow-stream", mode, deadline=1, max_retries=0)
+    assert isinstance(caught.value.__cause__, APITimeoutError)
+    assert caught.value.events_received >= 1
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -58,7 +58,8 @@ class _StreamBase:
             raise UnsupportedCapabilityError(
                 f"{type(adapter).__name__} cannot stream", provider=adapter.provider_name, model=ctx.spec.name
             )
-        return open_stream(self._client._request(self._call, ctx))
+        # What the chain's deadline leaves bounds the whole stream, not only its opening.
+        return open_stream(self._client._request(self._call, ctx)).within(ctx.remaining())
 
     def _served(self, ctx: AttemptContext) -> None:
         self._ctx = ctx

@@ -64,10 +64,11 @@ class StreamCall:
     aopen: Callable[[], AbstractAsyncContextManager[Any]]
     decode: Callable[[Any], ChatCompletionResponse]
     read_error: Callable[..., ProviderError]
-    # The body of the opened response within the transport's caps (max_response_bytes, stream_total);
-    # None: the response's own iterator. ``idle``: seconds allowed between two events (None: no limit).
-    chunks: Callable[[Any], Iterator[bytes]] | None = None
-    achunks: Callable[[Any], AsyncIterator[bytes]] | None = None
+    # The body of the opened response within the transport's caps (max_response_bytes, stream_total and
+    # the seconds passed, what the stream's deadline leaves, None: none); None: the response's own
+    # iterator, uncapped. ``idle``: seconds allowed between two events (None: no limit).
+    chunks: Callable[[Any, float | None], Iterator[bytes]] | None = None
+    achunks: Callable[[Any, float | None], AsyncIterator[bytes]] | None = None
     idle: float | None = None
     # Reads a whole body (a JSON answer to a streamed request) within the caps; None: response.read().
     read: Callable[[Any], Any] | None = None
@@ -89,10 +90,22 @@ class _StreamState:
         self._ended = False  # nothing more will be read: EOF, a failure, or close()
         self._cut = False  # closed by the caller before the end
         self._last_event = time.monotonic()
+        self._ends_by: float | None = None  # monotonic; set by within()
         self.events_delivered = 0
         """Events handed to the caller so far (iteration); the policy layer retries only while it is 0."""
         self.events_received = 0
         """Events folded so far, delivered or still buffered."""
+
+    def within(self, seconds: float | None) -> Self:
+        """Bound the whole stream to ``seconds`` from now (``None``: no bound), on top of the transport's
+        ``stream_total``, the smaller winning: the policy layer passes what the chain's deadline leaves.
+        Past it the stream fails with ``APITimeoutError`` (``StreamInterruptedError`` once an event was
+        delivered). Call it before the stream is opened."""
+        self._ends_by = None if seconds is None else time.monotonic() + seconds
+        return self
+
+    def _left(self) -> float | None:
+        return None if self._ends_by is None else self._ends_by - time.monotonic()
 
     @property
     def response(self) -> ChatCompletionResponse:
@@ -302,7 +315,7 @@ class ChatStream(_StreamState):
         # Without a content encoding the raw bytes are the body: one generator layer less per chunk.
         chunks = self._source.chunks
         if chunks is not None:  # within the transport's caps
-            self._chunks = chunks(response)
+            self._chunks = chunks(response, self._left())
         else:
             self._chunks = response.iter_raw() if _identity(response) else response.iter_bytes()
         self._last_event = time.monotonic()
@@ -436,7 +449,7 @@ class AsyncChatStream(_StreamState):
             return
         achunks = self._source.achunks
         if achunks is not None:
-            self._chunks = achunks(response)
+            self._chunks = achunks(response, self._left())
         else:
             self._chunks = response.aiter_raw() if _identity(response) else response.aiter_bytes()
         self._last_event = time.monotonic()

@@ -112,6 +112,14 @@ class _TransportBase:
             "extensions": {ORIGIN_KEY: []},  # filled with the first hop's origin (transport.redirects)
         }
 
+    def _stream_total(self, within: float | None) -> float | None:
+        """A stream's whole-duration cap: ``stream_total`` or ``within``, the smaller (None: no cap)."""
+        cap = self.timeouts.stream_total
+        if within is None:
+            return cap
+        within = max(within, 0.0)
+        return within if cap is None else min(cap, within)
+
     def _limits(self, library: ModuleType) -> Any:
         n = self.max_connections
         return library.Limits(
@@ -247,13 +255,14 @@ class SyncTransport(_TransportBase):
         body: bytes = response.content
         return body
 
-    def stream_chunks(self, response: Any) -> Iterator[bytes]:
+    def stream_chunks(self, response: Any, within: float | None = None) -> Iterator[bytes]:
         """The body of a streamed ``response`` (decoded), within ``max_response_bytes`` and the
-        ``stream_total`` cap counted from now."""
+        ``stream_total`` cap counted from now; ``within`` (seconds from now, e.g. what a chain's deadline
+        leaves) caps it too, the smaller winning."""
         return stream_chunks(
             response,
             max_bytes=self.max_response_bytes,
-            total=self.timeouts.stream_total,
+            total=self._stream_total(within),
             started=time.monotonic(),
             library=self.library,
         )
@@ -383,12 +392,12 @@ class AsyncTransport(_TransportBase):
         body: bytes = response.content
         return body
 
-    def stream_chunks(self, response: Any) -> AsyncIterator[bytes]:
+    def stream_chunks(self, response: Any, within: float | None = None) -> AsyncIterator[bytes]:
         """The async twin of :meth:`SyncTransport.stream_chunks`."""
         return astream_chunks(
             response,
             max_bytes=self.max_response_bytes,
-            total=self.timeouts.stream_total,
+            total=self._stream_total(within),
             started=time.monotonic(),
             library=self.library,
         )
