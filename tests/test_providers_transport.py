@@ -13,7 +13,15 @@ import httpx2
 import pytest
 
 from modelwire import APIConnectionError, ClientClosedError
-from modelwire.providers import AnthropicClient, AzureOpenAIClient, HttpAdapter, OpenAICompatibleClient
+from modelwire.providers import (
+    AnthropicClient,
+    AzureOpenAIClient,
+    BedrockClient,
+    GeminiClient,
+    HttpAdapter,
+    OpenAICompatibleClient,
+    VertexClient,
+)
 from modelwire.testing import LocalProviderServer, Route, faults
 from modelwire.types import ChatCompletionRequest
 
@@ -154,7 +162,10 @@ def test_aclose_closes_the_sync_pool_too(local_server: LocalProviderServer) -> N
     assert client.closed
 
 
-@pytest.mark.parametrize("adapter", [OpenAICompatibleClient, AzureOpenAIClient, AnthropicClient])
+@pytest.mark.parametrize(
+    "adapter",
+    [OpenAICompatibleClient, AzureOpenAIClient, AnthropicClient, BedrockClient, GeminiClient, VertexClient],
+)
 def test_every_adapter_spells_out_the_shared_options_as_the_base_takes_them(adapter: type) -> None:
     """Each adapter repeats the base's options so its signature documents them; they must not drift."""
     base = inspect.signature(HttpAdapter.__init__).parameters
@@ -164,4 +175,6 @@ def test_every_adapter_spells_out_the_shared_options_as_the_base_takes_them(adap
     assert [(name, own[name].kind, own[name].default) for name in shared] == [
         (name, base[name].kind, base[name].default) for name in shared
     ]
-    assert {"base_url", "headers", "api_key", "api_key_env"} <= own.keys()
+    assert {"base_url", "headers"} <= own.keys()
+    if adapter is not VertexClient:  # Vertex signs with google-auth credentials, it takes no API key
+        assert {"api_key", "api_key_env"} <= own.keys()

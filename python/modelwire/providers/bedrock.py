@@ -19,6 +19,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Self
 
+from modelwire._constants import DEFAULT_MAX_RESPONSE_BYTES
 from modelwire.exceptions import BadRequestError
 from modelwire.parsing.bedrock import parse_bedrock_converse
 from modelwire.providers._base import HttpAdapter, spec_options
@@ -97,6 +98,8 @@ class BedrockClient(HttpAdapter):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
         provider: str | None = None,
         api_key_from_env: bool = True,
     ) -> None:
@@ -135,6 +138,8 @@ class BedrockClient(HttpAdapter):
             default_params=default_params,
             extra_body=extra_body,
             drop_params=drop_params,
+            max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
         )
 
     @classmethod

@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Self
 
+from modelwire._constants import DEFAULT_MAX_RESPONSE_BYTES
 from modelwire.parsing.gemini import parse_gemini_content, parse_gemini_embeddings
 from modelwire.providers._base import HttpAdapter, spec_options
 from modelwire.providers.catalog import PROVIDERS, env_value
@@ -103,6 +104,8 @@ class GeminiClient(HttpAdapter):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
         provider: str | None = None,
         api_key_from_env: bool = True,
     ) -> None:
@@ -131,6 +134,8 @@ class GeminiClient(HttpAdapter):
             default_params=default_params,
             extra_body=extra_body,
             drop_params=drop_params,
+            max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
         )
 
     @classmethod
@@ -185,6 +190,8 @@ class VertexClient(HttpAdapter):
         default_params: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         drop_params: bool = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
         provider: str | None = None,
     ) -> None:
         if isinstance(credentials, VertexAuth):
@@ -214,6 +221,8 @@ class VertexClient(HttpAdapter):
             default_params=default_params,
             extra_body=extra_body,
             drop_params=drop_params,
+            max_response_bytes=max_response_bytes,
+            trust_env=trust_env,
         )
 
     @classmethod
