@@ -47,12 +47,7 @@ fn block<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Block<'a>>> {
             "id" => (&mut b.id, "id"),
             "name" => (&mut b.name, "name"),
             "input" => {
-                let at = path.key("input");
-                b.input = Some(match r.kind()? {
-                    Kind::Object => Ok(Some(r.span()?)),
-                    Kind::Null => r.null().map(|_| Ok(None))?,
-                    _ => Err(wrong(r, "an object", &at)?),
-                });
+                b.input = Some(fields::opt_object_span(r, &path.key("input"))?);
                 return Ok(());
             }
             _ => return r.skip(),

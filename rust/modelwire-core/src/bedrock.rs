@@ -102,12 +102,7 @@ fn tool<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Tool<'a>>
             "name" => (&mut t.name, "name"),
             "type" => (&mut t.kind, "type"),
             "input" => {
-                let at = path.key("input");
-                t.input = Some(match r.kind()? {
-                    Kind::Object => Ok(Some(r.span()?)),
-                    Kind::Null => r.null().map(|_| Ok(None))?,
-                    _ => Err(wrong(r, "an object", &at)?),
-                });
+                t.input = Some(fields::opt_object_span(r, &path.key("input"))?);
                 return Ok(());
             }
             _ => return r.skip(),

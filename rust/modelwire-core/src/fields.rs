@@ -42,6 +42,19 @@ pub fn wrong(r: &mut Reader<'_>, what: &str, path: &Path<'_>) -> Syn<Fault> {
     Ok(path.fault(format!("expected {what}, got {got}")))
 }
 
+/// An optional object kept as its byte span, to be read later (tool-call arguments, which are copied
+/// through as written): null is absent, any other type is the fault at `path`.
+pub fn opt_object_span(
+    r: &mut Reader<'_>,
+    path: &Path<'_>,
+) -> Syn<Checked<Option<(usize, usize)>>> {
+    Ok(match r.kind()? {
+        Kind::Object => Ok(Some(r.span()?)),
+        Kind::Null => r.null().map(|_| Ok(None))?,
+        _ => Err(wrong(r, "an object", path)?),
+    })
+}
+
 #[inline]
 pub fn opt_str<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Cow<'a, str>>>> {
     Ok(match r.kind()? {

@@ -160,12 +160,7 @@ fn raw_call<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<RawCa
             "id" => call.id = Some(opt_str(r, &path.key("id"))?),
             "name" => call.name = Some(opt_str(r, &path.key("name"))?),
             "args" => {
-                let at = path.key("args");
-                call.args = Some(match r.kind()? {
-                    Kind::Object => Ok(Some(r.span()?)),
-                    Kind::Null => r.null().map(|_| Ok(None))?,
-                    _ => Err(wrong(r, "an object", &at)?),
-                });
+                call.args = Some(fields::opt_object_span(r, &path.key("args"))?);
             }
             "partialArgs" => {
                 call.streamed = true;
