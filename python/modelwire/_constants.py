@@ -61,3 +61,7 @@ AIMD_MIN_LIMIT: Final = 1
 # valid everywhere; Data Designer's default too).
 ANTHROPIC_DEFAULT_MAX_TOKENS: Final = 4096
 ANTHROPIC_API_VERSION: Final = "2023-06-01"
+
+# Structured outputs (response_format=<type>): how many times a model is re-asked after an answer that is
+# not valid JSON for the type, before the chain moves on (pydantic-ai's default output retries, too).
+DEFAULT_STRUCTURED_RETRIES: Final = 1

@@ -47,6 +47,7 @@ __all__ = [
     "ResponseTooLargeError",
     "ResponseValidationError",
     "StreamInterruptedError",
+    "StructuredOutputError",
     "ToolArgumentsError",
     "UnprocessableEntityError",
     "UnsupportedCapabilityError",
@@ -410,6 +411,25 @@ class ResponseValidationError(ProviderError):
     def __init__(self, message: str, *, response: Any = None, **fields: Any) -> None:
         super().__init__(message, **fields)
         self.response = response
+
+
+class StructuredOutputError(ResponseValidationError):
+    """A structured answer (``response_format=<type>``) was not valid JSON or failed validation against
+    the type. Retried like any invalid response, re-asking the model with the error (see
+    ``docs/structured-outputs.md``); ``text`` is the answer's JSON text and ``errors`` the validation
+    errors (pydantic's ``errors()`` form, empty when the text was not JSON at all)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        text: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        **fields: Any,
+    ) -> None:
+        super().__init__(message, **fields)
+        self.text = None if text is None else truncate(redact(text), EXCERPT_LIMIT)
+        self.errors = [] if errors is None else errors
 
 
 class ToolArgumentsError(ModelwireError, ValueError):

@@ -12,7 +12,9 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from modelwire._constants import DEFAULT_STRUCTURED_RETRIES
 from modelwire.exceptions import ModelRefusalError
+from modelwire.facade.structured import Structured, structured_call
 from modelwire.types import (
     AssistantMessage,
     ChatCompletionRequest,
@@ -53,7 +55,7 @@ class Call:
     """The request of one call, minus the model; ``request(model_id, ctx)`` builds one attempt's.
     ``extras`` names the keywords that were not request fields (they went to ``extra_body``)."""
 
-    __slots__ = ("cls", "extras", "fields", "timeout", "tokens")
+    __slots__ = ("cls", "extras", "fields", "structured", "timeout", "tokens")
 
     def __init__(self, cls: type, fields: dict[str, Any], tokens: int, extras: tuple[str, ...] = ()) -> None:
         self.cls = cls
@@ -61,9 +63,12 @@ class Call:
         self.fields = fields
         self.tokens = tokens
         self.extras = extras
+        # Set when response_format is a type: it shapes each attempt's request and parses the answer.
+        self.structured: Structured | None = None
 
     def request(self, model_id: str, ctx: AttemptContext) -> Any:
-        return self.cls(model=model_id, timeout=self._timeout(ctx), **self.fields)
+        fields = self.fields if self.structured is None else self.structured.fields(self.fields, ctx)
+        return self.cls(model=model_id, timeout=self._timeout(ctx), **fields)
 
     def _timeout(self, ctx: AttemptContext) -> float | None:
         """The caller's timeout, shortened to what the chain has left. When the chain leaves the model its
@@ -129,11 +134,22 @@ def _estimate_tokens(messages: list[dict[str, Any]], fields: Mapping[str, Any]) 
     return chars // 4 + 1 + int(output)
 
 
-def chat_call(messages: str | Iterable[Any], params: Mapping[str, Any], *, count_tokens: bool) -> Call:
+def chat_call(
+    messages: str | Iterable[Any],
+    params: Mapping[str, Any],
+    *,
+    count_tokens: bool,
+    structured_retries: int = DEFAULT_STRUCTURED_RETRIES,
+) -> Call:
+    params = dict(params)
+    retries = params.pop("structured_retries", structured_retries)
     fields, extras = _split(_CHAT, params, "complete()")
+    structured = structured_call(fields, retries)
     fields["messages"] = _messages(messages)
     tokens = _estimate_tokens(fields["messages"], fields) if count_tokens else 0
-    return Call(ChatCompletionRequest, fields, tokens, extras)
+    call = Call(ChatCompletionRequest, fields, tokens, extras)
+    call.structured = structured
+    return call
 
 
 def embedding_call(inputs: str | Iterable[str], params: Mapping[str, Any], *, count_tokens: bool) -> Call:

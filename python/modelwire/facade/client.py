@@ -174,6 +174,8 @@ class _BaseClient:
         parser = self._settings.config.tool_parser
         if parser is not None:
             apply_tool_parser(parser, response, call.fields.get("tools"))
+        if call.structured is not None:
+            call.structured.parse(response, ctx)
         return response
 
     def _checked(self, call: Call, what: str) -> Call:
@@ -184,7 +186,13 @@ class _BaseClient:
 
     def _chat(self, messages: str | Iterable[Any], params: dict[str, Any]) -> Call:
         self._check_open()
-        return self._checked(chat_call(messages, params, count_tokens=self._count_tokens), "complete()")
+        call = chat_call(
+            messages,
+            params,
+            count_tokens=self._count_tokens,
+            structured_retries=self._settings.structured_retries,
+        )
+        return self._checked(call, "complete()")
 
     def _embedding(self, inputs: str | Iterable[str], params: dict[str, Any]) -> Call:
         self._check_open()

@@ -15,7 +15,9 @@ Options are split by what they configure:
   process-wide ones, ``False``: none); ``on_refusal`` says what a refusal does (``"fallback"``: raise
   ``ModelRefusalError``, which moves the chain on; ``"return"``: return the refusing response);
   ``drop_params=True`` makes every adapter drop the parameters its provider cannot take (with a warning
-  naming them) instead of raising ``UnsupportedParamsError``.
+  naming them) instead of raising ``UnsupportedParamsError``; ``structured_retries`` is how many times
+  a model is re-asked after a structured answer (``response_format=<type>``) fails validation
+  (default ``DEFAULT_STRUCTURED_RETRIES``; a call may override it with the same keyword).
 
 Anything else is a ``TypeError`` naming it: a misspelt option is never sent to a provider.
 """
@@ -26,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from modelwire._constants import DEFAULT_STRUCTURED_RETRIES
 from modelwire.config import LLMConfig, ModelSpec
 from modelwire.policy import Limiters
 
@@ -35,7 +38,9 @@ ADAPTER_OPTIONS: Final = ("http_client", "async_http_client", "transport", "asyn
 _SPEC_ALIASES: Final = frozenset({"rpm", "tpm", "max_parallel_requests"})
 _SPEC_FIELDS: Final = frozenset(ModelSpec.model_fields) | _SPEC_ALIASES
 _CHAIN_FIELDS: Final = frozenset(LLMConfig.model_fields) - {"models"}
-_FACADE_OPTIONS: Final = frozenset({*ADAPTER_OPTIONS, "limiters", "on_refusal", "drop_params"})
+_FACADE_OPTIONS: Final = frozenset(
+    {*ADAPTER_OPTIONS, "limiters", "on_refusal", "drop_params", "structured_retries"}
+)
 _REFUSAL_MODES: Final = ("fallback", "return")
 
 OnRefusal = Literal["fallback", "return"]
@@ -51,6 +56,7 @@ class Settings:
     on_refusal: OnRefusal
     model: Any
     options: Mapping[str, Any] = field(default_factory=dict)
+    structured_retries: int = DEFAULT_STRUCTURED_RETRIES
 
 
 def is_base_url(model: object) -> bool:
@@ -121,7 +127,15 @@ def build_settings(model: Any, options: Mapping[str, Any]) -> Settings:
         if not isinstance(options["drop_params"], bool):
             raise TypeError(f"drop_params must be True or False, not {options['drop_params']!r}")
         overrides["drop_params"] = options["drop_params"]
+    structured_retries = options.get("structured_retries", DEFAULT_STRUCTURED_RETRIES)
+    if (
+        isinstance(structured_retries, bool)
+        or not isinstance(structured_retries, int)
+        or structured_retries < 0
+    ):
+        raise ValueError(f"structured_retries must be an integer >= 0, got {structured_retries!r}")
     return Settings(
+        structured_retries=structured_retries,
         config=config,
         adapter_overrides=overrides,
         limiters=limiters,

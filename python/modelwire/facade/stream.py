@@ -12,15 +12,20 @@ call. Once the first event is in, the chain is over: a later failure raises ``St
 (with the response folded so far in ``partial``) and no other request is sent. The admission slot is held
 until the stream ends or is closed. A refusal in a stream is returned, never fallen back from: by then the
 caller may have seen part of it.
+
+With ``response_format=<type>``, ``partials()`` yields the answer's JSON value as it grows and
+``final_response().parsed`` is the validated instance; a streamed answer that fails validation raises
+``StructuredOutputError`` from ``final_response()`` and is not re-asked (the chain is over).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Generator
+from collections.abc import AsyncIterator, Generator, Iterator
 from typing import TYPE_CHECKING, Any, Self
 
 from modelwire.exceptions import ProviderError, UnsupportedCapabilityError
+from modelwire.facade.structured import PartialReader
 from modelwire.policy import Outcome, is_overload
 from modelwire.types import ChatCompletionResponse
 from modelwire.types.stream import StreamEvent
@@ -72,6 +77,18 @@ class _StreamBase:
         self._client._settle(self._ctx, response.usage)
         usage = response.usage
         return Outcome.SUCCESS, None if usage is None else usage.total_tokens
+
+    def _partial_reader(self) -> PartialReader:
+        structured = self._call.structured
+        if structured is None or self._ctx is None:
+            raise TypeError("partials() needs a stream opened with response_format=<a type>")
+        return PartialReader(structured, self._ctx)
+
+    def _parsed(self, response: ChatCompletionResponse) -> ChatCompletionResponse:
+        """Validate a structured answer into ``response.parsed`` (no re-ask: the chain is over)."""
+        if self._call.structured is not None and self._ctx is not None:
+            self._call.structured.parse(response, self._ctx)
+        return response
 
     @property
     def model(self) -> str | None:
@@ -156,7 +173,17 @@ class Stream(_StreamBase):
             self._settle(None, error)
             raise
         self._settle(response)
-        return response
+        return self._parsed(response)
+
+    def partials(self) -> Iterator[Any]:
+        """With ``response_format=<type>``: the answer's JSON value each time it grows (plain dicts and
+        lists, unfinished strings included), while the events are read; ``final_response().parsed`` is
+        the validated instance."""
+        reader = self.open()._partial_reader()
+        for event in self:
+            value = reader.feed(event)
+            if value is not None:
+                yield value
 
     get_final_response = final_response
 
@@ -235,7 +262,15 @@ class AsyncStream(_StreamBase):
             await self._settle(None, error)
             raise
         await self._settle(response)
-        return response
+        return self._parsed(response)
+
+    async def partials(self) -> AsyncIterator[Any]:
+        """As :meth:`Stream.partials`."""
+        reader = (await self.open())._partial_reader()
+        async for event in self:
+            value = reader.feed(event)
+            if value is not None:
+                yield value
 
     get_final_response = final_response
 

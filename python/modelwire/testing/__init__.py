@@ -14,12 +14,13 @@ A real HTTP/1.1 server on asyncio streams that speaks the OpenAI-compatible API
   headers are required (401 in each provider's shape when missing).
 - ``server.enqueue(route, *faults, model=None)`` queues scripted ``Fault``s for the next requests of a
   route (factories in ``modelwire.testing.faults``); ``server.replay(recording)`` serves a corpus exchange.
+- ``modelwire.testing.answers`` scripts whole answers in each dialect (a given text, tool call or refusal).
 - ``server.set_rate_limit(k)`` answers 429 with Retry-After above k requests per second.
 - ``server.requests`` / ``server.last_request`` / ``server.counters()`` observe; ``clear()`` forgets the
   log and counters, ``reset()`` also drops queued faults and restores the starting settings.
 """
 
-from modelwire.testing import faults
+from modelwire.testing import answers, faults
 from modelwire.testing.faults import Fault, FaultAction
 from modelwire.testing.records import Counters, Provider, RateLimit, RecordedRequest, Route, ServerConfig
 from modelwire.testing.server import LocalProviderServer
@@ -34,5 +35,6 @@ __all__ = [
     "RecordedRequest",
     "Route",
     "ServerConfig",
+    "answers",
     "faults",
 ]

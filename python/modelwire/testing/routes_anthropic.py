@@ -47,15 +47,26 @@ def _reply(body: dict[str, Any], messages: list[Any]) -> echo.Reply:
     users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
     user_texts = [echo.text_of(m.get("content")) for m in users if not _is_tool_turn(m)]
     stops = [s for s in echo.items(body.get("stop_sequences")) if isinstance(s, str)]
+    choice = body.get("tool_choice")
+    # A forced tool is called again after its results (a structured-output re-ask), as Claude does.
+    forced = isinstance(choice, dict) and choice.get("type") in ("tool", "any")
+    answered = last.get("role") == "user" and results and not forced
     return echo.plan_reply(
         user_text=user_texts[-1] if user_texts else None,
-        tool_results=[echo.text_of(b.get("content")) for b in results]
-        if last.get("role") == "user" and results
-        else None,
-        tool=_tool(body) if last.get("role") == "user" and not results else None,
+        tool_results=[echo.text_of(b.get("content")) for b in results] if answered else None,
+        tool=_tool(body) if last.get("role") == "user" and not answered else None,
         max_tokens=body["max_tokens"],
         stops=stops,
+        structured=_structured(body),
     )
+
+
+def _structured(body: dict[str, Any]) -> Any:
+    config = body.get("output_config")
+    fmt = config.get("format") if isinstance(config, dict) else None
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        return fmt.get("schema") or {}
+    return None
 
 
 def _is_tool_turn(message: dict[str, Any]) -> bool:

@@ -120,6 +120,10 @@ def _reply(body: dict[str, Any], messages: list[Any]) -> echo.Reply:
     users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user" and not _results(m)]
     inference = _object(body.get("inferenceConfig"))
     max_tokens = inference.get("maxTokens")
+    choice = _object(_object(body.get("toolConfig")).get("toolChoice"))
+    # A forced tool is called again after its results (a structured-output re-ask), as the models do.
+    if "tool" in choice or "any" in choice:
+        results = []
     return echo.plan_reply(
         user_text=echo.text_of(users[-1].get("content")) if users else None,
         tool_results=results or None,

@@ -260,6 +260,7 @@ class ChatCompletionResponse(Record):
         "skipped",
         "body",
         "_raw",
+        "_parsed",
     )
     _fields = (
         "id",
@@ -307,6 +308,7 @@ class ChatCompletionResponse(Record):
         self.skipped = [] if skipped is None else skipped
         self.body = body
         self._raw = raw
+        self._parsed: Any = None
 
     @property
     def message(self) -> AssistantMessage:
@@ -321,6 +323,16 @@ class ChatCompletionResponse(Record):
     @property
     def finish_reason(self) -> FinishReason | None:
         return self.choices[0].finish_reason if self.choices else None
+
+    @property
+    def parsed(self) -> Any:
+        """The validated instance of a structured call (``response_format=<type>``); ``None`` otherwise,
+        and when the model called a tool instead of answering. Set by the client, kept out of equality."""
+        return self._parsed
+
+    @parsed.setter
+    def parsed(self, value: Any) -> None:
+        self._parsed = value
 
     @property
     def raw(self) -> Any:

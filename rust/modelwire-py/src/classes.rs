@@ -251,6 +251,7 @@ fn load(py: Python<'_>) -> PyResult<Types> {
                 "skipped",
                 "body",
                 "_raw",
+                "_parsed",
             ],
         )?,
         usage: Class::load(

@@ -276,6 +276,7 @@ impl<'py> Context<'_, 'py> {
                 self.skipped(&completion.skipped)?,
                 self.body.clone().into_any(),
                 self.types.unset_chat.bind(py).clone(),
+                none(py), // parsed: set by the client for a structured call
             ],
         )
     }
