@@ -55,12 +55,18 @@ class Tree(BaseModel):
     parent: Tree | None = None
 
 
+class Owner(BaseModel):
+    pet: Annotated[Cat | Dog, Field(discriminator="kind")]  # oneOf + discriminator, left as the SDK does
+    score: float = 0.5
+    counts: dict[str, int] = {}
+
+
 class Movie(TypedDict):
     title: str
     year: int
 
 
-MODELS = [Leaf, Nested, Tree, Cat]
+MODELS = [Leaf, Nested, Tree, Cat, Owner]
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)

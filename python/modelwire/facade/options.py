@@ -30,6 +30,7 @@ from typing import Any, Final, Literal
 
 from modelwire._constants import DEFAULT_STRUCTURED_RETRIES
 from modelwire.config import LLMConfig, ModelSpec
+from modelwire.facade.structured import checked_retries
 from modelwire.policy import Limiters
 
 __all__ = ["ADAPTER_OPTIONS", "Settings", "build_settings", "is_base_url"]
@@ -127,13 +128,7 @@ def build_settings(model: Any, options: Mapping[str, Any]) -> Settings:
         if not isinstance(options["drop_params"], bool):
             raise TypeError(f"drop_params must be True or False, not {options['drop_params']!r}")
         overrides["drop_params"] = options["drop_params"]
-    structured_retries = options.get("structured_retries", DEFAULT_STRUCTURED_RETRIES)
-    if (
-        isinstance(structured_retries, bool)
-        or not isinstance(structured_retries, int)
-        or structured_retries < 0
-    ):
-        raise ValueError(f"structured_retries must be an integer >= 0, got {structured_retries!r}")
+    structured_retries = checked_retries(options.get("structured_retries", DEFAULT_STRUCTURED_RETRIES))
     return Settings(
         structured_retries=structured_retries,
         config=config,

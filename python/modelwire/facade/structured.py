@@ -41,7 +41,15 @@ if TYPE_CHECKING:
     from modelwire.policy import AttemptContext
     from modelwire.types import AssistantMessage, ChatCompletionResponse
 
-__all__ = ["STRUCTURED_TOOL", "OutputType", "PartialReader", "Structured", "mode_for", "structured_call"]
+__all__ = [
+    "STRUCTURED_TOOL",
+    "OutputType",
+    "PartialReader",
+    "Structured",
+    "checked_retries",
+    "mode_for",
+    "structured_call",
+]
 
 STRUCTURED_TOOL: Final = "final_result"
 _WRAP_KEY: Final = "result"
@@ -287,6 +295,7 @@ class Structured:
             {
                 "role": "tool",
                 "tool_call_id": call.id,
+                "is_error": True,
                 "content": f"{fix} Call {STRUCTURED_TOOL} again with arguments that match its schema.",
             },
         ]
@@ -333,8 +342,13 @@ def structured_call(fields: dict[str, Any], retries: Any) -> Structured | None:
     target = fields.get("response_format")
     if target is None or isinstance(target, Mapping):
         return None
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        raise ValueError(f"structured_retries must be an integer >= 0, got {retries!r}")
     output = OutputType(target)
     del fields["response_format"]
-    return Structured(output, retries)
+    return Structured(output, checked_retries(retries))
+
+
+def checked_retries(value: Any) -> int:
+    """``structured_retries`` (a client option or a call's keyword), or a ``ValueError`` naming it."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"structured_retries must be an integer >= 0, got {value!r}")
+    return value

@@ -48,9 +48,10 @@ def _reply(body: dict[str, Any], messages: list[Any]) -> echo.Reply:
     user_texts = [echo.text_of(m.get("content")) for m in users if not _is_tool_turn(m)]
     stops = [s for s in echo.items(body.get("stop_sequences")) if isinstance(s, str)]
     choice = body.get("tool_choice")
-    # A forced tool is called again after its results (a structured-output re-ask), as Claude does.
+    # A forced tool whose call failed (an error result: a structured-output re-ask) is called again.
     forced = isinstance(choice, dict) and choice.get("type") in ("tool", "any")
-    answered = last.get("role") == "user" and results and not forced
+    failed = any(b.get("is_error") is True for b in results)
+    answered = last.get("role") == "user" and results and not (forced and failed)
     return echo.plan_reply(
         user_text=user_texts[-1] if user_texts else None,
         tool_results=[echo.text_of(b.get("content")) for b in results] if answered else None,

@@ -114,6 +114,11 @@ def _results(message: dict[str, Any]) -> list[str]:
     return [echo.text_of(r.get("content")) for r in blocks if isinstance(r, dict)]
 
 
+def _failed(message: dict[str, Any]) -> bool:
+    blocks = [b.get("toolResult") for b in echo.items(message.get("content")) if isinstance(b, dict)]
+    return any(isinstance(r, dict) and r.get("status") == "error" for r in blocks)
+
+
 def _reply(body: dict[str, Any], messages: list[Any]) -> echo.Reply:
     last = messages[-1] if isinstance(messages[-1], dict) else {}
     results = _results(last) if last.get("role") == "user" else []
@@ -121,8 +126,8 @@ def _reply(body: dict[str, Any], messages: list[Any]) -> echo.Reply:
     inference = _object(body.get("inferenceConfig"))
     max_tokens = inference.get("maxTokens")
     choice = _object(_object(body.get("toolConfig")).get("toolChoice"))
-    # A forced tool is called again after its results (a structured-output re-ask), as the models do.
-    if "tool" in choice or "any" in choice:
+    # A forced tool whose call failed (an error result: a structured-output re-ask) is called again.
+    if ("tool" in choice or "any" in choice) and _failed(last):
         results = []
     return echo.plan_reply(
         user_text=echo.text_of(users[-1].get("content")) if users else None,
