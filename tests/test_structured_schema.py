@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from modelwire.config import ModelSpec
-from modelwire.facade.structured import OutputType, mode_for
+from modelwire.facade.structured import OutputType, mode_for, output_type
 from modelwire.request.schema import anthropic_schema, gemini_schema, strict_schema
 
 
@@ -163,3 +163,9 @@ def test_recursive_models_round_trip() -> None:
 def test_each_provider_gets_its_mode(name: str, mode: str) -> None:
     extra = {"api_base": "https://example.invalid/openai"} if name.startswith("azure/") else {}
     assert mode_for(ModelSpec(name=name, **extra)) == mode
+
+
+def test_a_types_schema_is_built_once() -> None:
+    assert output_type(Tree) is output_type(Tree)
+    assert output_type(list[Tree]) is output_type(list[Tree])
+    assert output_type(Tree) is not output_type(list[Tree])

@@ -26,6 +26,7 @@ attempts of the model, so its ``max_retries`` bounds them too.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -48,6 +49,7 @@ __all__ = [
     "Structured",
     "checked_retries",
     "mode_for",
+    "output_type",
     "structured_call",
 ]
 
@@ -336,13 +338,28 @@ class PartialReader:
         return value
 
 
+@functools.lru_cache(maxsize=128)
+def _cached_output_type(target: Any) -> OutputType:
+    return OutputType(target)
+
+
+def output_type(target: Any) -> OutputType:
+    """``OutputType(target)``, built once per type: pydantic's schema generation costs milliseconds, and a
+    pipeline asks for the same type on every call (an unhashable target is built afresh)."""
+    try:
+        hash(target)
+    except TypeError:
+        return OutputType(target)
+    return _cached_output_type(target)
+
+
 def structured_call(fields: dict[str, Any], retries: Any) -> Structured | None:
     """The call's structured-output state when ``response_format`` is a type (taken out of ``fields``);
     ``None`` when it is absent or a dict schema (sent as is, as before)."""
     target = fields.get("response_format")
     if target is None or isinstance(target, Mapping):
         return None
-    output = OutputType(target)
+    output = output_type(target)
     del fields["response_format"]
     return Structured(output, checked_retries(retries))
 
