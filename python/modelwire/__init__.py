@@ -49,6 +49,7 @@ from modelwire.types import (
     ChatCompletionChoice,
     ChatCompletionRequest,
     ChatCompletionResponse,
+    Cost,
     EmbeddingRequest,
     EmbeddingResponse,
     ImageGenerationRequest,
@@ -61,7 +62,7 @@ from modelwire.types import (
 )
 
 if TYPE_CHECKING:  # what __getattr__ loads on first use, for type checkers and IDEs (keep in sync with _LAZY)
-    from modelwire.config import LLMConfig, ModelSpec
+    from modelwire.config import LLMConfig, ModelPrice, ModelSpec
     from modelwire.facade import AsyncClient, Client, ModelRegistry, UsageLedger
 
 # name -> module that defines it; imported on first attribute access (PEP 562).
@@ -70,6 +71,7 @@ _LAZY: dict[str, str] = {
     "Client": "modelwire.facade",
     "LLMConfig": "modelwire.config",
     "ModelRegistry": "modelwire.facade",
+    "ModelPrice": "modelwire.config",
     "ModelSpec": "modelwire.config",
     "UsageLedger": "modelwire.facade",
 }
@@ -94,6 +96,7 @@ __all__ = [
     "ClientClosedError",
     "ContentPolicyError",
     "ContextWindowExceededError",
+    "Cost",
     "EmbeddingRequest",
     "EmbeddingResponse",
     "ErrorKind",
@@ -102,6 +105,7 @@ __all__ = [
     "ImagePayload",
     "InternalServerError",
     "LLMConfig",
+    "ModelPrice",
     "ModelRefusalError",
     "ModelRegistry",
     "ModelSpec",

@@ -69,7 +69,7 @@ class _StreamBase:
         """Count a completed stream's usage; the outcome and tokens to release the permit with."""
         if self._ctx is None or response is None:
             return Outcome.FAILURE, None
-        self._client._settle(self._ctx, response.usage)
+        self._client._settle(self._ctx, response)
         usage = response.usage
         return Outcome.SUCCESS, None if usage is None else usage.total_tokens
 

@@ -9,6 +9,7 @@ import orjson
 
 from modelwire.exceptions import ToolArgumentsError
 from modelwire.types._record import Record
+from modelwire.types.cost import Cost
 from modelwire.types.images import ImagePayload
 from modelwire.types.usage import Usage
 
@@ -260,6 +261,7 @@ class ChatCompletionResponse(Record):
         "skipped",
         "body",
         "_raw",
+        "cost",
     )
     _fields = (
         "id",
@@ -271,6 +273,7 @@ class ChatCompletionResponse(Record):
         "system_fingerprint",
         "service_tier",
         "skipped",
+        "cost",
     )
 
     def __init__(
@@ -288,6 +291,7 @@ class ChatCompletionResponse(Record):
         body: bytes = b"",
         raw: Any = _UNSET,
         message: AssistantMessage | None = None,
+        cost: Cost | None = None,
     ) -> None:
         if message is not None:
             if not isinstance(message, AssistantMessage):
@@ -307,6 +311,7 @@ class ChatCompletionResponse(Record):
         self.skipped = [] if skipped is None else skipped
         self.body = body
         self._raw = raw
+        self.cost = cost  # priced by the client after parsing (docs/cost.md); None: no known price
 
     @property
     def message(self) -> AssistantMessage:

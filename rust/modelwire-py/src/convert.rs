@@ -73,6 +73,16 @@ impl<'py> Context<'_, 'py> {
                 int(py, u.cache_write_tokens)?,
                 source,
                 int(py, u.generated_images)?,
+                int(py, u.cache_write_5m_tokens)?,
+                int(py, u.cache_write_1h_tokens)?,
+                int(py, u.input_audio_tokens)?,
+                int(py, u.output_audio_tokens)?,
+                int(py, u.input_image_tokens)?,
+                int(py, u.output_image_tokens)?,
+                int(py, u.input_video_tokens)?,
+                int(py, u.cache_audio_read_tokens)?,
+                int(py, u.cache_image_read_tokens)?,
+                int(py, u.cache_video_read_tokens)?,
             ],
         )
     }
@@ -276,6 +286,7 @@ impl<'py> Context<'_, 'py> {
                 self.skipped(&completion.skipped)?,
                 self.body.clone().into_any(),
                 self.types.unset_chat.bind(py).clone(),
+                none(py), // cost: the client prices the response after parsing
             ],
         )
     }
@@ -302,6 +313,7 @@ impl<'py> Context<'_, 'py> {
                 self.body.clone().into_any(),
                 self.types.unset_embeddings.bind(py).clone(),
                 none(py),
+                none(py),
             ],
         )
     }
@@ -322,6 +334,7 @@ impl<'py> Context<'_, 'py> {
                 self.skipped(&generation.skipped)?,
                 self.body.clone().into_any(),
                 self.types.unset_images.bind(py).clone(),
+                none(py),
             ],
         )
     }

@@ -387,6 +387,7 @@ impl<'a, 'py: 'a> Builder<'a, 'py> {
                 PyList::new(py, &state.skipped)?.into_any(),
                 self.empty.clone().into_any(),
                 self.types.unset_chat.bind(py).clone(),
+                none(py), // cost: the client prices the response after parsing
             ],
         )
     }
