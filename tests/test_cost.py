@@ -3,6 +3,7 @@ and the client's ledger over real sockets (docs/cost.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from decimal import Decimal
 from typing import Any
@@ -11,7 +12,17 @@ import orjson
 import pytest
 
 from corpus_files import load
-from modelwire import Client, Cost, ModelPrice, ModelSpec, Usage
+from modelwire import (
+    AllModelsExhaustedError,
+    AsyncClient,
+    Client,
+    Cost,
+    LLMConfig,
+    ModelPrice,
+    ModelSpec,
+    ResponseValidationError,
+    Usage,
+)
 from modelwire.facade import pricing
 from modelwire.facade.pricing import price_of, usage_for_genai_prices, user_cost
 from modelwire.parsing import (
@@ -236,3 +247,54 @@ def test_the_ledger_sums_cost_per_model_over_real_calls(local_server: LocalProvi
         known.reset_usage()
         assert known.cost == {}
         assert known.total_cost is None
+
+
+def test_a_rejected_answer_keeps_its_cost_in_the_attempt_records(local_server: LocalProviderServer) -> None:
+    def never(response: Any) -> None:
+        raise ValueError("never good")
+
+    models = [
+        {
+            "name": f"openai/{m}",
+            "api_base": local_server.openai_base_url,
+            "api_key": "sk-cost",
+            "max_retries": 0,
+        }
+        for m in ("gpt-4o-mini", "mw-unknown")
+    ]
+    config = LLMConfig(models=models, response_validator=never)
+    with Client(config, limiters=False) as client, pytest.raises(AllModelsExhaustedError) as info:
+        client.complete("hi")
+    first, second = info.value.attempts
+    assert isinstance(first.exception, ResponseValidationError)
+    assert first.cost is not None
+    assert first.cost == first.exception.response.cost
+    assert first.cost.total > 0
+    assert second.cost is None  # a model without a price
+    # The rejected answers were paid for: the ledger counts them too.
+    assert client.cost == {"openai/gpt-4o-mini": first.cost}
+    assert client.unpriced == {"openai/mw-unknown": 1}
+
+
+def test_a_stream_and_an_async_call_are_priced(local_server: LocalProviderServer) -> None:
+    spec = {"name": "anthropic/claude-haiku-4-5", "api_base": local_server.anthropic_base_url, "api_key": "k"}
+    with Client(spec) as client, client.stream("stream me") as stream:
+        for _ in stream:
+            pass
+        final = stream.final_response()
+    assert final.cost is not None
+    assert final.usage is not None
+    calc = genai_prices.calc_price(
+        genai_prices.Usage(**usage_for_genai_prices(final.usage)), "claude-haiku-4-5", provider_id="anthropic"
+    )
+    assert final.cost.total == float(calc.total_price)
+    assert client.total_cost == final.cost
+
+    async def run() -> tuple[Any, Any]:
+        async with AsyncClient(spec) as aclient:
+            response = await aclient.complete("hi")
+            return response, aclient.total_cost
+
+    response, total = asyncio.run(run())
+    assert response.cost is not None
+    assert total == response.cost

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from modelwire.exceptions import ProviderError, UnsupportedCapabilityError
 from modelwire.policy import Outcome, is_overload
-from modelwire.types import ChatCompletionResponse
+from modelwire.types import ChatCompletionResponse, Cost
 from modelwire.types.stream import StreamEvent
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ class _StreamBase:
         self._ctx: AttemptContext | None = None
         self._permit: Permit | None = None
         self._settled = False
+        self._cost: Cost | None = None  # the price of the settled response, for every copy of it returned
 
     def _adapter_stream(self, ctx: AttemptContext, method: str) -> Any:
         adapter = self._client._adapter(ctx)
@@ -70,6 +71,7 @@ class _StreamBase:
         if self._ctx is None or response is None:
             return Outcome.FAILURE, None
         self._client._settle(self._ctx, response)
+        self._cost = response.cost
         usage = response.usage
         return Outcome.SUCCESS, None if usage is None else usage.total_tokens
 
@@ -156,6 +158,7 @@ class Stream(_StreamBase):
             self._settle(None, error)
             raise
         self._settle(response)
+        response.cost = self._cost  # the inner stream builds its response anew on each call
         return response
 
     get_final_response = final_response
@@ -235,6 +238,7 @@ class AsyncStream(_StreamBase):
             await self._settle(None, error)
             raise
         await self._settle(response)
+        response.cost = self._cost  # the inner stream builds its response anew on each call
         return response
 
     get_final_response = final_response
