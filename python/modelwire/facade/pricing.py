@@ -8,7 +8,9 @@ OpenAI-compatible base URL, vLLM, Ollama) and usage it rejects all give ``None``
 
 from __future__ import annotations
 
+import functools
 import logging
+import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
@@ -119,6 +121,21 @@ def price_of(spec: ModelSpec, model_id: str, response: Any) -> Cost | None:
 
 def _genai_cost(genai: Any, usage: Usage, ref: str, provider: str) -> Cost | None:
     counts = usage_for_genai_prices(usage)
+    # Keyed by the minute too: prices change by date and, for some providers, by the time of day (on
+    # whole minutes), so an entry never outlives the minute whose prices it holds.
+    cost = _genai_cost_of(genai, tuple(counts.items()), ref, provider, int(time.time() // 60))
+    # A copy: the cached Cost is shared by every response of the same model and counts.
+    return None if cost is None else Cost(*(getattr(cost, name) for name in Cost.__slots__[:5]),
+                                          source=cost.source, version=cost.version)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def _genai_cost_of(
+    genai: Any, key: tuple[tuple[str, int], ...], ref: str, provider: str, minute: int
+) -> Cost | None:
+    """genai-prices' price of these counts at the current time (cached: its arithmetic costs 0.1-1 ms a
+    call, and a workload repeats its usages)."""
+    counts = dict(key)
     try:
         calc = genai.calc_price(genai.Usage(**counts), ref, provider_id=provider)
     except LookupError:
@@ -127,9 +144,10 @@ def _genai_cost(genai: Any, usage: Usage, ref: str, provider: str) -> Cost | Non
         logger.debug("modelwire: genai-prices cannot price %s for %s: %s", counts, ref, exc)
         return None
     cache_read = cache_write = Decimal(0)
-    if usage.cache_read_tokens or usage.cache_write_tokens:
-        # The cache parts, by genai-prices' own arithmetic: the same usage under only the cache prices.
+    # The cache parts, by genai-prices' own arithmetic: the same usage under only the cache prices.
+    if counts.get("cache_read_tokens"):
         cache_read = _part(genai, calc.model_price, counts, "_read")
+    if counts.get("cache_write_tokens"):
         cache_write = _part(genai, calc.model_price, counts, "_write")
     version = str(genai.__version__)
     if calc.auto_update_timestamp is not None:
