@@ -298,3 +298,14 @@ def test_a_stream_and_an_async_call_are_priced(local_server: LocalProviderServer
     response, total = asyncio.run(run())
     assert response.cost is not None
     assert total == response.cost
+
+
+def test_pricing_can_be_turned_off(local_server: LocalProviderServer) -> None:
+    spec = {"name": "openai/gpt-4o-mini", "api_base": local_server.openai_base_url, "api_key": "sk-cost"}
+    with Client(spec, pricing=False) as client:
+        assert client.complete("hi").cost is None
+        assert client.cost == {}
+        assert client.unpriced == {"openai/gpt-4o-mini": 1}
+        assert client.with_options(pricing=True).complete("hi").cost is not None
+    with pytest.raises(TypeError, match="pricing must be True or False"):
+        Client(spec, pricing="no")

@@ -180,7 +180,8 @@ class _BaseClient:
         response: ChatCompletionResponse | EmbeddingResponse | ImageGenerationResponse,
     ) -> None:
         """Price the answer (``response.cost``, before any check can reject it) and count it."""
-        response.cost = price_of(ctx.spec, self._model_ids[ctx.model_index], response)
+        if self._settings.pricing:
+            response.cost = price_of(ctx.spec, self._model_ids[ctx.model_index], response)
         usage = response.usage
         self._ledger.add(ctx.spec.name, usage, response.cost)
         if usage is not None and self._count_tokens:

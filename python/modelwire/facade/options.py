@@ -15,7 +15,8 @@ Options are split by what they configure:
   process-wide ones, ``False``: none); ``on_refusal`` says what a refusal does (``"fallback"``: raise
   ``ModelRefusalError``, which moves the chain on; ``"return"``: return the refusing response);
   ``drop_params=True`` makes every adapter drop the parameters its provider cannot take (with a warning
-  naming them) instead of raising ``UnsupportedParamsError``.
+  naming them) instead of raising ``UnsupportedParamsError``; ``pricing=False`` leaves every
+  ``response.cost`` ``None`` and the cost ledger empty (pricing a new usage costs 0.1-1 ms, docs/cost.md).
 
 Anything else is a ``TypeError`` naming it: a misspelt option is never sent to a provider.
 """
@@ -35,7 +36,7 @@ ADAPTER_OPTIONS: Final = ("http_client", "async_http_client", "transport", "asyn
 _SPEC_ALIASES: Final = frozenset({"rpm", "tpm", "max_parallel_requests"})
 _SPEC_FIELDS: Final = frozenset(ModelSpec.model_fields) | _SPEC_ALIASES
 _CHAIN_FIELDS: Final = frozenset(LLMConfig.model_fields) - {"models"}
-_FACADE_OPTIONS: Final = frozenset({*ADAPTER_OPTIONS, "limiters", "on_refusal", "drop_params"})
+_FACADE_OPTIONS: Final = frozenset({*ADAPTER_OPTIONS, "limiters", "on_refusal", "drop_params", "pricing"})
 _REFUSAL_MODES: Final = ("fallback", "return")
 
 OnRefusal = Literal["fallback", "return"]
@@ -51,6 +52,7 @@ class Settings:
     on_refusal: OnRefusal
     model: Any
     options: Mapping[str, Any] = field(default_factory=dict)
+    pricing: bool = True  # price every response (response.cost); False: cost is None
 
 
 def is_base_url(model: object) -> bool:
@@ -121,7 +123,11 @@ def build_settings(model: Any, options: Mapping[str, Any]) -> Settings:
         if not isinstance(options["drop_params"], bool):
             raise TypeError(f"drop_params must be True or False, not {options['drop_params']!r}")
         overrides["drop_params"] = options["drop_params"]
+    pricing = options.get("pricing", True)
+    if not isinstance(pricing, bool):
+        raise TypeError(f"pricing must be True or False, not {pricing!r} (a model's own price is price=...)")
     return Settings(
+        pricing=pricing,
         config=config,
         adapter_overrides=overrides,
         limiters=limiters,
