@@ -171,7 +171,7 @@ def _part(genai: Any, model_price: Any, counts: dict[str, int], kind: str) -> De
     prices = {
         key: value if key.startswith("cache_") and kind in key else Decimal(0)
         for key, value in vars(model_price).items()
-        if value is not None
+        if value is not None and not key.startswith("_")
     }
     return Decimal(GenaiModelPrice(**prices).calc_price(genai.Usage(**counts))["total_price"])
 
