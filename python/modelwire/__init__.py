@@ -50,6 +50,7 @@ from modelwire.types import (
     ChatCompletionChoice,
     ChatCompletionRequest,
     ChatCompletionResponse,
+    Cost,
     EmbeddingRequest,
     EmbeddingResponse,
     ImageGenerationRequest,
@@ -62,7 +63,7 @@ from modelwire.types import (
 )
 
 if TYPE_CHECKING:  # what __getattr__ loads on first use, for type checkers and IDEs (keep in sync with _LAZY)
-    from modelwire.config import LLMConfig, ModelSpec
+    from modelwire.config import LLMConfig, ModelPrice, ModelSpec
     from modelwire.facade import AsyncClient, Client, ModelRegistry, UsageLedger
 
 # name -> module that defines it; imported on first attribute access (PEP 562).
@@ -71,6 +72,7 @@ _LAZY: dict[str, str] = {
     "Client": "modelwire.facade",
     "LLMConfig": "modelwire.config",
     "ModelRegistry": "modelwire.facade",
+    "ModelPrice": "modelwire.config",
     "ModelSpec": "modelwire.config",
     "UsageLedger": "modelwire.facade",
 }
@@ -95,6 +97,7 @@ __all__ = [
     "ClientClosedError",
     "ContentPolicyError",
     "ContextWindowExceededError",
+    "Cost",
     "EmbeddingRequest",
     "EmbeddingResponse",
     "ErrorKind",
@@ -103,6 +106,7 @@ __all__ = [
     "ImagePayload",
     "InternalServerError",
     "LLMConfig",
+    "ModelPrice",
     "ModelRefusalError",
     "ModelRegistry",
     "ModelSpec",

@@ -18,6 +18,7 @@ from modelwire._redact import excerpt, redact, truncate
 
 if TYPE_CHECKING:
     from modelwire.types.chat import ChatCompletionResponse
+    from modelwire.types.cost import Cost
 
 __all__ = [
     "APIConnectionError",
@@ -463,7 +464,7 @@ def _rebuild_tool_error(message: str, snippet: str | None, state: dict[str, Any]
 class AttemptRecord:
     """One attempt inside a retry/fallback chain, as kept by :class:`AllModelsExhaustedError`."""
 
-    __slots__ = ("attempt", "elapsed", "exception", "kind", "model", "retry_after", "status_code")
+    __slots__ = ("attempt", "cost", "elapsed", "exception", "kind", "model", "retry_after", "status_code")
 
     def __init__(
         self,
@@ -474,6 +475,7 @@ class AttemptRecord:
         kind: ErrorKind | None = None,
         status_code: int | None = None,
         retry_after: float | None = None,
+        cost: Cost | None = None,
     ) -> None:
         self.model = model
         self.attempt = attempt
@@ -482,6 +484,8 @@ class AttemptRecord:
         self.kind = kind
         self.status_code = status_code
         self.retry_after = retry_after
+        # What the attempt cost: an answer the chain rejected (a refusal, a failed validation) was paid for.
+        self.cost = cost
 
     def __repr__(self) -> str:
         kind = self.kind.value if self.kind is not None else type(self.exception).__name__

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from modelwire import BACKEND, ModelwireError
-from modelwire.types import ChatCompletionResponse, EmbeddingResponse, ImageGenerationResponse, Usage
+from modelwire.types import ChatCompletionResponse, Cost, EmbeddingResponse, ImageGenerationResponse, Usage
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -136,10 +136,11 @@ def _served(client: Any, action: Callable[[], str]) -> Callable[[], str]:
     return run
 
 
-def _usage_line(usage: Usage) -> str:
+def _usage_line(usage: Usage, cost: Cost | None = None) -> str:
     counts = [("input", usage.input_tokens), ("output", usage.output_tokens), ("total", usage.total_tokens),
               ("cache read", usage.cache_read_tokens), ("images", usage.generated_images)]  # fmt: skip
-    return " | ".join(f"{name} {value}" for name, value in counts if value)
+    line = " | ".join(f"{name} {value}" for name, value in counts if value)
+    return line + (" | cost unknown" if cost is None else f" | cost ${cost.total:.6f}")
 
 
 @contextmanager
@@ -252,11 +253,12 @@ def _local(report: Report, responses_api: bool = False) -> None:
         _fault(report, server, "400 bad request", fatal)
         requests = len(server.requests)
         usage = models.usage()
+        costs = models.cost()
         models.close()
     report.line("\nUsage, per registered name and model")
     for name, per_model in usage.items():
         for model, counts in per_model.items():
-            report.line(f"  {name:<22}{model:<32}{_usage_line(counts)}")
+            report.line(f"  {name:<22}{model:<32}{_usage_line(counts, costs[name].get(model))}")
     elapsed = time.perf_counter() - started
     report.line(f"\n{requests} requests in {elapsed:.2f} s (client and server in this one process)")
 
@@ -307,7 +309,7 @@ def _real(report: Report, args: argparse.Namespace) -> int:
     report.line("\nUsage")
     for client in clients:
         for model, counts in client.usage.items():
-            report.line(f"  {model:<40}{_usage_line(counts)}")
+            report.line(f"  {model:<40}{_usage_line(counts, client.cost.get(model))}")
         client.close()
     report.line(f"\ndone in {time.perf_counter() - started:.2f} s")
     return 0

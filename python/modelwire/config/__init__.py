@@ -4,6 +4,7 @@ Not imported by ``import modelwire`` (pydantic stays out of the import); ``model
 """
 
 from modelwire.config.chain import DEFAULT_DEADLINE, LLMConfig, LLMConfigField, SharedLimits
+from modelwire.config.prices import ModelPrice
 from modelwire.config.spec import ModelSpec
 
-__all__ = ["DEFAULT_DEADLINE", "LLMConfig", "LLMConfigField", "ModelSpec", "SharedLimits"]
+__all__ = ["DEFAULT_DEADLINE", "LLMConfig", "LLMConfigField", "ModelPrice", "ModelSpec", "SharedLimits"]

@@ -23,6 +23,7 @@ from modelwire import _constants
 from modelwire._redact import redact
 from modelwire.config._secrets import Secret, dump_secret, fingerprint, is_sensitive_header, load_secret
 from modelwire.config.lmi_keys import LIMIT_KEYS, lift_model_limits
+from modelwire.config.prices import ModelPrice
 from modelwire.config.routing import Route, RoutingError, route
 
 __all__ = ["RETRY_PARAM_NAMES", "ModelSpec"]
@@ -70,6 +71,9 @@ class ModelSpec(BaseModel):
     )
     max_concurrency: int | None = Field(
         default=None, validation_alias=AliasChoices("max_concurrency", "max_parallel_requests")
+    )
+    price: ModelPrice | None = Field(
+        default=None, description="your price for this model (USD per million tokens); else genai-prices'"
     )
 
     _key_from_env: bool = PrivateAttr(default=False)

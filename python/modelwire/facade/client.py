@@ -25,12 +25,14 @@ from modelwire.facade.checks import apply_tool_parser, avalidate, validate
 from modelwire.facade.options import Settings, build_settings
 from modelwire.facade.params import check_extras, known_fields_provider
 from modelwire.facade.pool import AdapterPool
+from modelwire.facade.pricing import price_of
 from modelwire.facade.stream import AsyncStream, Stream
 from modelwire.facade.usage import UsageLedger
 from modelwire.policy import RetryPolicy
 from modelwire.providers import Adapter, model_id_for
 from modelwire.types import (
     ChatCompletionResponse,
+    Cost,
     EmbeddingResponse,
     ImageGenerationResponse,
     Usage,
@@ -133,6 +135,21 @@ class _BaseClient:
         return self._ledger.total()
 
     @property
+    def cost(self) -> dict[str, Cost]:
+        """What the answers cost so far, per model that answered with a known price (docs/cost.md)."""
+        return self._ledger.costs()
+
+    @property
+    def total_cost(self) -> Cost | None:
+        """Every priced answer's cost summed; ``None`` when none was priced. ``unpriced`` counts the rest."""
+        return self._ledger.total_cost()
+
+    @property
+    def unpriced(self) -> dict[str, int]:
+        """Answered calls per model that had no known price (their cost is not in ``cost``)."""
+        return self._ledger.unpriced()
+
+    @property
     def calls(self) -> dict[str, int]:
         """Answered calls so far, per model."""
         return self._ledger.calls()
@@ -157,8 +174,16 @@ class _BaseClient:
     def _request(self, call: Call, ctx: AttemptContext) -> Any:
         return call.request(self._model_ids[ctx.model_index], ctx)
 
-    def _settle(self, ctx: AttemptContext, usage: Usage | None) -> None:
-        self._ledger.add(ctx.spec.name, usage)
+    def _settle(
+        self,
+        ctx: AttemptContext,
+        response: ChatCompletionResponse | EmbeddingResponse | ImageGenerationResponse,
+    ) -> None:
+        """Price the answer (``response.cost``, before any check can reject it) and count it."""
+        if self._settings.pricing:
+            response.cost = price_of(ctx.spec, self._model_ids[ctx.model_index], response)
+        usage = response.usage
+        self._ledger.add(ctx.spec.name, usage, response.cost)
         if usage is not None and self._count_tokens:
             ctx.record_tokens(usage.total_tokens)
 
@@ -166,7 +191,7 @@ class _BaseClient:
         self, ctx: AttemptContext, response: ChatCompletionResponse, call: Call
     ) -> ChatCompletionResponse:
         """Count the answer; a refusal raises (when refusals fall back); the chain's tool parser runs."""
-        self._settle(ctx, response.usage)
+        self._settle(ctx, response)
         if self._refusals_fall_back:
             error = refusal_error(response, ctx.spec.name)
             if error is not None:
@@ -235,7 +260,7 @@ class Client(_BaseClient):
 
         def attempt(ctx: AttemptContext) -> EmbeddingResponse:
             response = self._adapter(ctx).embeddings(self._request(call, ctx))
-            self._settle(ctx, response.usage)
+            self._settle(ctx, response)
             return response
 
         return self._policy.call(attempt, tokens=call.tokens)
@@ -248,7 +273,7 @@ class Client(_BaseClient):
 
         def attempt(ctx: AttemptContext) -> ImageGenerationResponse:
             response = self._adapter(ctx).generate_image(self._request(call, ctx))
-            self._settle(ctx, response.usage)
+            self._settle(ctx, response)
             return response
 
         return self._policy.call(attempt, tokens=call.tokens)
@@ -299,7 +324,7 @@ class AsyncClient(_BaseClient):
 
         async def attempt(ctx: AttemptContext) -> EmbeddingResponse:
             response = await self._adapter(ctx).aembeddings(self._request(call, ctx))
-            self._settle(ctx, response.usage)
+            self._settle(ctx, response)
             return response
 
         return await self._policy.acall(attempt, tokens=call.tokens)
@@ -310,7 +335,7 @@ class AsyncClient(_BaseClient):
 
         async def attempt(ctx: AttemptContext) -> ImageGenerationResponse:
             response = await self._adapter(ctx).agenerate_image(self._request(call, ctx))
-            self._settle(ctx, response.usage)
+            self._settle(ctx, response)
             return response
 
         return await self._policy.acall(attempt, tokens=call.tokens)

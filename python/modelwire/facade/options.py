@@ -17,7 +17,9 @@ Options are split by what they configure:
   ``drop_params=True`` makes every adapter drop the parameters its provider cannot take (with a warning
   naming them) instead of raising ``UnsupportedParamsError``; ``structured_retries`` is how many times
   a model is re-asked after a structured answer (``response_format=<type>``) fails validation
-  (default ``DEFAULT_STRUCTURED_RETRIES``; a call may override it with the same keyword).
+  (default ``DEFAULT_STRUCTURED_RETRIES``; a call may override it with the same keyword); ``pricing=False``
+  leaves every ``response.cost`` ``None`` and the cost ledger empty (pricing a new usage costs 0.1-1 ms,
+  docs/cost.md).
 
 Anything else is a ``TypeError`` naming it: a misspelt option is never sent to a provider.
 """
@@ -40,7 +42,7 @@ _SPEC_ALIASES: Final = frozenset({"rpm", "tpm", "max_parallel_requests"})
 _SPEC_FIELDS: Final = frozenset(ModelSpec.model_fields) | _SPEC_ALIASES
 _CHAIN_FIELDS: Final = frozenset(LLMConfig.model_fields) - {"models"}
 _FACADE_OPTIONS: Final = frozenset(
-    {*ADAPTER_OPTIONS, "limiters", "on_refusal", "drop_params", "structured_retries"}
+    {*ADAPTER_OPTIONS, "limiters", "on_refusal", "drop_params", "structured_retries", "pricing"}
 )
 _REFUSAL_MODES: Final = ("fallback", "return")
 
@@ -58,6 +60,7 @@ class Settings:
     model: Any
     options: Mapping[str, Any] = field(default_factory=dict)
     structured_retries: int = DEFAULT_STRUCTURED_RETRIES
+    pricing: bool = True  # price every response (response.cost); False: cost is None
 
 
 def is_base_url(model: object) -> bool:
@@ -129,8 +132,12 @@ def build_settings(model: Any, options: Mapping[str, Any]) -> Settings:
             raise TypeError(f"drop_params must be True or False, not {options['drop_params']!r}")
         overrides["drop_params"] = options["drop_params"]
     structured_retries = checked_retries(options.get("structured_retries", DEFAULT_STRUCTURED_RETRIES))
+    pricing = options.get("pricing", True)
+    if not isinstance(pricing, bool):
+        raise TypeError(f"pricing must be True or False, not {pricing!r} (a model's own price is price=...)")
     return Settings(
         structured_retries=structured_retries,
+        pricing=pricing,
         config=config,
         adapter_overrides=overrides,
         limiters=limiters,

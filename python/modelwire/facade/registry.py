@@ -21,7 +21,7 @@ from modelwire.facade.client import AsyncClient, Client
 from modelwire.facade.options import build_settings
 from modelwire.facade.pool import AdapterPool
 from modelwire.facade.usage import UsageLedger
-from modelwire.types import Usage
+from modelwire.types import Cost, Usage
 
 __all__ = ["ModelRegistry"]
 
@@ -124,6 +124,17 @@ class ModelRegistry:
             mine = result.setdefault(name, {})
             for model, usage in client.usage.items():
                 mine[model] = mine[model] + usage if model in mine else usage
+        return result
+
+    def cost(self) -> dict[str, dict[str, Cost]]:
+        """Cost per registered name (sync and async clients summed), then per priced model of its chain."""
+        with self._lock:
+            clients = list(self._clients.items())
+        result: dict[str, dict[str, Cost]] = {}
+        for (name, _), client in clients:
+            mine = result.setdefault(name, {})
+            for model, cost in client.cost.items():
+                mine[model] = mine[model] + cost if model in mine else cost
         return result
 
     def _created(self) -> list[tuple[str, AnyClient]]:

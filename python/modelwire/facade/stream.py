@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Self
 from modelwire.exceptions import ProviderError, UnsupportedCapabilityError
 from modelwire.facade.structured import PartialReader
 from modelwire.policy import Outcome, is_overload
-from modelwire.types import ChatCompletionResponse
+from modelwire.types import ChatCompletionResponse, Cost
 from modelwire.types.stream import StreamEvent
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ class _StreamBase:
         self._ctx: AttemptContext | None = None
         self._permit: Permit | None = None
         self._settled = False
+        self._cost: Cost | None = None  # the price of the settled response, for every copy of it returned
 
     def _adapter_stream(self, ctx: AttemptContext, method: str) -> Any:
         adapter = self._client._adapter(ctx)
@@ -74,7 +75,8 @@ class _StreamBase:
         """Count a completed stream's usage; the outcome and tokens to release the permit with."""
         if self._ctx is None or response is None:
             return Outcome.FAILURE, None
-        self._client._settle(self._ctx, response.usage)
+        self._client._settle(self._ctx, response)
+        self._cost = response.cost
         usage = response.usage
         return Outcome.SUCCESS, None if usage is None else usage.total_tokens
 
@@ -173,6 +175,7 @@ class Stream(_StreamBase):
             self._settle(None, error)
             raise
         self._settle(response)
+        response.cost = self._cost  # the inner stream builds its response anew on each call
         return self._parsed(response)
 
     def partials(self) -> Iterator[Any]:
@@ -262,6 +265,7 @@ class AsyncStream(_StreamBase):
             await self._settle(None, error)
             raise
         await self._settle(response)
+        response.cost = self._cost  # the inner stream builds its response anew on each call
         return self._parsed(response)
 
     async def partials(self) -> AsyncIterator[Any]:

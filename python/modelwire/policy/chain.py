@@ -146,6 +146,7 @@ class ChainRun:
                 kind=error.kind,
                 status_code=error.status_code,
                 retry_after=error.retry_after,
+                cost=getattr(getattr(error, "response", None), "cost", None),
             )
         )
         head = f"{ctx.spec.name} attempt {ctx.attempt}/{ctx.attempts} failed ({_describe(error)})"

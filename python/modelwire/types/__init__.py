@@ -12,6 +12,7 @@ from modelwire.types.chat import (
     ToolCall,
     new_tool_call_id,
 )
+from modelwire.types.cost import Cost
 from modelwire.types.embeddings import EmbeddingResponse
 from modelwire.types.images import ImageGenerationResponse, ImagePayload
 from modelwire.types.requests import ChatCompletionRequest, EmbeddingRequest, ImageGenerationRequest
@@ -35,6 +36,7 @@ __all__ = [
     "ChatCompletionChoice",
     "ChatCompletionRequest",
     "ChatCompletionResponse",
+    "Cost",
     "EmbeddingRequest",
     "EmbeddingResponse",
     "FinishReason",

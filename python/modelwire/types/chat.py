@@ -9,6 +9,7 @@ import orjson
 
 from modelwire.exceptions import ToolArgumentsError
 from modelwire.types._record import Record
+from modelwire.types.cost import Cost
 from modelwire.types.images import ImagePayload
 from modelwire.types.usage import Usage
 
@@ -261,6 +262,7 @@ class ChatCompletionResponse(Record):
         "body",
         "_raw",
         "_parsed",
+        "cost",
     )
     _fields = (
         "id",
@@ -272,6 +274,7 @@ class ChatCompletionResponse(Record):
         "system_fingerprint",
         "service_tier",
         "skipped",
+        "cost",
     )
 
     def __init__(
@@ -289,6 +292,7 @@ class ChatCompletionResponse(Record):
         body: bytes = b"",
         raw: Any = _UNSET,
         message: AssistantMessage | None = None,
+        cost: Cost | None = None,
     ) -> None:
         if message is not None:
             if not isinstance(message, AssistantMessage):
@@ -309,6 +313,7 @@ class ChatCompletionResponse(Record):
         self.body = body
         self._raw = raw
         self._parsed: Any = None
+        self.cost = cost  # priced by the client after parsing (docs/cost.md); None: no known price
 
     @property
     def message(self) -> AssistantMessage:

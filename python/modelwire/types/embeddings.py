@@ -8,6 +8,7 @@ from typing import Any, cast
 import orjson
 
 from modelwire.types._record import Record
+from modelwire.types.cost import Cost
 from modelwire.types.usage import Usage
 
 __all__ = ["EmbeddingResponse"]
@@ -39,8 +40,9 @@ class EmbeddingResponse(Record):
         "body",
         "_raw",
         "_vectors",
+        "cost",
     )
-    _fields = ("count", "dimensions", "buffer", "model", "usage", "provider", "skipped")
+    _fields = ("count", "dimensions", "buffer", "model", "usage", "provider", "skipped", "cost")
 
     def __init__(
         self,
@@ -55,7 +57,9 @@ class EmbeddingResponse(Record):
         *,
         vectors: list[list[float]] | None = None,
         skipped: list[str] | None = None,
+        cost: Cost | None = None,
     ) -> None:
+        self.cost = cost  # priced by the client after parsing (docs/cost.md)
         self._vectors: list[list[float]] | None = None
         if vectors is not None:
             if buffer is not None or count is not None or dimensions is not None:

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 
 from modelwire.types._record import Record
+from modelwire.types.cost import Cost
 from modelwire.types.usage import Usage
 
 __all__ = ["ImageGenerationResponse", "ImagePayload"]
@@ -54,8 +55,8 @@ class ImageGenerationResponse(Record):
     ``skipped`` lists optional fields the parser could not read (docs/parsing-rules.md, section 2).
     """
 
-    __slots__ = ("images", "usage", "created", "model", "provider", "skipped", "body", "_raw")
-    _fields = ("images", "usage", "created", "model", "provider", "skipped")
+    __slots__ = ("images", "usage", "created", "model", "provider", "skipped", "body", "_raw", "cost")
+    _fields = ("images", "usage", "created", "model", "provider", "skipped", "cost")
 
     def __init__(
         self,
@@ -68,7 +69,9 @@ class ImageGenerationResponse(Record):
         raw: Any = _UNSET,
         *,
         skipped: list[str] | None = None,
+        cost: Cost | None = None,
     ) -> None:
+        self.cost = cost  # priced by the client after parsing (docs/cost.md)
         self.images = [] if images is None else images
         self.usage = usage
         self.created = created

@@ -149,6 +149,63 @@ fn content<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<Checke
     })
 }
 
+/// `usage.cache_creation` as read: the cache writes by time to live (5 minutes, 1 hour).
+pub(crate) struct TtlSplit {
+    object: Checked<bool>,
+    m5: Count,
+    h1: Count,
+}
+
+impl Default for TtlSplit {
+    fn default() -> Self {
+        Self {
+            object: Ok(false),
+            m5: Ok(None),
+            h1: Ok(None),
+        }
+    }
+}
+
+impl TtlSplit {
+    /// Reads the value at `path` (the `cache_creation` member); a later duplicate replaces it.
+    pub(crate) fn read(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Self> {
+        let (mut m5, mut h1) = (Ok(None), Ok(None));
+        let object = opt_object(r, path, |r, key| {
+            match &*key {
+                "ephemeral_5m_input_tokens" => {
+                    m5 = opt_int(r, &path.key("ephemeral_5m_input_tokens"))?
+                }
+                "ephemeral_1h_input_tokens" => {
+                    h1 = opt_int(r, &path.key("ephemeral_1h_input_tokens"))?
+                }
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(Self { object, m5, h1 })
+    }
+
+    /// The 5-minute and 1-hour counts; optional throughout: a `cache_creation` that is not an object
+    /// and a count that is not an integer are left out and their paths added to `skipped`.
+    pub(crate) fn finish(
+        self,
+        path: &Path<'_>,
+        skipped: &mut Vec<String>,
+    ) -> (Option<i128>, Option<i128>) {
+        match self.object {
+            Ok(true) => (
+                lax(self.m5, &path.key("ephemeral_5m_input_tokens"), skipped),
+                lax(self.h1, &path.key("ephemeral_1h_input_tokens"), skipped),
+            ),
+            Ok(false) => (None, None),
+            Err(_) => {
+                skipped.push(path.render());
+                (None, None)
+            }
+        }
+    }
+}
+
 /// `usage` as read: Anthropic counts cached prompt tokens apart from `input_tokens`.
 struct RawUsage<'a> {
     input: Count,
@@ -158,6 +215,7 @@ struct RawUsage<'a> {
     /// `output_tokens_details` (object rule) and its `thinking_tokens`.
     details: Checked<()>,
     thinking: Count,
+    ttl: TtlSplit,
     service_tier: Text<'a>,
 }
 
@@ -169,6 +227,7 @@ fn usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<RawUsage
         output: Ok(None),
         details: Ok(()),
         thinking: Ok(None),
+        ttl: TtlSplit::default(),
         service_tier: Ok(None),
     };
     let details_path = path.key("output_tokens_details");
@@ -183,6 +242,7 @@ fn usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<RawUsage
                 raw.cache_write = opt_int(r, &at("cache_creation_input_tokens"))?
             }
             "output_tokens" => raw.output = opt_int(r, &at("output_tokens"))?,
+            "cache_creation" => raw.ttl = TtlSplit::read(r, &at("cache_creation"))?,
             "service_tier" => raw.service_tier = opt_str(r, &at("service_tier"))?,
             "output_tokens_details" => {
                 let mut thinking = Ok(None);
@@ -218,20 +278,45 @@ fn finish_usage<'a>(raw: RawUsage<'a>, skipped: &mut Vec<String>) -> (Usage, Opt
             None
         }
     };
+    let (write_5m, write_1h) = raw.ttl.finish(&usage.key("cache_creation"), skipped);
+    let tokens = anthropic_usage([
+        uncached,
+        cache_read,
+        cache_write,
+        output,
+        thinking,
+        write_5m,
+        write_1h,
+    ]);
+    let tier = lax(raw.service_tier, &usage.key("service_tier"), skipped);
+    (tokens, tier)
+}
+
+/// Anthropic's counts (uncached input, cache read, cache write, output, thinking, 5-minute and 1-hour
+/// cache writes) as canonical usage; the stream folder reports the same way.
+pub(crate) fn anthropic_usage(counts: [Option<i128>; 7]) -> Usage {
+    let [
+        uncached,
+        cache_read,
+        cache_write,
+        output,
+        thinking,
+        write_5m,
+        write_1h,
+    ] = counts;
     // The canonical count includes every prompt token; a cache count not sent adds nothing.
     let prompt = uncached.map(|n| n + cache_read.unwrap_or(0) + cache_write.unwrap_or(0));
-    let total = prompt.zip(output).map(|(p, o)| p + o);
-    let tokens = Usage {
+    Usage {
         input_tokens: prompt,
         output_tokens: output,
-        total_tokens: total,
+        total_tokens: prompt.zip(output).map(|(p, o)| p + o),
         reasoning_tokens: thinking,
         cache_read_tokens: cache_read,
         cache_write_tokens: cache_write,
-        generated_images: None,
-    };
-    let tier = lax(raw.service_tier, &usage.key("service_tier"), skipped);
-    (tokens, tier)
+        cache_write_5m_tokens: write_5m,
+        cache_write_1h_tokens: write_1h,
+        ..Usage::default()
+    }
 }
 
 /// Every top-level member the rules read, as read.

@@ -30,10 +30,36 @@ pub const USAGE_FIELDS: [&str; 5] = [
     "cacheWriteInputTokens",
 ];
 
-/// Reads a `usage` object (or null) into its counts, in [`USAGE_FIELDS`] order.
-pub fn read_usage(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Option<[Count; 5]>>> {
+/// A `usage` object as read: its counts in [`USAGE_FIELDS`] order, and `cacheDetails`' cache writes
+/// by time to live (slot 0: 5 minutes, 1: 1 hour).
+pub struct ConverseCounts {
+    counts: [Count; 5],
+    cache_details: Checked<fields::Labelled>,
+}
+
+fn ttl_slot(ttl: &str) -> Option<usize> {
+    match ttl {
+        "5m" => Some(0),
+        "1h" => Some(1),
+        _ => None,
+    }
+}
+
+/// Reads a `usage` object (or null).
+pub fn read_usage(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Option<ConverseCounts>>> {
     let mut counts: [Count; 5] = [Ok(None), Ok(None), Ok(None), Ok(None), Ok(None)];
+    let mut cache_details = Ok(Vec::new());
     let present = opt_object(r, path, |r, key| {
+        if key == "cacheDetails" {
+            cache_details = fields::labelled_counts(
+                r,
+                &path.key("cacheDetails"),
+                ("ttl", "inputTokens"),
+                &[],
+                ttl_slot,
+            )?;
+            return Ok(());
+        }
         match USAGE_FIELDS.iter().position(|n| *n == key) {
             Some(i) => {
                 let value = opt_int(r, &path.key(USAGE_FIELDS.get(i).copied().unwrap_or("")))?;
@@ -45,15 +71,23 @@ pub fn read_usage(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Option<[Co
         }
         Ok(())
     })?;
-    Ok(present.map(|present| present.then_some(counts)))
+    Ok(present.map(|present| {
+        present.then_some(ConverseCounts {
+            counts,
+            cache_details,
+        })
+    }))
 }
 
 /// The counts as canonical usage: `inputTokens` leaves out cache reads and writes (`totalTokens`
 /// counts them), the canonical input holds them all.
-pub fn converse_usage(counts: [Count; 5]) -> Checked<Usage> {
-    let [input, output, total, cache_read, cache_write] = counts;
+pub fn converse_usage(read: ConverseCounts) -> Checked<Usage> {
+    let [input, output, total, cache_read, cache_write] = read.counts;
     let (input, output, total) = (input?, output?, total?);
     let (cache_read, cache_write) = (cache_read?, cache_write?);
+    let mut split = [None; 2];
+    fields::add_labelled(&mut split, read.cache_details?);
+    let [write_5m, write_1h] = split;
     let prompt = input.map(|n| n + cache_read.unwrap_or(0) + cache_write.unwrap_or(0));
     Ok(Usage {
         input_tokens: prompt,
@@ -62,7 +96,9 @@ pub fn converse_usage(counts: [Count; 5]) -> Checked<Usage> {
         reasoning_tokens: None,
         cache_read_tokens: cache_read,
         cache_write_tokens: cache_write,
-        generated_images: None,
+        cache_write_5m_tokens: write_5m,
+        cache_write_1h_tokens: write_1h,
+        ..Usage::default()
     })
 }
 
@@ -336,7 +372,7 @@ struct Top<'a> {
     /// `message` / `Message` when they are strings (Bedrock's error body).
     errors: [Option<Option<Cow<'a, str>>>; 2],
     stop_reason: Option<Text<'a>>,
-    usage: Option<Checked<Option<[Count; 5]>>>,
+    usage: Option<Checked<Option<ConverseCounts>>>,
     tier: Option<Checked<Option<Text<'a>>>>,
 }
 

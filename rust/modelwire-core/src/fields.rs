@@ -243,3 +243,74 @@ pub fn close<T>(r: &mut Reader<'_>, body: &[u8], result: Syn<Checked<T>>) -> Res
     r.finish().map_err(|e| ParseError::syntax(&e, body))?;
     checked.map_err(ParseError::fault)
 }
+
+/// Labelled counts as read: each entry's slot (`None`: a label not kept) and its count.
+pub type Labelled = Vec<(Option<usize>, Option<i128>)>;
+
+/// One list of labelled counts (Gemini's `[{modality, tokenCount}]`, Bedrock's `[{ttl, inputTokens}]`),
+/// or null: each entry's label as `slot` maps it (`None`: a label not kept) and its count. A label may
+/// also be an integer naming `numbered[n]` (Vertex sends its enums' numbers) when `numbered` is not
+/// empty. The first fault in the twin's order: the list, then entry by entry, the label before the count.
+pub fn labelled_counts<F>(
+    r: &mut Reader<'_>,
+    path: &Path<'_>,
+    (label, count): (&'static str, &'static str),
+    numbered: &[&str],
+    slot: F,
+) -> Syn<Checked<Labelled>>
+where
+    F: Fn(&str) -> Option<usize>,
+{
+    Ok(match r.kind()? {
+        Kind::Array => {
+            let mut entries: Checked<Labelled> = Ok(Vec::new());
+            r.array(|r, i| {
+                let at = path.index(i);
+                let entry = if matches!(r.kind()?, Kind::Object) {
+                    let (mut name, mut value) = (Ok(None), Ok(None));
+                    r.object(|r, key| {
+                        if key == label && !numbered.is_empty() && r.kind()? == Kind::Number {
+                            name = match r.number()? {
+                                Number::Int(n) => Ok(usize::try_from(n)
+                                    .ok()
+                                    .and_then(|n| numbered.get(n))
+                                    .and_then(|n| slot(n))),
+                                Number::Float(_) => {
+                                    Err(at.key(label).fault("expected a string, got number"))
+                                }
+                            };
+                        } else if key == label {
+                            name = opt_str(r, &at.key(label))?.map(|n| n.and_then(|n| slot(&n)));
+                        } else if key == count {
+                            value = opt_int(r, &at.key(count))?;
+                        } else {
+                            r.skip()?;
+                        }
+                        Ok(())
+                    })?;
+                    name.and_then(|name| Ok((name, value?)))
+                } else {
+                    Err(wrong(r, "an object", &at)?)
+                };
+                match (entries.as_mut(), entry) {
+                    (Ok(list), Ok(entry)) => list.push(entry),
+                    (Ok(_), Err(fault)) => entries = Err(fault),
+                    (Err(_), _) => {}
+                }
+                Ok(())
+            })?;
+            entries
+        }
+        Kind::Null => r.null().map(|_| Ok(Vec::new()))?,
+        _ => Err(wrong(r, "an array", path)?),
+    })
+}
+
+/// Adds each kept count of `entries` to its slot of `sums`.
+pub fn add_labelled(sums: &mut [Option<i128>], entries: Labelled) {
+    for (slot, count) in entries {
+        if let (Some(slot), Some(count)) = (slot.and_then(|i| sums.get_mut(i)), count) {
+            *slot = Some(slot.unwrap_or(0).saturating_add(count));
+        }
+    }
+}

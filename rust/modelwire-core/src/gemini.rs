@@ -388,7 +388,57 @@ fn candidate<'a>(
 #[derive(Default)]
 struct RawUsage<'a> {
     counts: [Option<Count>; 6],
+    lists: [Option<Checked<Modalities>>; 4],
     tier: Option<Text<'a>>,
+}
+
+/// One `*TokensDetails` list as read: each entry's part (see [`modality_part`]) and `tokenCount`.
+type Modalities = fields::Labelled;
+
+/// The `{modality, tokenCount}` lists, in the twin's order of checks.
+const MODALITY_LISTS: [&str; 4] = [
+    "promptTokensDetails",
+    "toolUsePromptTokensDetails",
+    "candidatesTokensDetails",
+    "cacheTokensDetails",
+];
+
+/// Vertex's `MediaModality` enum, by number (it may send the number instead of the name).
+const MODALITY_NUMBERS: [&str; 6] = [
+    "MODALITY_UNSPECIFIED",
+    "TEXT",
+    "IMAGE",
+    "VIDEO",
+    "AUDIO",
+    "DOCUMENT",
+];
+
+/// The canonical part (an index into [`ModalityParts`]) a modality of list `list` adds to: input audio,
+/// image (documents too) and video, output audio and image, cache-read audio, image and video.
+fn modality_part(list: usize, modality: &str) -> Option<usize> {
+    let part = match modality {
+        "AUDIO" => 0,
+        "IMAGE" | "DOCUMENT" => 1,
+        "VIDEO" => 2,
+        _ => return None,
+    };
+    match list {
+        0 | 1 => Some(part),
+        2 if part < 2 => Some(3 + part),
+        3 => Some(5 + part),
+        _ => None,
+    }
+}
+
+type ModalityParts = [Option<i128>; 8];
+
+/// The parts the lists add up to; the first fault in the twin's order (list by list, entry by entry).
+fn modality_parts(lists: [Option<Checked<Modalities>>; 4]) -> Checked<ModalityParts> {
+    let mut parts: ModalityParts = [None; 8];
+    for read in lists.into_iter().flatten() {
+        fields::add_labelled(&mut parts, read?);
+    }
+    Ok(parts)
 }
 
 const USAGE_FIELDS: [&str; 6] = [
@@ -405,6 +455,20 @@ fn raw_usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<RawU
     let present = opt_object(r, path, |r, key| {
         if key == "serviceTier" {
             raw.tier = Some(opt_str(r, &path.key("serviceTier"))?);
+            return Ok(());
+        }
+        if let Some(j) = MODALITY_LISTS.iter().position(|name| *name == key) {
+            let name = MODALITY_LISTS.get(j).copied().unwrap_or_default();
+            let list = fields::labelled_counts(
+                r,
+                &path.key(name),
+                ("modality", "tokenCount"),
+                &MODALITY_NUMBERS,
+                |modality| modality_part(j, modality),
+            )?;
+            if let Some(slot) = raw.lists.get_mut(j) {
+                *slot = Some(list);
+            }
             return Ok(());
         }
         match USAGE_FIELDS.iter().position(|name| *name == key) {
@@ -430,12 +494,25 @@ fn add(a: Option<i128>, b: Option<i128>) -> Option<i128> {
 }
 
 /// The canonical usage: thoughts count as output, tool-use prompt tokens as input (section 4).
-fn usage(counts: [Option<Count>; 6]) -> Checked<Option<Usage>> {
+fn usage(
+    counts: [Option<Count>; 6],
+    lists: [Option<Checked<Modalities>>; 4],
+) -> Checked<Option<Usage>> {
     let mut values = [None; 6];
     for (value, count) in values.iter_mut().zip(counts) {
         *value = count.unwrap_or(Ok(None))?;
     }
     let [prompt, tool_prompt, candidates, thoughts, cached, total] = values;
+    let [
+        input_audio,
+        input_image,
+        input_video,
+        output_audio,
+        output_image,
+        cache_audio,
+        cache_image,
+        cache_video,
+    ] = modality_parts(lists)?;
     let input = add(prompt, tool_prompt);
     let output = add(candidates, thoughts);
     let total = total.or_else(|| input.zip(output).map(|(i, o)| i.saturating_add(o)));
@@ -448,8 +525,15 @@ fn usage(counts: [Option<Count>; 6]) -> Checked<Option<Usage>> {
         total_tokens: total,
         reasoning_tokens: thoughts,
         cache_read_tokens: cached,
-        cache_write_tokens: None,
-        generated_images: None,
+        input_audio_tokens: input_audio,
+        output_audio_tokens: output_audio,
+        input_image_tokens: input_image,
+        output_image_tokens: output_image,
+        input_video_tokens: input_video,
+        cache_audio_read_tokens: cache_audio,
+        cache_image_read_tokens: cache_image,
+        cache_video_read_tokens: cache_video,
+        ..Usage::default()
     }))
 }
 
@@ -511,11 +595,11 @@ pub fn read<'a>(r: &mut Reader<'a>) -> Syn<Checked<Read<'a>>> {
         let feedback = feedback_slot.transpose()?.flatten();
         let raw = usage_slot.transpose()?.flatten();
         let (counts, tier) = match raw {
-            Some(raw) => (Some(raw.counts), Some(raw.tier)),
+            Some(raw) => (Some((raw.counts, raw.lists)), Some(raw.tier)),
             None => (None, None),
         };
         let usage = match counts {
-            Some(counts) => usage(counts)?,
+            Some((counts, lists)) => usage(counts, lists)?,
             None => None,
         };
         let id = text_slot(id)?;

@@ -14,6 +14,19 @@ pub struct Usage {
     pub cache_read_tokens: Option<i128>,
     pub cache_write_tokens: Option<i128>,
     pub generated_images: Option<i128>,
+    /// Parts of `cache_write_tokens` by the cache's time to live (Anthropic, Bedrock).
+    pub cache_write_5m_tokens: Option<i128>,
+    pub cache_write_1h_tokens: Option<i128>,
+    /// Parts of `input_tokens` / `output_tokens` by modality, where the provider reports them.
+    pub input_audio_tokens: Option<i128>,
+    pub output_audio_tokens: Option<i128>,
+    pub input_image_tokens: Option<i128>,
+    pub output_image_tokens: Option<i128>,
+    pub input_video_tokens: Option<i128>,
+    /// Parts of `cache_read_tokens` by modality (Gemini).
+    pub cache_audio_read_tokens: Option<i128>,
+    pub cache_image_read_tokens: Option<i128>,
+    pub cache_video_read_tokens: Option<i128>,
 }
 
 /// A count as read: absent and null are both `Ok(None)`; a later duplicate key replaces it.
@@ -24,6 +37,8 @@ struct Details {
     cached: Count,
     cache_write: Count,
     reasoning: Count,
+    audio: Count,
+    image: Count,
 }
 
 impl Default for Details {
@@ -32,6 +47,8 @@ impl Default for Details {
             cached: Ok(None),
             cache_write: Ok(None),
             reasoning: Ok(None),
+            audio: Ok(None),
+            image: Ok(None),
         }
     }
 }
@@ -43,6 +60,8 @@ fn details(r: &mut Reader<'_>, path: &Path<'_>) -> Syn<Checked<Details>> {
             "cached_tokens" => d.cached = opt_int(r, &path.key("cached_tokens"))?,
             "cache_write_tokens" => d.cache_write = opt_int(r, &path.key("cache_write_tokens"))?,
             "reasoning_tokens" => d.reasoning = opt_int(r, &path.key("reasoning_tokens"))?,
+            "audio_tokens" => d.audio = opt_int(r, &path.key("audio_tokens"))?,
+            "image_tokens" => d.image = opt_int(r, &path.key("image_tokens"))?,
             _ => r.skip()?,
         }
         Ok(())
@@ -181,6 +200,23 @@ fn finish(raw: Raw, path: &Path<'_>, skipped: &mut Vec<String>) -> Usage {
         count(prompt_d.cache_write, &pd, "cache_write_tokens"),
         count(input_d.cache_write, &id, "cache_write_tokens"),
     ]);
+    // Parts priced apart: audio and image tokens, in whichever details object this API reports them.
+    let input_audio_tokens = first(&[
+        count(prompt_d.audio, &pd, "audio_tokens"),
+        count(input_d.audio, &id, "audio_tokens"),
+    ]);
+    let output_audio_tokens = first(&[
+        count(completion_d.audio, &cd, "audio_tokens"),
+        count(output_d.audio, &od, "audio_tokens"),
+    ]);
+    let input_image_tokens = first(&[
+        count(prompt_d.image, &pd, "image_tokens"),
+        count(input_d.image, &id, "image_tokens"),
+    ]);
+    let output_image_tokens = first(&[
+        count(completion_d.image, &cd, "image_tokens"),
+        count(output_d.image, &od, "image_tokens"),
+    ]);
     Usage {
         input_tokens,
         output_tokens,
@@ -188,6 +224,10 @@ fn finish(raw: Raw, path: &Path<'_>, skipped: &mut Vec<String>) -> Usage {
         reasoning_tokens,
         cache_read_tokens,
         cache_write_tokens,
-        generated_images: None,
+        input_audio_tokens,
+        output_audio_tokens,
+        input_image_tokens,
+        output_image_tokens,
+        ..Usage::default()
     }
 }

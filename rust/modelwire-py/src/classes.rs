@@ -252,6 +252,7 @@ fn load(py: Python<'_>) -> PyResult<Types> {
                 "body",
                 "_raw",
                 "_parsed",
+                "cost",
             ],
         )?,
         usage: Class::load(
@@ -267,6 +268,16 @@ fn load(py: Python<'_>) -> PyResult<Types> {
                 "cache_write_tokens",
                 "reasoning_token_count_source",
                 "generated_images",
+                "cache_write_5m_tokens",
+                "cache_write_1h_tokens",
+                "input_audio_tokens",
+                "output_audio_tokens",
+                "input_image_tokens",
+                "output_image_tokens",
+                "input_video_tokens",
+                "cache_audio_read_tokens",
+                "cache_image_read_tokens",
+                "cache_video_read_tokens",
             ],
         )?,
         embeddings: Class::load(
@@ -284,6 +295,7 @@ fn load(py: Python<'_>) -> PyResult<Types> {
                 "body",
                 "_raw",
                 "_vectors",
+                "cost",
             ],
         )?,
         image: Class::load(
@@ -298,6 +310,7 @@ fn load(py: Python<'_>) -> PyResult<Types> {
             "ImageGenerationResponse",
             &[
                 "images", "usage", "created", "model", "provider", "skipped", "body", "_raw",
+                "cost",
             ],
         )?,
         unset_chat: sentinel(chat)?,

@@ -73,6 +73,16 @@ impl<'py> Context<'_, 'py> {
                 int(py, u.cache_write_tokens)?,
                 source,
                 int(py, u.generated_images)?,
+                int(py, u.cache_write_5m_tokens)?,
+                int(py, u.cache_write_1h_tokens)?,
+                int(py, u.input_audio_tokens)?,
+                int(py, u.output_audio_tokens)?,
+                int(py, u.input_image_tokens)?,
+                int(py, u.output_image_tokens)?,
+                int(py, u.input_video_tokens)?,
+                int(py, u.cache_audio_read_tokens)?,
+                int(py, u.cache_image_read_tokens)?,
+                int(py, u.cache_video_read_tokens)?,
             ],
         )
     }
@@ -277,6 +287,7 @@ impl<'py> Context<'_, 'py> {
                 self.body.clone().into_any(),
                 self.types.unset_chat.bind(py).clone(),
                 none(py), // parsed: set by the client for a structured call
+                none(py), // cost: the client prices the response after parsing
             ],
         )
     }
@@ -303,6 +314,7 @@ impl<'py> Context<'_, 'py> {
                 self.body.clone().into_any(),
                 self.types.unset_embeddings.bind(py).clone(),
                 none(py),
+                none(py),
             ],
         )
     }
@@ -323,6 +335,7 @@ impl<'py> Context<'_, 'py> {
                 self.skipped(&generation.skipped)?,
                 self.body.clone().into_any(),
                 self.types.unset_images.bind(py).clone(),
+                none(py),
             ],
         )
     }

@@ -388,6 +388,7 @@ impl<'a, 'py: 'a> Builder<'a, 'py> {
                 self.empty.clone().into_any(),
                 self.types.unset_chat.bind(py).clone(),
                 none(py), // parsed: set by the client for a structured call
+                none(py), // cost: the client prices the response after parsing
             ],
         )
     }

@@ -125,7 +125,20 @@ def _usage(raw: dict[str, Any], skipped: list[str]) -> Usage:
         if details is None
         else lax_int(details, "thinking_tokens", "usage.output_tokens_details", skipped)
     )
-    return anthropic_usage(uncached, cache_read, cache_write, output, thinking)
+    write_5m, write_1h = cache_ttl_split(raw, "usage", skipped)
+    return anthropic_usage(uncached, cache_read, cache_write, output, thinking, write_5m, write_1h)
+
+
+def cache_ttl_split(raw: dict[str, Any], path: str, skipped: list[str]) -> tuple[int | None, int | None]:
+    """``cache_creation``'s counts of the cache writes by time to live (5 minutes, 1 hour)."""
+    split = lax_dict(raw, "cache_creation", path, skipped)
+    if split is None:
+        return None, None
+    split_path = at(path, "cache_creation")
+    return (
+        lax_int(split, "ephemeral_5m_input_tokens", split_path, skipped),
+        lax_int(split, "ephemeral_1h_input_tokens", split_path, skipped),
+    )
 
 
 def anthropic_usage(
@@ -134,6 +147,8 @@ def anthropic_usage(
     cache_write: int | None,
     output: int | None,
     thinking: int | None,
+    write_5m: int | None = None,
+    write_1h: int | None = None,
 ) -> Usage:
     """Anthropic's own counts as canonical usage (the stream folder reports the same way)."""
     # Anthropic counts cached prompt tokens apart from input_tokens; the canonical count includes them.
@@ -146,4 +161,6 @@ def anthropic_usage(
         cache_read,
         cache_write,
         "provider" if thinking is not None else None,
+        cache_write_5m_tokens=write_5m,
+        cache_write_1h_tokens=write_1h,
     )

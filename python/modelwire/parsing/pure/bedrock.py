@@ -161,8 +161,23 @@ def _cited(cited: dict[str, Any], path: str) -> list[str]:
 
 
 def read_usage(raw: dict[str, Any], path: str) -> list[int | None]:
-    """The counts of a Converse ``usage`` object, in :data:`USAGE_FIELDS` order."""
-    return [opt_int(raw, name, path) for name in USAGE_FIELDS]
+    """The counts of a Converse ``usage`` object, in :data:`USAGE_FIELDS` order, then ``cacheDetails``'
+    cache writes by time to live (5 minutes, 1 hour)."""
+    counts = [opt_int(raw, name, path) for name in USAGE_FIELDS]
+    split: list[int | None] = [None, None]
+    for i, entry in enumerate(opt_list(raw, "cacheDetails", path) or ()):
+        entry_path = f"{at(path, 'cacheDetails')}[{i}]"
+        if type(entry) is not dict:
+            raise expected("an object", entry, entry_path)
+        ttl = opt_str(entry, "ttl", entry_path)
+        tokens = opt_int(entry, "inputTokens", entry_path)
+        slot = None if ttl is None else _TTL_SLOTS.get(ttl)
+        if slot is not None and tokens is not None:
+            split[slot] = (split[slot] or 0) + tokens
+    return counts + split
+
+
+_TTL_SLOTS: Final = {"5m": 0, "1h": 1}
 
 
 def bedrock_usage(
@@ -171,10 +186,21 @@ def bedrock_usage(
     total: int | None,
     cache_read: int | None,
     cache_write: int | None,
+    write_5m: int | None = None,
+    write_1h: int | None = None,
 ) -> Usage:
     """Converse counts as canonical usage (the stream folder reports the same way)."""
     # inputTokens leaves out cache reads and writes (totalTokens counts them); the canonical count holds all.
     prompt = None if uncached is None else uncached + (cache_read or 0) + (cache_write or 0)
     if total is None and prompt is not None and output is not None:
         total = prompt + output
-    return Usage(prompt, output, total, None, cache_read, cache_write)
+    return Usage(
+        prompt,
+        output,
+        total,
+        None,
+        cache_read,
+        cache_write,
+        cache_write_5m_tokens=write_5m,
+        cache_write_1h_tokens=write_1h,
+    )

@@ -280,11 +280,57 @@ def gemini_usage(raw: dict[str, Any], path: str) -> Usage | None:
     output = None if candidates is None and thoughts is None else (candidates or 0) + (thoughts or 0)
     if total is None and input_tokens is not None and output is not None:
         total = input_tokens + output
+    parts = _modality_parts(raw, path)
     if input_tokens is None and output is None and total is None and cached is None:
         return None
     return Usage(
-        input_tokens, output, total, thoughts, cached, None, "provider" if thoughts is not None else None
+        input_tokens,
+        output,
+        total,
+        thoughts,
+        cached,
+        None,
+        "provider" if thoughts is not None else None,
+        **parts,
     )
+
+
+_MODALITY_NUMBERS: Final = ("MODALITY_UNSPECIFIED", "TEXT", "IMAGE", "VIDEO", "AUDIO", "DOCUMENT")
+_INPUT_PARTS: Final = {
+    "AUDIO": "input_audio_tokens",
+    "IMAGE": "input_image_tokens",
+    "DOCUMENT": "input_image_tokens",
+    "VIDEO": "input_video_tokens",
+}
+# usageMetadata's lists of {modality, tokenCount} -> the canonical part each modality adds to (section 4).
+_MODALITY_LISTS: Final = (
+    ("promptTokensDetails", _INPUT_PARTS),
+    ("toolUsePromptTokensDetails", _INPUT_PARTS),
+    ("candidatesTokensDetails", {"AUDIO": "output_audio_tokens", "IMAGE": "output_image_tokens",
+                                 "DOCUMENT": "output_image_tokens"}),
+    ("cacheTokensDetails", {"AUDIO": "cache_audio_read_tokens", "IMAGE": "cache_image_read_tokens",
+                            "DOCUMENT": "cache_image_read_tokens", "VIDEO": "cache_video_read_tokens"}),
+)  # fmt: skip
+
+
+def _modality_parts(raw: dict[str, Any], path: str) -> dict[str, int]:
+    parts: dict[str, int] = {}
+    for key, fields in _MODALITY_LISTS:
+        entries = opt_list(raw, key, path)
+        for i, entry in enumerate(entries or ()):
+            entry_path = f"{at(path, key)}[{i}]"
+            if type(entry) is not dict:
+                raise expected("an object", entry, entry_path)
+            number = entry.get("modality")
+            if type(number) is int:  # Vertex may send its MediaModality enum's number instead of the name
+                modality = _MODALITY_NUMBERS[number] if 0 <= number < len(_MODALITY_NUMBERS) else None
+            else:
+                modality = opt_str(entry, "modality", entry_path)
+            count = opt_int(entry, "tokenCount", entry_path)
+            field = None if modality is None else fields.get(modality)
+            if field is not None and count is not None:
+                parts[field] = parts.get(field, 0) + count
+    return parts
 
 
 def _choice(candidate: Candidate) -> ChatCompletionChoice:

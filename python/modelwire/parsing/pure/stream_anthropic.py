@@ -22,7 +22,7 @@ from modelwire.parsing.pure._read import (
     required_int,
     required_str,
 )
-from modelwire.parsing.pure.anthropic import anthropic_usage
+from modelwire.parsing.pure.anthropic import anthropic_usage, cache_ttl_split
 from modelwire.parsing.pure.stream_fold import Call, StreamFolder, Thinking, load_event
 from modelwire.types.stream import StreamEvent
 
@@ -55,7 +55,7 @@ class AnthropicStreamFolder(StreamFolder):
         super().__init__(provider)
         self._blocks: dict[int, Thinking | Call | str | None] = {}
         # Anthropic's own counts, as last reported (message_delta totals are cumulative).
-        self._usage: list[int | None] = [None] * 5
+        self._usage: list[int | None] = [None] * 7
         self._state.choice(0)
 
     def _fold(self, data: str, number: int, out: list[StreamEvent]) -> None:
@@ -220,4 +220,5 @@ def _read_usage(raw: Any, path: str, skipped: list[str]) -> tuple[list[int | Non
     details = lax_dict(raw, "output_tokens_details", path, skipped)
     details_path = at(path, "output_tokens_details")
     counts.append(None if details is None else lax_int(details, "thinking_tokens", details_path, skipped))
+    counts.extend(cache_ttl_split(raw, path, skipped))
     return counts, lax_str(raw, "service_tier", path, skipped)

@@ -68,6 +68,23 @@ def parse_usage(
         lax_int(prompt_details, "cache_write_tokens", pd_path, skipped),
         lax_int(input_details, "cache_write_tokens", id_path, skipped),
     )
+    # Parts priced apart: audio and image tokens, in whichever details object this API reports them.
+    input_audio = _first(
+        lax_int(prompt_details, "audio_tokens", pd_path, skipped),
+        lax_int(input_details, "audio_tokens", id_path, skipped),
+    )
+    output_audio = _first(
+        lax_int(completion_details, "audio_tokens", cd_path, skipped),
+        lax_int(output_details, "audio_tokens", od_path, skipped),
+    )
+    input_image = _first(
+        lax_int(prompt_details, "image_tokens", pd_path, skipped),
+        lax_int(input_details, "image_tokens", id_path, skipped),
+    )
+    output_image = _first(
+        lax_int(completion_details, "image_tokens", cd_path, skipped),
+        lax_int(output_details, "image_tokens", od_path, skipped),
+    )
     return Usage(
         input_tokens,
         output_tokens,
@@ -77,4 +94,8 @@ def parse_usage(
         cache_write,
         "provider" if reasoning_tokens is not None else None,
         generated_images,
+        input_audio_tokens=input_audio,
+        output_audio_tokens=output_audio,
+        input_image_tokens=input_image,
+        output_image_tokens=output_image,
     )

@@ -7,7 +7,6 @@ use std::borrow::Cow;
 
 use crate::error::{Checked, Fault, ParseError, Path};
 use crate::fields::lax;
-use crate::usage::Usage;
 
 use super::anthropic_read::{Block, BlockKind, EventRead, Stop, UsageRead, read_event, stop};
 use super::openai_read::open;
@@ -28,7 +27,7 @@ enum Target {
 #[derive(Debug, Default, Clone)]
 pub struct Messages {
     blocks: Vec<(i128, Target)>,
-    usage: [Option<i128>; 5],
+    usage: [Option<i128>; 7],
 }
 
 impl Format for Messages {
@@ -276,18 +275,7 @@ impl Messages {
             }
         }
         state.describe(None, tier.as_deref(), None);
-        let [uncached, cache_read, cache_write, output, thinking] = self.usage;
-        // Anthropic counts cached prompt tokens apart from input_tokens; the canonical count includes them.
-        let prompt = uncached.map(|u| u + cache_read.unwrap_or(0) + cache_write.unwrap_or(0));
-        let usage = Usage {
-            input_tokens: prompt,
-            output_tokens: output,
-            total_tokens: prompt.zip(output).map(|(p, o)| p + o),
-            reasoning_tokens: thinking,
-            cache_read_tokens: cache_read,
-            cache_write_tokens: cache_write,
-            generated_images: None,
-        };
+        let usage = crate::anthropic::anthropic_usage(self.usage);
         state.set_usage(Some(usage), emit);
     }
 }

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use crate::anthropic::TtlSplit;
 use crate::error::{Checked, Path};
 use crate::fields::{keep_first, lax, opt_int, opt_object, opt_str, wrong};
 use crate::json::{Kind, Reader, Syn};
@@ -13,7 +14,7 @@ use super::compact::compact;
 type Text<'a> = Checked<Option<Cow<'a, str>>>;
 
 pub(super) type Stop<'a> = (Option<Cow<'a, str>>, Option<Cow<'a, str>>);
-pub(super) type UsageRead<'a> = ([Option<i128>; 5], Option<Cow<'a, str>>);
+pub(super) type UsageRead<'a> = ([Option<i128>; 7], Option<Cow<'a, str>>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum BlockKind {
@@ -311,6 +312,7 @@ fn read_usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<LaxUsage<'a>> {
     }
     let mut counts: [Checked<Option<i128>>; 4] = [Ok(None), Ok(None), Ok(None), Ok(None)];
     let (mut details, mut thinking, mut tier) = (Ok(false), Ok(None), Ok(None));
+    let mut ttl = TtlSplit::default();
     let details_path = path.key("output_tokens_details");
     let present = opt_object(r, path, |r, key| {
         if let Some(i) = NAMES.iter().position(|n| *n == key) {
@@ -328,6 +330,8 @@ fn read_usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<LaxUsage<'a>> {
                 }
                 Ok(())
             })?;
+        } else if key == "cache_creation" {
+            ttl = TtlSplit::read(r, &path.key("cache_creation"))?;
         } else if key == "service_tier" {
             tier = opt_str(r, &path.key("service_tier"))?;
         } else {
@@ -338,7 +342,7 @@ fn read_usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<LaxUsage<'a>> {
     if !matches!(present, Ok(true)) {
         return Ok((None, skipped));
     }
-    let mut read = [None; 5];
+    let mut read = [None; 7];
     for ((slot, count), name) in read.iter_mut().zip(counts).zip(NAMES) {
         *slot = lax(count, &path.key(name), &mut skipped);
     }
@@ -351,6 +355,13 @@ fn read_usage<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<LaxUsage<'a>> {
     };
     if let Some(slot) = read.get_mut(4) {
         *slot = thinking;
+    }
+    let (write_5m, write_1h) = ttl.finish(&path.key("cache_creation"), &mut skipped);
+    if let Some(slot) = read.get_mut(5) {
+        *slot = write_5m;
+    }
+    if let Some(slot) = read.get_mut(6) {
+        *slot = write_1h;
     }
     let tier = lax(tier, &path.key("service_tier"), &mut skipped);
     Ok((Some((read, tier)), skipped))

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::bedrock::read_usage;
+use crate::bedrock::{ConverseCounts, read_usage};
 use crate::error::{Checked, Path};
 use crate::fields::{opt_int, opt_object, opt_str};
 use crate::json::{Reader, Syn};
@@ -36,7 +36,7 @@ pub(super) struct EventRead<'a> {
     pub(super) start: Option<Start<'a>>,
     pub(super) delta: Option<Checked<Option<Delta<'a>>>>,
     pub(super) stop_reason: Option<Text<'a>>,
-    pub(super) usage: Option<Checked<Option<[Count; 5]>>>,
+    pub(super) usage: Option<Checked<Option<ConverseCounts>>>,
 }
 
 /// The members of `names` in the object (or null) at `path`, as text slots.
