@@ -12,6 +12,10 @@ body written with ``orjson.dumps``, the answer read with ``orjson.loads``), the 
 without admission limiters, and the adapter alone (``OpenAICompatibleClient.completion``, no policy).
 ``extra = client - bare`` is what modelwire costs per request on top of the HTTP library.
 
+``--no-io`` times the facade and the policy alone: ``Client.complete`` / ``AsyncClient.complete`` with the
+adapter replaced by one that answers at once with a parsed response (no request, no transport), CPU per
+call; run it on two checkouts to compare them (it needs no server).
+
 ``--profile`` runs the modelwire client under cProfile and lists where its own time goes (functions in
 ``modelwire`` outside ``modelwire.transport``, which the transport work owns), by total time.
 """
@@ -197,6 +201,57 @@ def profile(base: str, mode: str, requests: int) -> None:
         print(f"{per[0]:>10.2f} {per[1]:>10.2f} {per[2]:>9.1f}  {where}")
 
 
+class _Instant:
+    """An adapter that answers every chat call at once with the same parsed response."""
+
+    def __init__(self) -> None:
+        body = orjson.dumps({
+            "id": "c", "object": "chat.completion", "created": 0, "model": MODEL,
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": TEXT}}],
+            "usage": {"prompt_tokens": 9, "completion_tokens": 9, "total_tokens": 18},
+        })  # fmt: skip
+        from modelwire.parsing import parse_chat_completion
+
+        self.response = parse_chat_completion(body)
+
+    def completion(self, request: ChatCompletionRequest) -> Any:
+        return self.response
+
+    async def acompletion(self, request: ChatCompletionRequest) -> Any:
+        return self.response
+
+
+def no_io(calls: int, rounds: int) -> None:
+    instant = _Instant()
+    client = modelwire.Client(f"openai/{MODEL}", api_key=KEY)
+    aclient = modelwire.AsyncClient(f"openai/{MODEL}", api_key=KEY)
+    for c in (client, aclient):
+        c._adapter = lambda ctx: instant  # type: ignore[method-assign]
+
+    async def async_round() -> float:
+        start = time.process_time()
+        for _ in range(calls):
+            await aclient.complete(MESSAGES)
+        return (time.process_time() - start) / calls
+
+    def sync_round() -> float:
+        start = time.process_time()
+        for _ in range(calls):
+            client.complete(MESSAGES)
+        return (time.process_time() - start) / calls
+
+    loop = asyncio.new_event_loop()
+    sync_round()
+    loop.run_until_complete(async_round())
+    sync_us = [sync_round() * 1e6 for _ in range(rounds)]
+    async_us = [loop.run_until_complete(async_round()) * 1e6 for _ in range(rounds)]
+    loop.close()
+    sync_med, async_med = statistics.median(sync_us), statistics.median(async_us)
+    print(f"facade + policy, no I/O: Client.complete {sync_med:.1f} us, "
+          f"AsyncClient.complete {async_med:.1f} us per call (median of {rounds} rounds)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -204,7 +259,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--profile", choices=["sync", "async"])
+    parser.add_argument("--no-io", action="store_true")
     args = parser.parse_args()
+    if args.no_io:
+        no_io(args.requests * 10, args.rounds)
+        return
     with LocalProviderServer.start_subprocess(record_requests=False) as server:
         base = server.openai_base_url
         if args.profile:
