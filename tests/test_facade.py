@@ -56,7 +56,8 @@ def test_import_modelwire_stays_light() -> None:
         "print('httpx' in sys.modules, 'modelwire.facade' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["[]", "True True"]
+    # httpx loads with the first client, not with the class (tests/test_import_cost.py).
+    assert out.splitlines() == ["[]", "False True"]
 
 
 def test_a_model_string_sends_the_provider_model_id_params_and_extra_body(

@@ -22,14 +22,11 @@ from typing import TYPE_CHECKING, Any, Self
 from modelwire.exceptions import ClientClosedError
 from modelwire.facade.calls import REQUEST_FIELDS, Call, chat_call, embedding_call, image_call, refusal_error
 from modelwire.facade.checks import apply_tool_parser, avalidate, validate
-from modelwire.facade.options import Settings, build_settings
 from modelwire.facade.params import check_extras, known_fields_provider
-from modelwire.facade.pool import AdapterPool
 from modelwire.facade.pricing import price_of
 from modelwire.facade.stream import AsyncStream, Stream
 from modelwire.facade.usage import UsageLedger
 from modelwire.policy import RetryPolicy
-from modelwire.providers import Adapter, model_id_for
 from modelwire.types import (
     ChatCompletionResponse,
     Cost,
@@ -40,7 +37,10 @@ from modelwire.types import (
 
 if TYPE_CHECKING:
     from modelwire.config import LLMConfig
+    from modelwire.facade.options import Settings
+    from modelwire.facade.pool import AdapterPool
     from modelwire.policy import AttemptContext
+    from modelwire.providers import Adapter
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -65,6 +65,10 @@ class _BaseClient:
     """What both clients share: settings, the policy, the adapters, usage. Not used directly."""
 
     def __init__(self, model: Any, **options: Any) -> None:
+        # The config models (pydantic) and the adapters load with the first client, not the class.
+        from modelwire.facade.options import build_settings
+        from modelwire.facade.pool import AdapterPool
+
         self._setup(build_settings(model, options), AdapterPool(), UsageLedger(), _Life())
 
     def _setup(self, settings: Settings, pool: AdapterPool, ledger: UsageLedger, life: _Life) -> None:
@@ -75,7 +79,7 @@ class _BaseClient:
         self._ledger = ledger
         models = settings.config.models
         self._adapters: list[Adapter | None] = [None] * len(models)
-        self._model_ids = [model_id_for(spec) for spec in models]
+        self._model_ids = [spec.model_id for spec in models]
         self._count_tokens = any(spec.tokens_per_minute for spec in models)
         self._refusals_fall_back = settings.on_refusal == "fallback"
         self._providers = [(spec.name, known_fields_provider(spec)) for spec in models]
@@ -92,6 +96,8 @@ class _BaseClient:
         """A copy with ``options`` changed (same keywords as the constructor). The copy shares this
         client's connections (adapters are shared wherever their settings are equal), its usage, and its
         lifetime: closing either closes both."""
+        from modelwire.facade.options import build_settings
+
         self._check_open()
         merged = {**self._settings.options, **options}
         return self._derived(

@@ -94,6 +94,20 @@ def _describe(error: ProviderError) -> str:
     return f"{' '.join(details)}: {truncate(redact(error.message), 160)}"
 
 
+class _Failure:
+    """The head of a decision's log line: which attempt failed and why, formatted only when logged."""
+
+    __slots__ = ("ctx", "error")
+
+    def __init__(self, ctx: AttemptContext, error: ProviderError) -> None:
+        self.ctx = ctx
+        self.error = error
+
+    def __str__(self) -> str:
+        ctx = self.ctx
+        return f"{ctx.spec.name} attempt {ctx.attempt}/{ctx.attempts} failed ({_describe(self.error)})"
+
+
 class ChainRun:
     """One call's walk through the chain. ``next_attempt`` -> (attempt) -> ``failed`` or ``succeeded``."""
 
@@ -149,7 +163,7 @@ class ChainRun:
                 cost=getattr(getattr(error, "response", None), "cost", None),
             )
         )
-        head = f"{ctx.spec.name} attempt {ctx.attempt}/{ctx.attempts} failed ({_describe(error)})"
+        head = _Failure(ctx, error)
         action = action_for(error)
         if action is Action.RAISE:
             self._log(head, "raising it: no model would accept this request")
@@ -167,7 +181,7 @@ class ChainRun:
             if remaining is not None and delay >= remaining:
                 why = f"a {delay:.2f}s wait would pass the deadline"
                 return self._next_model(head, error, why, stop=f"the deadline of {self.deadline:g}s was near")
-            self._log(head, f"retrying in {delay:.2f}s")
+            self._log(head, "retrying in %.2fs", delay)
             return delay
         why = "retries used up" if action is Action.RETRY else "another model may succeed"
         return self._next_model(head, error, why)
@@ -185,7 +199,7 @@ class ChainRun:
 
     def _next_model(
         self,
-        head: str,
+        head: _Failure,
         error: ProviderError,
         why: str,
         *,
@@ -195,12 +209,12 @@ class ChainRun:
         self._index += 1
         self._attempt = 0
         if self._index < len(self.models):
-            self._log(head, f"{why}; moving on to {self.models[self._index].name}")
+            self._log(head, "%s; moving on to %s", why, self.models[self._index].name)
             return 0.0
         if raise_if_last:
-            self._log(head, f"{why}; raising it at once, with its retry_after")
+            self._log(head, "%s; raising it at once, with its retry_after", why)
             self._raise(error)
-        self._log(head, f"{why}; no model left")
+        self._log(head, "%s; no model left", why)
         self._stopped = stop
         return 0.0
 
@@ -242,5 +256,6 @@ class ChainRun:
         logger.info("modelwire: %s", message)
         return AllModelsExhaustedError(message, list(self.records))
 
-    def _log(self, head: str, decision: str) -> None:
-        logger.info("modelwire: %s -> %s", head, decision)
+    def _log(self, head: _Failure, decision: str, *args: object) -> None:
+        # Formatted (the error described, redacted) only when the line is emitted.
+        logger.info("modelwire: %s -> " + decision, head, *args)

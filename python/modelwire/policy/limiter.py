@@ -133,10 +133,15 @@ _background: set[asyncio.Task[None]] = set()
 
 
 class _Waiter:
-    __slots__ = ("event", "loop")
+    """One caller in the queue. ``left``: gave up (timed out, cancelled) while not at the head; it stays
+    queued, skipped, until it reaches the head, so leaving costs O(1) however long the queue is."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
+    __slots__ = ("epoch", "event", "left", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None, epoch: int) -> None:
         self.loop = loop
+        self.epoch = epoch  # the process it queued in (a fork empties the queue)
+        self.left = False
         self.event: threading.Event | asyncio.Event = (
             asyncio.Event() if loop is not None else threading.Event()
         )
@@ -165,7 +170,8 @@ class ModelLimiter:
         self.clock = clock
         self.shared = shared
         self._lock = threading.Lock()
-        self._waiters: deque[_Waiter] = deque()
+        self._waiters: deque[_Waiter] = deque()  # its head is never a waiter that left
+        self._left = 0  # waiters in the queue that left
         self.in_flight = 0
         self._epoch = 0
         self.aimd = AIMD(max_concurrency)
@@ -180,6 +186,7 @@ class ModelLimiter:
         """In a forked child: nothing in flight, nobody waiting, fresh lock; permits of before don't count."""
         self._lock = threading.Lock()
         self._waiters = deque()
+        self._left = 0
         self.in_flight = 0
         self._epoch += 1
 
@@ -293,18 +300,28 @@ class ModelLimiter:
                 return None, wait, False
             return self._reserve(now, tokens, buckets=not use_shared), 0.0, use_shared
 
+    def _pop_head(self) -> None:
+        """Remove the head, then the waiters that left behind it, and wake the new head. Under the lock."""
+        waiters = self._waiters
+        waiters.popleft()
+        while waiters and waiters[0].left:
+            waiters.popleft()
+            self._left -= 1
+        self._wake_head()
+
     def _admitted(self, waiter: _Waiter) -> None:
         with self._lock:
-            self._waiters.popleft()  # the head: only the head is admitted
-            self._wake_head()
+            self._pop_head()  # the head: only the head is admitted
 
     def _leave(self, waiter: _Waiter) -> None:
         with self._lock:
-            was_head = bool(self._waiters) and self._waiters[0] is waiter
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
-            if was_head:
-                self._wake_head()
+            if waiter.epoch != self._epoch:
+                return  # queued before a fork: not in this process's queue
+            if self._waiters and self._waiters[0] is waiter:
+                self._pop_head()
+            elif not waiter.left:
+                waiter.left = True  # skipped when it reaches the head: no O(n) removal
+                self._left += 1
 
     def _timeout(self, timeout: float) -> AdmissionTimeoutError:
         now = self.clock()
@@ -320,7 +337,7 @@ class ModelLimiter:
                 reasons.append(f"tokens/min ({self.tpm.rate * 60:g})")
             if self.shared is not None and not reasons:
                 reasons.append("the limits shared through Redis")
-            queued = len(self._waiters)
+            queued = len(self._waiters) - self._left
         waited = " and ".join(reasons) or "a slot"
         return AdmissionTimeoutError(
             f"no slot for {self.label} within {timeout:.3g}s: waited for {waited}; {queued} callers queued",
@@ -345,7 +362,7 @@ class ModelLimiter:
         if permit is not None:
             return permit
         deadline = self.clock() + timeout
-        waiter = _Waiter(None)
+        waiter = _Waiter(None, self._epoch)
         with self._lock:
             self._waiters.append(waiter)
         admitted = False
@@ -384,7 +401,7 @@ class ModelLimiter:
         if permit is not None:
             return permit
         deadline = self.clock() + timeout
-        waiter = _Waiter(asyncio.get_running_loop())
+        waiter = _Waiter(asyncio.get_running_loop(), self._epoch)
         with self._lock:
             self._waiters.append(waiter)
         admitted = False
@@ -419,5 +436,5 @@ class ModelLimiter:
                 self._leave(waiter)
 
     def __repr__(self) -> str:
-        queued = len(self._waiters)
+        queued = len(self._waiters) - self._left
         return f"<ModelLimiter {self.label} in_flight={self.in_flight} {self.aimd!r} queued={queued}>"

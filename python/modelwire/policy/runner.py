@@ -57,6 +57,7 @@ class RetryPolicy:
         rng: random.Random | None = None,
     ) -> None:
         self.config = config
+        self._models = list(config.models)  # read, never changed, by every ChainRun of this policy
         self.limiters: Limiters | None = (
             None if limiters is False else (limiters if limiters is not None else default_limiters())
         )
@@ -74,7 +75,7 @@ class RetryPolicy:
     def start(self, deadline: float | None = None) -> ChainRun:
         """A new walk through the chain; ``deadline`` (seconds) overrides the config's for this call."""
         bound = self.config.deadline if deadline is None else deadline
-        return ChainRun(list(self.config.models), backoff=self.backoff, deadline=bound, clock=self.clock)
+        return ChainRun(self._models, backoff=self.backoff, deadline=bound, clock=self.clock)
 
     def limiter_for(self, ctx: AttemptContext) -> ModelLimiter | None:
         if self.limiters is None:
@@ -87,9 +88,11 @@ class RetryPolicy:
         return limiter
 
     def _admission_timeout(self, run: ChainRun) -> float:
-        bounds = [b for b in (self.config.admission_timeout, run.remaining()) if b is not None]
-        if bounds:
-            return max(0.0, min(bounds))
+        configured, remaining = self.config.admission_timeout, run.remaining()
+        if remaining is not None:
+            return max(0.0, remaining if configured is None else min(configured, remaining))
+        if configured is not None:
+            return max(0.0, configured)
         from modelwire.config import DEFAULT_DEADLINE  # neither bound configured: still never wait forever
 
         return DEFAULT_DEADLINE

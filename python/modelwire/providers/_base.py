@@ -109,6 +109,10 @@ def _field_names(cls: type) -> frozenset[str]:
     return names
 
 
+# The failures a call converts, per HTTP library module (httpx or httpx2): built once, not per request.
+_FAILURES: dict[Any, tuple[type[BaseException], ...]] = {}
+
+
 def _is_async(obj: Any, method: str) -> bool:
     return inspect.iscoroutinefunction(getattr(obj, method, None))
 
@@ -153,6 +157,7 @@ class HttpAdapter:
         self.provider_name = provider_name
         self.base_url = base_url.rstrip("/")
         self.drop_params = drop_params
+        self._contexts = {s: Context(provider_name, drop_params, s) for s in (False, True)}
         self._headers = {**_DEFAULT_HEADERS, **dialect.headers, **(headers or {})}
         self._pools = Pools(
             self.base_url,
@@ -259,7 +264,7 @@ class HttpAdapter:
                 f"{self.dialect.api} has no streaming", provider=self.provider_name, model=request.model
             )
         request = self._with_defaults(request)
-        body = op.translate(request, Context(self.provider_name, self.drop_params, stream))
+        body = op.translate(request, self._context(stream))
         if body.dropped:
             warnings.warn(
                 f"dropped what {self.dialect.api} cannot take ({request.model}): " + ", ".join(body.dropped),
@@ -279,6 +284,14 @@ class HttpAdapter:
         return PreparedRequest(
             route_path(template, request.model), kwargs.body, headers, kwargs.timeout, request.model
         )
+
+    def _context(self, stream: bool) -> Context:
+        """The translation context: two per adapter (streamed or not), rebuilt only if ``drop_params``
+        was changed on the adapter."""
+        ctx = self._contexts[stream]
+        if ctx.drop_params != self.drop_params:
+            ctx = self._contexts[stream] = Context(self.provider_name, self.drop_params, stream)
+        return ctx
 
     def _prepare_chat(self, request: ChatCompletionRequest, *, stream: bool = False) -> PreparedRequest:
         """The chat request (streamed or not) as it will be sent."""
@@ -305,9 +318,14 @@ class HttpAdapter:
     @staticmethod
     def _failures(transport: SyncTransport | AsyncTransport) -> tuple[type[BaseException], ...]:
         lib = transport.library
-        # RuntimeError: httpx's "the client has been closed", met by a call that raced close().
-        # ResponseTooLargeError: raised by the transport itself (a body past max_response_bytes).
-        return (lib.HTTPError, lib.StreamError, lib.InvalidURL, OSError, RuntimeError, ResponseTooLargeError)
+        failures = _FAILURES.get(lib)
+        if failures is None:
+            # RuntimeError: httpx's "the client has been closed", met by a call that raced close().
+            # ResponseTooLargeError: raised by the transport itself (a body past max_response_bytes).
+            failures = _FAILURES[lib] = (
+                lib.HTTPError, lib.StreamError, lib.InvalidURL, OSError, RuntimeError, ResponseTooLargeError
+            )  # fmt: skip
+        return failures
 
     def _transport_error(self, exc: BaseException, model: str | None) -> ProviderError:
         """The one mapping of a failure met while sending or reading: cut by ``close()`` -> closed, else
