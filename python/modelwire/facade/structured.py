@@ -31,7 +31,6 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from modelwire.config.catalog import lookup_provider
 from modelwire.exceptions import StructuredOutputError
 from modelwire.request.schema import anthropic_schema, gemini_schema, strict_schema
 
@@ -78,6 +77,8 @@ def _anthropic_native(model_id: str) -> bool:
 
 def mode_for(spec: ModelSpec) -> Mode:
     """How ``spec``'s provider is asked for structured output (see the module docstring)."""
+    from modelwire.config.catalog import lookup_provider  # the config package loads pydantic: not at import
+
     info = lookup_provider(spec.provider_name)
     adapter = info.adapter if info is not None else "openai"
     if adapter == "anthropic":
