@@ -172,6 +172,20 @@ interop-dd: dev $(INTEROP_DD_VENV)/.installed ## Data Designer 0.9.7's own regis
 bench-dd: interop-dd ## Data Designer's parsing vs modelwire's (Rust via compat, twin) on recorded bodies
 	PYTHONPATH=python $(INTEROP_DD_VENV)/bin/python benches/bench_data_designer.py --rounds 5
 
+BENCH_TRANSPORT_VENV := .venv-bench-transport
+
+$(BENCH_TRANSPORT_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_TRANSPORT_VENV)
+	$(BENCH_TRANSPORT_VENV)/bin/python -m pip install -q --upgrade "$(PIP_BOOTSTRAP)"
+	$(BENCH_TRANSPORT_VENV)/bin/python -m pip install -q --group bench-transport
+	-$(BENCH_TRANSPORT_VENV)/bin/python -m pip install -q litellm  # a row of its own only if it installs
+	touch $@
+
+.PHONY: bench-transport
+bench-transport: dev $(BENCH_TRANSPORT_VENV)/.installed ## Client CPU per request: every HTTP client side by side (nginx)
+	command -v nginx >/dev/null || (apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null) || true
+	PYTHONPATH=python $(BENCH_TRANSPORT_VENV)/bin/python benches/bench_transport.py $(BENCH_ARGS)
+
 .PHONY: interop
 interop: interop-lmi interop-dd ## Both interop groups: LMI's and Data Designer's real packages from PyPI, each in its own venv
 
