@@ -8,6 +8,7 @@ The faults are the misbehaving servers of ``test_errors_transport`` (real socket
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 from collections.abc import Callable
@@ -209,8 +210,10 @@ def test_the_pool_holds_max_concurrency_connections_and_reuses_them(
 
 
 def test_the_default_async_transport_is_aiohttp_and_answers_end_to_end(
-    local_server: LocalProviderServer,
+    local_server: LocalProviderServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("MODELWIRE_TRANSPORT", raising=False)
+
     async def go() -> tuple[type, str | None, str | None]:
         async with AsyncClient(
             "openai/gpt-4.1-mini", api_key="sk-t", api_base=local_server.openai_base_url
@@ -337,3 +340,39 @@ def test_tls_verification_and_a_custom_ca_bundle(tmp_path: Path, monkeypatch: py
         assert asyncio.run(go()) == 500
     finally:
         tls.stop()
+
+
+# --- fork --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_a_session_of_its_own(local_server: LocalProviderServer) -> None:
+    body = b'{"model":"fork-probe","messages":[{"role":"user","content":"%s"}]}'
+    headers = {"authorization": "Bearer sk-t", "content-type": "application/json"}
+    transport = AiohttpTransport(local_server.openai_base_url, headers=headers)
+
+    async def ask(text: str) -> bytes:
+        return (await transport.request("POST", "chat/completions", content=body % text.encode())).content
+
+    loop = asyncio.new_event_loop()  # the parent's loop stays open across the fork, its connection pooled
+    assert b"echo: parent" in loop.run_until_complete(ask("parent"))
+    parents = transport.client
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a loop of its own, and so a session of its own
+        try:
+            answer = asyncio.run(ask("child"))
+            os.write(write, b"ok" if b"echo: child" in answer and transport.client is not parents else answer)
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        report = pipe.read()
+    os.waitpid(pid, 0)
+    assert report == b"ok"
+    assert b"echo: parent again" in loop.run_until_complete(ask("parent again"))  # its socket untouched
+    assert transport.client is parents
+    loop.run_until_complete(transport.aclose())
+    loop.close()
+    connections = {request.connection for request in local_server.requests_for(model="fork-probe")}
+    assert len(connections) == 2  # the parent's one connection, the child's own

@@ -41,7 +41,7 @@ from yarl import URL
 from modelwire._constants import DEFAULT_KEEPALIVE_EXPIRY, DEFAULT_MAX_RESPONSE_BYTES
 from modelwire.transport.aiohttp_errors import CLIENT_ERRORS, as_httpx_error
 from modelwire.transport.body import aread_body
-from modelwire.transport.http import _LIVE, AsyncTransport, _TransportBase
+from modelwire.transport.http import _JOINED_MAX, _LIVE, AsyncTransport, _TransportBase
 from modelwire.transport.timeouts import Timeouts, TimeoutSpec
 
 __all__ = ["AiohttpResponse", "AiohttpTransport"]
@@ -177,7 +177,7 @@ class AiohttpTransport(AsyncTransport):
         if known is None:
             url = URL(self.url(path), encoded=True)
             known = url, (_env_proxy(url) if self._trust_env else None)
-            if len(self._urls) < 256:  # an adapter has a handful of paths; a signed one may be per model
+            if len(self._urls) < _JOINED_MAX:  # an adapter has a handful of paths; a signed one per model
                 self._urls[path] = known
         return known
 
