@@ -267,9 +267,38 @@ def litellm_send(base: str, pool: int) -> tuple[Send, Close]:
     return send, close
 
 
+def transport_alone(base: str, pool: int) -> tuple[Send, Close]:
+    """modelwire's aiohttp transport with the request already built: what the transport itself costs."""
+    from modelwire.transport.over_aiohttp import AiohttpTransport
+
+    transport = AiohttpTransport(base, max_connections=pool, headers=HEADERS)
+
+    async def send() -> Any:
+        response = await transport.request("POST", "chat/completions", content=BODY)
+        return _check(orjson.loads(response.content)["choices"][0]["message"]["content"])
+
+    return send, transport.aclose
+
+
+def adapter_alone(base: str, pool: int) -> tuple[Send, Close]:
+    """The OpenAI-compatible adapter on its default transport, without the facade's policy."""
+    from modelwire.providers import OpenAICompatibleClient
+    from modelwire.types import ChatCompletionRequest
+
+    adapter = OpenAICompatibleClient(base_url=base, api_key=KEY, max_concurrency=pool)
+
+    async def send() -> Any:
+        request = ChatCompletionRequest(model=MODEL, messages=MESSAGES)
+        return _check((await adapter.acompletion(request)).message.content)
+
+    return send, adapter.aclose
+
+
 def async_contenders(base: str, pool: int) -> list[Contender]:
     makers: list[tuple[str, Callable[[], tuple[Send, Close]]]] = [
         (BASELINE, lambda: bare_aiohttp(base, pool)),
+        ("  modelwire's aiohttp transport alone", lambda: transport_alone(base, pool)),
+        ("  modelwire adapter alone (no policy)", lambda: adapter_alone(base, pool)),
         ("httpx + orjson", lambda: bare_httpx(httpx, base, pool)),
         ("modelwire.AsyncClient (default transport)", lambda: facade(base, pool)),
         ("modelwire.AsyncClient on httpx (fallback)", lambda: facade(base, pool, own=_httpx_client(pool))),
@@ -428,7 +457,11 @@ def measure_stream(base: str, payloads: list[bytes], streams: int, rounds: int) 
     async def main() -> dict[str, list[float]]:
         default = modelwire.AsyncClient(f"openai/{MODEL}", api_key=KEY, api_base=base)
         fallback = modelwire.AsyncClient(
-            f"openai/{MODEL}", api_key=KEY, api_base=base, async_http_client=_httpx_client(10)
+            f"openai/{MODEL}",
+            api_key=KEY,
+            api_base=base,
+            max_concurrency=10,
+            async_http_client=_httpx_client(10),
         )
         cases: dict[str, Callable[[], Awaitable[None]]] = {
             "modelwire.AsyncClient.stream (default transport)": lambda: run_async(default),
