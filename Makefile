@@ -68,23 +68,24 @@ define fresh_install
 	$(1)/bin/python -m pip install -q --no-index --find-links dist --find-links $(WHEELHOUSE) $(or $(4),$(3))
 endef
 
-# The whole suite against the modelwire installed in venv $(1), which must run backend $(2). It runs from
-# tests/ so nothing in the checkout can shadow the install.
+# The whole suite against the modelwire installed in venv $(1), which must run backend $(2), over async
+# transport $(3) (aiohttp, the default when installed, or httpx, the fallback). It runs from tests/ so
+# nothing in the checkout can shadow the install.
 define run_suite
 	$(1)/bin/python -m pip install -q --group test
-	cd tests && MODELWIRE_EXPECT_BACKEND=$(2) ../$(1)/bin/python -m pytest -q -p no:cacheprovider \
+	cd tests && MODELWIRE_EXPECT_BACKEND=$(2) MODELWIRE_TRANSPORT=$(3) ../$(1)/bin/python -m pytest -q -p no:cacheprovider \
 		--rootdir=.. -c ../pyproject.toml
 endef
 
 .PHONY: test-binary-wheel
 test-binary-wheel: $(STAMPS)/wheel-$(PY_VERSION) ## pytest on the release wheel for $(PYTHON), installed fresh
 	$(call fresh_install,.venv-test,$(PYTHON),dist/modelwire-$(VERSION)-$(call cp,$(PY_VERSION))-*.whl)
-	$(call run_suite,.venv-test,rust)
+	$(call run_suite,.venv-test,rust,aiohttp)
 
 .PHONY: test-pure-wheel
 test-pure-wheel: $(STAMPS)/pure ## pytest on the pure-Python wheel, installed fresh
 	$(call fresh_install,.venv-test-pure,$(PYTHON),$(PURE_WHEEL))
-	$(call run_suite,.venv-test-pure,python)
+	$(call run_suite,.venv-test-pure,python,httpx)
 
 $(BUILD_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(BUILD_VENV)
@@ -151,9 +152,9 @@ interop-lmi: ## LMI interop: fhlmi 1.10.0 (and LiteLLM) in .venv-lmi against thi
 		-p no:cacheprovider -c /dev/null --rootdir=interop --confcutdir=interop interop
 
 .PHONY: pytest
-pytest: dev ## Run pytest against the editable build (both backends)
-	MODELWIRE_EXPECT_BACKEND=rust $(PY) -m pytest -q
-	MODELWIRE_PURE_PYTHON=1 MODELWIRE_EXPECT_BACKEND=python $(PY) -m pytest -q
+pytest: dev ## Run pytest against the editable build (both backends; aiohttp, then the httpx fallback)
+	MODELWIRE_EXPECT_BACKEND=rust MODELWIRE_TRANSPORT=aiohttp $(PY) -m pytest -q
+	MODELWIRE_PURE_PYTHON=1 MODELWIRE_EXPECT_BACKEND=python MODELWIRE_TRANSPORT=httpx $(PY) -m pytest -q
 
 INTEROP_DD_VENV := .venv-interop-dd
 
@@ -171,6 +172,20 @@ interop-dd: dev $(INTEROP_DD_VENV)/.installed ## Data Designer 0.9.7's own regis
 .PHONY: bench-dd
 bench-dd: interop-dd ## Data Designer's parsing vs modelwire's (Rust via compat, twin) on recorded bodies
 	PYTHONPATH=python $(INTEROP_DD_VENV)/bin/python benches/bench_data_designer.py --rounds 5
+
+BENCH_TRANSPORT_VENV := .venv-bench-transport
+
+$(BENCH_TRANSPORT_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_TRANSPORT_VENV)
+	$(BENCH_TRANSPORT_VENV)/bin/python -m pip install -q --upgrade "$(PIP_BOOTSTRAP)"
+	$(BENCH_TRANSPORT_VENV)/bin/python -m pip install -q --group bench-transport
+	-$(BENCH_TRANSPORT_VENV)/bin/python -m pip install -q litellm  # a row of its own only if it installs
+	touch $@
+
+.PHONY: bench-transport
+bench-transport: dev $(BENCH_TRANSPORT_VENV)/.installed ## Client CPU per request: every HTTP client side by side (nginx)
+	command -v nginx >/dev/null || (apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null) || true
+	PYTHONPATH=python $(BENCH_TRANSPORT_VENV)/bin/python benches/bench_transport.py $(BENCH_ARGS)
 
 .PHONY: interop
 interop: interop-lmi interop-dd ## Both interop groups: LMI's and Data Designer's real packages from PyPI, each in its own venv

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from modelwire.exceptions import ProviderError
-from modelwire.transport import AsyncTransport, SyncTransport, TimeoutSpec
+from modelwire.transport import AsyncTransport, SyncTransport, TimeoutSpec, async_transport
 
 __all__ = ["Pools"]
 
@@ -86,7 +86,7 @@ class Pools:
             transport = self._async.get(key)
             if transport is None:
                 self._forget_dead_loops()
-                transport = AsyncTransport(
+                transport = async_transport(
                     self._base_url,
                     client=self._async_http_client,
                     transport=self._async_transport,

@@ -48,6 +48,7 @@ from modelwire.transport.timeouts import Timeouts, TimeoutSpec
 __all__ = ["AsyncTransport", "SyncTransport"]
 
 _LIVE: weakref.WeakSet[_TransportBase] = weakref.WeakSet()
+_JOINED_MAX = 256
 
 
 def _after_fork_in_child() -> None:
@@ -81,18 +82,32 @@ class _TransportBase:
         self.timeouts = Timeouts() if timeout is ... else Timeouts.of(timeout)
         self.max_connections = max_connections or DEFAULT_MAX_CONNECTIONS
         self.headers = dict(headers or {})
+        self._joined: dict[str, str] = {}
+        self._default_timeout: Any = None
 
     def _renew(self) -> None:
         """In a forked child: fresh pool (when ours) and slots."""
         raise NotImplementedError
 
     def url(self, path: str) -> str:
-        if path.startswith(("http://", "https://")):
-            return path
-        return f"{self.base_url}/{path.lstrip('/')}"
+        """The absolute URL of ``path`` (joined once per path: an adapter sends to a handful)."""
+        url = self._joined.get(path)
+        if url is None:
+            url = path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
+            if len(self._joined) < _JOINED_MAX:  # a signed URL may differ per model: keep the cache bounded
+                self._joined[path] = url
+        return url
 
     def _request_headers(self, headers: Mapping[str, str] | None) -> dict[str, str]:
         return {**self.headers, **headers} if headers else self.headers
+
+    def _library_timeout(self, timeouts: Timeouts) -> Any:
+        """``timeouts`` as the library's Timeout: the configured one built once, an override per call."""
+        if timeouts is self.timeouts:
+            if self._default_timeout is None:
+                self._default_timeout = timeouts.for_library(self.library)
+            return self._default_timeout
+        return timeouts.for_library(self.library)
 
     def _send_args(
         self,
@@ -108,7 +123,7 @@ class _TransportBase:
             "content": content,
             "headers": self._request_headers(headers),
             "params": params,
-            "timeout": timeouts.for_library(self.library),
+            "timeout": self._library_timeout(timeouts),
             "extensions": {ORIGIN_KEY: []},  # filled with the first hop's origin (transport.redirects)
         }
 
