@@ -16,12 +16,13 @@ it never retry. See :mod:`modelwire.facade.options` for what ``**options`` accep
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Callable, Container, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Self
 
 from modelwire.exceptions import ClientClosedError
 from modelwire.facade.calls import REQUEST_FIELDS, Call, chat_call, embedding_call, image_call, refusal_error
 from modelwire.facade.checks import apply_tool_parser, avalidate, validate
+from modelwire.facade.mapping import MapProgress, MapResult, amap_results, map_results
 from modelwire.facade.options import Settings, build_settings
 from modelwire.facade.params import check_extras, known_fields_provider
 from modelwire.facade.pool import AdapterPool
@@ -245,6 +246,23 @@ class Client(_BaseClient):
 
         return self._policy.call(attempt, tokens=call.tokens)
 
+    def map(
+        self,
+        requests: Iterable[Any],
+        *,
+        concurrency: int = 16,
+        ordered: bool = False,
+        skip: Container[str] = frozenset(),
+        on_progress: Callable[[MapProgress], object] | None = None,
+    ) -> Iterator[MapResult]:
+        """Send every request (a prompt string, a request dict, an OpenAI batch-file line), ``concurrency``
+        at a time on worker threads, yielding one :class:`MapResult` per request as each completes (in
+        input order with ``ordered=True``); a failure is a result with ``error`` set. ``skip``: ids
+        already answered. See :mod:`modelwire.facade.mapping`."""
+        return map_results(
+            self, requests, concurrency=concurrency, ordered=ordered, skip=skip, on_progress=on_progress
+        )
+
     def close(self) -> None:
         """Close the client for good, with its ``with_options`` copies: later calls raise
         ``ClientClosedError``, calls in flight fail with it and are not retried. Its connection pools are
@@ -306,6 +324,20 @@ class AsyncClient(_BaseClient):
             return response
 
         return await self._policy.acall(attempt, tokens=call.tokens)
+
+    def amap(
+        self,
+        requests: Iterable[Any],
+        *,
+        concurrency: int = 16,
+        ordered: bool = False,
+        skip: Container[str] = frozenset(),
+        on_progress: Callable[[MapProgress], object] | None = None,
+    ) -> AsyncIterator[MapResult]:
+        """As :meth:`Client.map`, on this event loop: ``async for result in client.amap(requests)``."""
+        return amap_results(
+            self, requests, concurrency=concurrency, ordered=ordered, skip=skip, on_progress=on_progress
+        )
 
     async def aclose(self) -> None:
         """Close the client for good (as :meth:`Client.close`): its connection pools and this event loop's
