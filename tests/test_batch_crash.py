@@ -94,3 +94,30 @@ def test_interrupt_stops_admitting_and_says_what_was_written(
     summary = json.loads((tmp_path / "out.summary.json").read_text())
     assert summary["interrupted"] == "stopped"
     assert summary["ok"] == written
+
+
+def test_a_second_interrupt_cancels_what_is_in_flight(
+    local_server: LocalProviderServer, tmp_path: Path
+) -> None:
+    local_server.configure(latency=0.3, record_requests=False)
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"".join(orjson.dumps({"prompt": f"p {i}"}) + b"\n" for i in range(40)))
+    output = tmp_path / "out.jsonl"
+    process = subprocess.Popen(
+        command(local_server, source, output), env=env(), stderr=subprocess.PIPE, text=True
+    )
+    while lines_in(output) < 1:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["interrupted"] == "cancelled"
+    assert summary["cancelled_in_flight"] > 0
+    assert f"{summary['cancelled_in_flight']} requests in flight were cancelled and not written" in stderr
+    assert summary["ok"] == lines_in(output)
+    done = subprocess.run(command(local_server, source, output), env=env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert lines_in(output) == 40
