@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -313,3 +315,14 @@ def test_embeddings_and_images_are_traced(local_server: LocalProviderServer) -> 
     (embedded, _) = [e for e in events if isinstance(e, ResponseReceived)]
     assert embedded.response is vectors
     assert embedded.operation == "embeddings"
+
+
+def test_neither_hooks_nor_opentelemetry_load_unless_used() -> None:
+    code = (
+        "import sys, modelwire;"
+        "print([m for m in ('modelwire.events', 'modelwire.otel', 'opentelemetry') if m in sys.modules]);"
+        "modelwire.Client;"
+        "print([m for m in ('modelwire.otel', 'opentelemetry') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["[]", "[]"]
