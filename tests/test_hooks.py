@@ -326,3 +326,29 @@ def test_neither_hooks_nor_opentelemetry_load_unless_used() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["[]", "[]"]
+
+
+def test_a_response_is_reported_once_the_facade_is_done_with_it_and_before_its_rejection(
+    runner: Runner, local_server: LocalProviderServer
+) -> None:
+    """``ResponseReceived`` goes out after the facade's own checks ran on the response (so what the facade
+    sets on it, such as ``response.cost``, is there), and before the ``AttemptFailed`` that rejects it."""
+    log: list[str] = []
+    verdicts = iter([ValueError("not good enough"), None])
+
+    def validator(response: Any) -> None:
+        log.append("validated")
+        verdict = next(verdicts)
+        if verdict is not None:
+            raise verdict
+
+    def hook(event: Event) -> None:
+        log.append(type(event).__name__)
+
+    runner.complete(openai_model(local_server, "model-a"), hooks=[hook], response_validator=validator)
+    assert log == [
+        "CallStarted",
+        "RequestSent", "validated", "ResponseReceived", "AttemptFailed", "RetryDecided",
+        "RequestSent", "validated", "ResponseReceived",
+        "CallEnded",
+    ]  # fmt: skip

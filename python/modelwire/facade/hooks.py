@@ -155,10 +155,16 @@ class Hooks:
 
 class CallTrace:
     """One call's events: its id, when it began and when its current attempt's request went out. The
-    policy calls it as its ``emit``."""
+    policy calls it as its ``emit``.
+
+    ``ResponseReceived`` is held back from the moment the adapter returns (when its ``latency`` is taken)
+    until the next event of the call: by then the facade has finished with the response (counted it,
+    priced it: ``response.cost``), so the event carries the cost and still comes before an
+    ``AttemptFailed`` that rejects the response, or the ``CallEnded``."""
 
     __slots__ = (
         "_emit",
+        "_held",
         "answered",
         "call_id",
         "first_event_at",
@@ -180,14 +186,19 @@ class CallTrace:
         self.requests = 0
         self.answered: str | None = None
         self.provider = ""
+        self._held: tuple[AttemptContext, Any, float, float | None] | None = None
         self._emit(
             CallStarted(call_id=self.call_id, operation=self.operation, models=tuple(models), stream=stream)
         )
 
     def __call__(self, event: Event) -> None:
+        if self._held is not None:
+            self._release()
         self._emit(event)
 
     def sent(self, ctx: AttemptContext, request: Any, adapter: Any) -> None:
+        if self._held is not None:
+            self._release()
         self.requests += 1
         self.first_event_at = None
         self.provider = adapter.provider_name
@@ -215,9 +226,17 @@ class CallTrace:
         self.first_event_at = time.monotonic()
 
     def received(self, ctx: AttemptContext, response: T) -> T:
-        now = time.monotonic()
+        """Note a parsed response; its event goes out with the call's next one."""
         first = self.first_event_at
+        ttft = None if first is None else first - self.sent_at
+        self._held = (ctx, response, time.monotonic() - self.sent_at, ttft)
         self.answered = ctx.spec.name
+        return response
+
+    def _release(self) -> None:
+        assert self._held is not None
+        ctx, response, latency, ttft = self._held
+        self._held = None
         self._emit(
             ResponseReceived(
                 call_id=self.call_id,
@@ -226,17 +245,16 @@ class CallTrace:
                 operation=self.operation,
                 attempt=ctx.attempt,
                 number=ctx.number,
-                latency=now - self.sent_at,
-                time_to_first_token=None if first is None else first - self.sent_at,
+                latency=latency,
+                time_to_first_token=ttft,
                 usage=getattr(response, "usage", None),
                 cost=getattr(response, "cost", None),
                 response=response,
             )
         )
-        return response
 
     def interrupted(self, ctx: AttemptContext, error: BaseException, events_delivered: int) -> None:
-        self._emit(
+        self(
             StreamInterrupted(
                 call_id=self.call_id,
                 model=ctx.spec.name,
@@ -248,7 +266,7 @@ class CallTrace:
         )
 
     def ended(self, error: BaseException | None) -> None:
-        self._emit(
+        self(
             CallEnded(
                 call_id=self.call_id,
                 operation=self.operation,
