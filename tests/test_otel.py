@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from fixtures_policy import KEY, Runner, anthropic_model, openai_model
-from modelwire import AsyncClient, Client
+from modelwire import AsyncClient, Client, StreamInterruptedError
 from modelwire.otel import CAPTURE_ENV, DURATION_BUCKETS, TOKEN_BUCKETS, OtelHooks
 from modelwire.testing import LocalProviderServer, Route, faults
 
@@ -99,7 +99,7 @@ def test_a_retry_and_a_fallback_give_one_call_span_with_three_attempt_spans(
         assert span.context is not None
         assert span.context.trace_id == call.context.trace_id
     assert [s.name for s in attempts] == ["chat model-a", "chat model-a", "chat claude-b"]
-    assert call.name == "chat model-a"
+    assert call.name == "chat claude-b"  # named after the attempt that answered
 
     first, second, third = (dict(s.attributes or {}) for s in attempts)
     port = _port(local_server)
@@ -137,7 +137,9 @@ def test_a_retry_and_a_fallback_give_one_call_span_with_three_attempt_spans(
 
     call_attributes = dict(call.attributes or {})
     assert call_attributes["gen_ai.response.model"] == response.model
-    assert call_attributes["gen_ai.request.model"] == "model-a"
+    assert call_attributes["gen_ai.request.model"] == "claude-b"
+    assert call_attributes["gen_ai.provider.name"] == "anthropic"
+    assert call_attributes["modelwire.models"] == ("openai/model-a", "anthropic/claude-b")
     assert call_attributes["modelwire.attempts"] == 3
     assert "error.type" not in call_attributes
     retry, fallback = call.events
@@ -250,3 +252,33 @@ def test_no_key_in_any_attribute_event_status_or_metric(
     assert any("Incorrect API key provided" in text for text in exported)  # the error text is exported...
     assert not [text for text in exported if KEY in text]  # ...without the key
     assert not [text for text in exported if re.search(r"sk-[A-Za-z0-9_-]{16,}", text)]
+
+
+def test_streams_record_their_first_token_and_their_interruption(
+    local_server: LocalProviderServer, telemetry: Telemetry
+) -> None:
+    long = " ".join(f"word{i}" for i in range(300))
+    local_server.enqueue(Route.CHAT, faults.drop_mid_body(1500, event_delay=0.01), model="model-b")
+    with (
+        Client(openai_model(local_server, "model-a"), hooks=[telemetry.hooks()], limiters=False) as client,
+        client.stream(long) as stream,
+    ):
+        response = stream.final_response()
+    with (
+        Client(openai_model(local_server, "model-b"), hooks=[telemetry.hooks()], limiters=False) as client,
+        pytest.raises(StreamInterruptedError),
+        client.stream(long) as stream,
+    ):
+        for _ in stream:  # events delivered, then the connection drops
+            pass
+    ok_call, ok_attempt, cut_call, cut_attempt = sorted(
+        telemetry.spans(), key=lambda s: (s.name, s.kind is SpanKind.CLIENT)
+    )
+    ok = dict(ok_attempt.attributes or {})
+    assert ok["modelwire.time_to_first_token"] > 0
+    assert response.usage is not None
+    assert ok["gen_ai.usage.output_tokens"] == response.usage.output_tokens
+    assert dict(ok_call.attributes or {})["modelwire.stream"] is True
+    assert dict(cut_attempt.attributes or {})["error.type"] == "stream_interrupted"
+    assert cut_attempt.status.status_code is StatusCode.ERROR
+    assert dict(cut_call.attributes or {})["error.type"] == "stream_interrupted"

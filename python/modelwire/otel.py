@@ -4,7 +4,8 @@
 
     client = modelwire.Client("openai/gpt-4.1-mini", hooks=[OtelHooks()])
 
-Each call is one span (kind INTERNAL, named ``{operation} {model}``) with one child span per attempt
+Each call is one span (kind INTERNAL, named ``{operation} {model}`` after the attempt that settled it: the
+one that answered, or the last) with one child span per attempt
 (kind CLIENT: the request to a provider), following the OpenTelemetry GenAI semantic conventions:
 ``gen_ai.operation.name``, ``gen_ai.provider.name``, ``gen_ai.request.*``, ``gen_ai.response.model`` /
 ``id`` / ``finish_reasons``, ``gen_ai.usage.input_tokens`` / ``output_tokens``, ``server.address`` /
@@ -344,9 +345,9 @@ class OtelHooks:
         call.latency = None
         call.metric_attrs = common
         call.response_attrs = {}
-        if event.number == 1:
-            call.span.update_name(f"{event.operation} {model}")
-            call.span.set_attributes(common)
+        # The call span describes the attempt that settles it: the last one (the answer's, on success).
+        call.span.update_name(f"{event.operation} {model}")
+        call.span.set_attributes(common)
 
     @staticmethod
     def _request_attributes(request: Any) -> dict[str, Any]:
