@@ -93,6 +93,7 @@ def test_interrupt_stops_admitting_and_says_what_was_written(
     assert local_server.counters().requests == written  # in-flight requests finished and were written
     summary = json.loads((tmp_path / "out.summary.json").read_text())
     assert summary["interrupted"] == "stopped"
+    assert summary["policy"]["attempts"] == written
     assert summary["ok"] == written
 
 

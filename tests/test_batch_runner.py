@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from modelwire import AsyncClient
-from modelwire.batch import BatchSummary, parse_shard, run_batch
+from modelwire.batch import AttemptCounter, BatchSummary, parse_shard, run_batch
 from modelwire.policy import Limiters
 from modelwire.testing import LocalProviderServer, Route, faults
 
@@ -36,10 +36,12 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
 
 
 def run(server: LocalProviderServer, source: Path, output: Path, **kwargs: Any) -> BatchSummary:
+    attempts = AttemptCounter()
+
     async def go() -> BatchSummary:
-        client = AsyncClient(chain(server, max_retries=8, max_concurrency=64), limiters=Limiters())
-        async with client:
-            return await run_batch(client, source, output, handle_signals=False, **kwargs)
+        options = chain(server, max_retries=8, max_concurrency=64)
+        async with AsyncClient(options, limiters=Limiters(), hooks=[attempts]) as client:
+            return await run_batch(client, source, output, handle_signals=False, attempts=attempts, **kwargs)
 
     return asyncio.run(go())
 
@@ -71,6 +73,13 @@ def test_ten_thousand_requests_rate_limited_with_faults(
     assert dict(summary.kinds) == {"bad_request": 25, "context_window_exceeded": 15}
     assert Counter(line["error"]["kind"] for line in errors) == summary.kinds
     assert counters.requests == n + statuses[429] + statuses[500]  # every 429 and 500 retried once more
+    assert summary.attempts is not None
+    assert summary.attempts.attempts == counters.requests
+    assert summary.attempts.retries == statuses[429] + statuses[500]
+    assert summary.attempts.failed_by_kind == {
+        "rate_limit": statuses[429], "internal_server": statuses[500], "bad_request": 25,
+        "context_window_exceeded": 15,
+    }  # fmt: skip
     assert counters.rate_limited > 0  # the limit answered 429s of its own, beside the scripted ones
     failures = read_lines(tmp_path / "out.failures.jsonl")
     assert sorted(f["custom_id"] for f in failures) == sorted(e["custom_id"] for e in errors)

@@ -9,6 +9,7 @@ This is a layer of its own between the facade and the command line: it imports t
 and only ``modelwire.cli`` (and ``modelwire.compat``) import it.
 """
 
+from modelwire.batch.attempts import AttemptCounter
 from modelwire.batch.files import line_id
 from modelwire.batch.lines import error_info, failure_line, output_line
 from modelwire.batch.runner import default_failures_path, run_batch
@@ -16,6 +17,7 @@ from modelwire.batch.shard import Shard, parse_shard
 from modelwire.batch.summary import BatchSummary
 
 __all__ = [
+    "AttemptCounter",
     "BatchSummary",
     "Shard",
     "default_failures_path",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
+from modelwire.batch.attempts import AttemptCounter
 from modelwire.facade.mapping import MapProgress
 
 __all__ = ["ProgressDisplay", "progress_line"]
@@ -19,13 +20,14 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
 
 
-def progress_line(progress: MapProgress, expected: int | None) -> str:
-    """``done 120/1000 failed 2 | in flight 32 | 41.3/s | tokens 5400 | $0.0100 | ETA 0:00:21``."""
+def progress_line(progress: MapProgress, expected: int | None, attempts: AttemptCounter | None = None) -> str:
+    """``done 120/1000 failed 2 | in flight 32 | retries 4 | 41.3/s | tokens 5400 | $0.01 | ETA 0:00:21``."""
     done = f"done {progress.done}" + (f"/{expected}" if expected is not None else "")
     rate = progress.rate
     parts = [
         f"{done} failed {progress.failed}",
         f"in flight {progress.in_flight}",
+        *([f"retries {attempts.retries}"] if attempts is not None else []),
         f"{rate:.1f}/s",
         f"tokens {progress.total_tokens}",
     ]
@@ -44,13 +46,14 @@ class ProgressDisplay:
         self.expected = expected
         self._last = 0.0
         self._drawn = False
+        self.attempts: AttemptCounter | None = None
 
     def update(self, progress: MapProgress, *, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self._last < self.interval:
             return
         self._last = now
-        line = progress_line(progress, self.expected)
+        line = progress_line(progress, self.expected, self.attempts)
         if self.tty:
             self.stream.write("\r" + line + "\x1b[K")
             self._drawn = True

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from modelwire.batch.attempts import AttemptCounter
 from modelwire.batch.files import LineWriter, count_lines, prune_failures, read_items, scan_output
 from modelwire.batch.lines import error_info, failure_line, output_line
 from modelwire.batch.progress import ProgressDisplay
@@ -97,8 +98,11 @@ async def run_batch(
     display: ProgressDisplay | None = None,
     handle_signals: bool = True,
     warn: Callable[[str], None] | None = None,
+    attempts: AttemptCounter | None = None,
 ) -> BatchSummary:
-    """Run the batch (see the module docstring) and return its summary."""
+    """Run the batch (see the module docstring) and return its summary. ``attempts``: the
+    :class:`AttemptCounter` hook the client was built with, if any (the summary then counts attempts,
+    retries and failed attempts by kind)."""
     started = time.monotonic()
     failures_path = failures_path or default_failures_path(output_path)
     if not input_path.is_file():
@@ -108,7 +112,10 @@ async def run_batch(
     summary = BatchSummary(output_path, failures_path)
     summary.already_done = len(state.done)
     summary.torn_bytes = state.torn_bytes
+    summary.attempts = attempts
     progress = summary.progress
+    if display is not None:
+        display.attempts = attempts
     if display is not None and display.expected is None:
         shards = shard.count if shard is not None else 1
         display.expected = max(0, count_lines(input_path) // shards - len(state.done))

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from modelwire.batch.attempts import AttemptCounter
 from modelwire.facade.mapping import MapProgress
 
 __all__ = ["BatchSummary"]
@@ -26,6 +27,7 @@ class BatchSummary:
         self.interrupted: str | None = None
         self.cancelled = 0
         self.wall_seconds = 0.0
+        self.attempts: AttemptCounter | None = None  # what the policy did, when the client has the hook
 
     @property
     def ok(self) -> int:
@@ -56,6 +58,7 @@ class BatchSummary:
             "cost_usd": round(p.cost, 6),
             "wall_seconds": round(self.wall_seconds, 3),
             "requests_per_second": round(p.done / self.wall_seconds, 2) if self.wall_seconds > 0 else 0.0,
+            "policy": self.attempts.to_json() if self.attempts is not None else None,
             "output": str(self.output),
             "failures": str(self.failures),
         }
@@ -70,6 +73,12 @@ class BatchSummary:
         ]
         if self.kinds:
             lines.append("  errors: " + ", ".join(f"{kind} {n}" for kind, n in self.kinds.most_common()))
+        if self.attempts is not None:
+            a = self.attempts
+            lines.append(
+                f"  attempts: {a.attempts} ({a.retries} retries, {a.fallbacks} fallbacks)"
+                + "".join(f"; {kind} {n}" for kind, n in a.failed_by_kind.most_common())
+            )
         lines.append(
             f"  tokens: {p.prompt_tokens} prompt + {p.completion_tokens} completion = {p.total_tokens}"
             + (f"; cost ${p.cost:.4f}" if p.cost else "")

@@ -75,11 +75,13 @@ def _client_options(args: argparse.Namespace) -> dict[str, Any]:
 
 async def _run(args: argparse.Namespace, model: Any) -> int:
     from modelwire.batch import parse_shard, run_batch
+    from modelwire.batch.attempts import AttemptCounter
     from modelwire.batch.progress import ProgressDisplay
     from modelwire.facade import AsyncClient
 
     shard = parse_shard(args.shard) if args.shard is not None else None
-    client = AsyncClient(model, **_client_options(args))
+    attempts = AttemptCounter()
+    client = AsyncClient(model, hooks=[attempts], **_client_options(args))
     if all(spec.max_concurrency is None for spec in client.config.models):
         client = client.with_options(max_concurrency=args.concurrency)  # the pool holds --concurrency
     tty = sys.stderr.isatty()
@@ -91,7 +93,7 @@ async def _run(args: argparse.Namespace, model: Any) -> int:
     async with client:
         summary = await run_batch(
             client, args.input, args.output, failures_path=args.failures, concurrency=args.concurrency,
-            shard=shard, display=display,
+            shard=shard, display=display, attempts=attempts,
         )  # fmt: skip
     summary_path = args.summary or args.output.with_name(args.output.stem + ".summary.json")
     summary_path.write_text(json.dumps(summary.to_json(), indent=2) + "\n")
