@@ -18,8 +18,9 @@ Options are split by what they configure:
   naming them) instead of raising ``UnsupportedParamsError``; ``structured_retries`` is how many times
   a model is re-asked after a structured answer (``response_format=<type>``) fails validation
   (default ``DEFAULT_STRUCTURED_RETRIES``; a call may override it with the same keyword); ``pricing=False``
-  leaves every ``response.cost`` ``None`` and the cost ledger empty (pricing a new usage costs 0.1-1 ms,
-  docs/cost.md).
+  leaves every ``response.cost`` ``None`` and the cost ledger empty (docs/cost.md); ``hooks`` (a list of
+  callables) receive every event of every call (:mod:`modelwire.facade.hooks`; ``with_options(hooks=...)``
+  replaces the list).
 
 Anything else is a ``TypeError`` naming it: a misspelt option is never sent to a provider.
 """
@@ -32,6 +33,7 @@ from typing import Any, Final, Literal
 
 from modelwire._constants import DEFAULT_STRUCTURED_RETRIES
 from modelwire.config import LLMConfig, ModelSpec
+from modelwire.facade.hooks import Hook, check_hooks
 from modelwire.facade.structured import checked_retries
 from modelwire.policy import Limiters
 
@@ -42,7 +44,7 @@ _SPEC_ALIASES: Final = frozenset({"rpm", "tpm", "max_parallel_requests"})
 _SPEC_FIELDS: Final = frozenset(ModelSpec.model_fields) | _SPEC_ALIASES
 _CHAIN_FIELDS: Final = frozenset(LLMConfig.model_fields) - {"models"}
 _FACADE_OPTIONS: Final = frozenset(
-    {*ADAPTER_OPTIONS, "limiters", "on_refusal", "drop_params", "structured_retries", "pricing"}
+    {*ADAPTER_OPTIONS, "limiters", "on_refusal", "drop_params", "structured_retries", "pricing", "hooks"}
 )
 _REFUSAL_MODES: Final = ("fallback", "return")
 
@@ -61,6 +63,7 @@ class Settings:
     options: Mapping[str, Any] = field(default_factory=dict)
     structured_retries: int = DEFAULT_STRUCTURED_RETRIES
     pricing: bool = True  # price every response (response.cost); False: cost is None
+    hooks: tuple[Hook, ...] = ()
 
 
 def is_base_url(model: object) -> bool:
@@ -144,4 +147,5 @@ def build_settings(model: Any, options: Mapping[str, Any]) -> Settings:
         on_refusal=on_refusal,
         model=model,
         options=dict(options),
+        hooks=check_hooks(options.get("hooks")),
     )
