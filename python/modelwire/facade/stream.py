@@ -25,8 +25,8 @@ from collections.abc import AsyncIterator, Generator, Iterator
 from typing import TYPE_CHECKING, Any, Self
 
 from modelwire.exceptions import ProviderError, UnsupportedCapabilityError
-from modelwire.facade.structured import PartialReader
 from modelwire.facade.hooks import CallTrace, arun, run, stream_settled
+from modelwire.facade.structured import PartialReader
 from modelwire.policy import Outcome, is_overload
 from modelwire.types import ChatCompletionResponse, Cost
 from modelwire.types.stream import StreamEvent
