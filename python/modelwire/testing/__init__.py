@@ -20,11 +20,13 @@ A real HTTP/1.1 server on asyncio streams that speaks the OpenAI-compatible API
 """
 
 from modelwire.testing import faults
+from modelwire.testing.batch_jobs import BatchScript
 from modelwire.testing.faults import Fault, FaultAction
 from modelwire.testing.records import Counters, Provider, RateLimit, RecordedRequest, Route, ServerConfig
 from modelwire.testing.server import LocalProviderServer
 
 __all__ = [
+    "BatchScript",
     "Counters",
     "Fault",
     "FaultAction",
