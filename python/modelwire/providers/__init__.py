@@ -9,7 +9,7 @@ one declarative ``Dialect`` per provider (docs/providers.md: how to add one).
     response = client.completion(ChatCompletionRequest(model=..., messages=[...]))
 """
 
-from modelwire.providers._base import HttpAdapter, PreparedRequest
+from modelwire.providers._base import HttpAdapter, PreparedRequest, RawResponse
 from modelwire.providers.anthropic import ANTHROPIC, AnthropicClient
 from modelwire.providers.azure import AzureOpenAIClient
 from modelwire.providers.bedrock import BEDROCK, BedrockClient
@@ -52,6 +52,7 @@ __all__ = [
     "OutgoingRequest",
     "PreparedRequest",
     "ProviderInfo",
+    "RawResponse",
     "Signer",
     "StreamRoute",
     "VertexClient",

@@ -14,11 +14,12 @@ from modelwire.testing import (  # noqa: F401
     control,
     provider_errors,
     routes_anthropic,
+    routes_batches_anthropic,
+    routes_batches_openai,
     routes_bedrock,
     routes_gemini,
     routes_openai,
 )
-from modelwire.testing import routes_batches_anthropic, routes_batches_openai
 from modelwire.testing.delivery import deliver
 from modelwire.testing.dialects import dialect_of
 from modelwire.testing.faults import Fault, FaultAction

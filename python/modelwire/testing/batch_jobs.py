@@ -185,7 +185,9 @@ def execute_line(
     """Answer one batch line as its synchronous route would (or with its scripted error preset)."""
     found = match(path)
     if found is None or found.provider is not provider:
-        status, payload = provider_errors.invalid_request(provider, f"batch line url {path!r} is not supported")
+        status, payload = provider_errors.invalid_request(
+            provider, f"batch line url {path!r} is not supported"
+        )
         return LineResult(custom_id, status, _stamped(provider, payload, request_id), request_id)
     data = json.dumps(body, separators=(",", ":")).encode()
     request = Request(

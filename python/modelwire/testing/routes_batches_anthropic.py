@@ -107,7 +107,9 @@ def _result(result: LineResult) -> dict[str, Any]:
 
 def _results(job: Job) -> bytes:
     lines = [
-        job.result_line(r, json.dumps({"custom_id": r.custom_id, "result": _result(r)}, separators=(",", ":")))
+        job.result_line(
+            r, json.dumps({"custom_id": r.custom_id, "result": _result(r)}, separators=(",", ":"))
+        )
         for r in job.results
     ]
     rest = "expired" if job.ending == "expired" else "canceled"

@@ -135,6 +135,7 @@ def _create(call: Call, store: BatchStore) -> Answer:
     for name, value in (("input_file_id", file_id), ("endpoint", endpoint), ("completion_window", window)):
         if not isinstance(value, str):
             return _bad(call, f"Missing required parameter: '{name}'.", name)
+    file_id = str(file_id)
     if endpoint not in _ENDPOINTS:
         return _bad(call, f"Invalid value for 'endpoint': {endpoint!r}.", "endpoint")
     if window != "24h":

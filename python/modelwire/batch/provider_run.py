@@ -1,0 +1,270 @@
+"""``run_provider_batch``: send an input file through a provider's Batch API and write one output record per
+request (the batch output line contract): submit, poll with backoff until the batch ends, download, read
+each result line with the adapter's parsers, write.
+
+- Every input ``custom_id`` gets exactly one output line. Ids already in the output are skipped (a re-run
+  resumes); requests the batch never ran (expired, cancelled) are written as errors that say so, and the
+  failures can be fed back in.
+- Polls wait ``poll_interval`` seconds, doubling up to ``max_poll_interval``; a poll answered with a
+  retryable error waits at least its Retry-After (``policy.backoff``). A poll that fails otherwise raises.
+- ``deadline`` (seconds): when the next wait would pass it, the batch is cancelled and its partial results
+  written; if the provider has not ended it ``cancel_grace`` seconds later, ``APITimeoutError`` names the
+  batch so a later run can pick it up with ``batch_id=``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from modelwire.batch.provider_anthropic import ANTHROPIC_BATCH
+from modelwire.batch.provider_common import (
+    BatchApi,
+    BatchState,
+    Outcome,
+    cancelled_error,
+    expired_error,
+    missing_error,
+    read_requests,
+    record_for,
+)
+from modelwire.batch.provider_openai import OPENAI_BATCH
+from modelwire.config import ModelSpec
+from modelwire.exceptions import (
+    APITimeoutError,
+    ProviderError,
+    ResponseParseError,
+    UnsupportedCapabilityError,
+)
+from modelwire.policy.backoff import Backoff
+from modelwire.providers import AnthropicClient, HttpAdapter, OpenAICompatibleClient, client_from_spec
+
+__all__ = ["ProviderBatchSummary", "arun_provider_batch", "batch_api_for", "run_provider_batch"]
+
+MAX_POLL_ERRORS = 10  # retryable errors in a row on one poll before the run gives up (the batch runs on)
+_CUSTOM_ID = re.compile(rb'"custom_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+@dataclass(slots=True)
+class ProviderBatchSummary:
+    """What a run did: the provider's batch id and final status (None when nothing was left to send),
+    lines written, by outcome (``ok`` or the error kind), ids skipped as already in the output, polls."""
+
+    batch_id: str | None = None
+    status: str | None = None
+    written: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    skipped: int = 0
+    polls: int = 0
+
+
+def batch_api_for(adapter: HttpAdapter) -> BatchApi:
+    """The batch API the adapter's provider serves (OpenAI and OpenAI-compatible chat, Anthropic)."""
+    if isinstance(adapter, AnthropicClient):
+        return ANTHROPIC_BATCH
+    if isinstance(adapter, OpenAICompatibleClient) and adapter.dialect.chat.path.endswith(
+        "/chat/completions"
+    ):
+        return OPENAI_BATCH
+    raise UnsupportedCapabilityError(
+        f"{adapter.dialect.api} has no provider Batch API modelwire can use (OpenAI and Anthropic have)",
+        provider=adapter.provider_name,
+    )
+
+
+def run_provider_batch(
+    input_path: str | Path, output_path: str | Path, model: str | ModelSpec, **options: Any
+) -> ProviderBatchSummary:
+    """The sync entry point: :func:`arun_provider_batch` on a fresh event loop."""
+    return asyncio.run(arun_provider_batch(input_path, output_path, model, **options))
+
+
+async def arun_provider_batch(
+    input_path: str | Path,
+    output_path: str | Path,
+    model: str | ModelSpec,
+    *,
+    api_base: str | None = None,
+    api_key: str | None = None,
+    adapter: HttpAdapter | None = None,
+    batch_id: str | None = None,
+    poll_interval: float = 5.0,
+    max_poll_interval: float = 60.0,
+    deadline: float | None = None,
+    cancel_grace: float = 60.0,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> ProviderBatchSummary:
+    """Run ``input_path`` (JSONL requests) through ``model``'s provider Batch API into ``output_path``.
+    ``model``: ``"openai/gpt-4.1-mini"``, ``"anthropic/claude-..."`` or a ``ModelSpec``; ``api_base`` /
+    ``api_key`` as in a spec; ``adapter``: an adapter to use instead (left open). ``batch_id``: attach to a
+    batch already submitted (by an earlier run that stopped) instead of submitting. ``sleep`` / ``clock``:
+    the waiting seams (tests drive them)."""
+    spec = (
+        model
+        if isinstance(model, ModelSpec)
+        else ModelSpec.model_validate({"name": model, "api_base": api_base, "api_key": api_key})
+    )
+    own = adapter is None
+    adapter = adapter if adapter is not None else client_from_spec(spec, max_response_bytes=None)
+    try:
+        run = _Run(batch_api_for(adapter), adapter, spec.model_id, Path(output_path))
+        return await run.go(
+            Path(input_path),
+            batch_id,
+            _Polling(
+                Backoff(initial=poll_interval, cap=max_poll_interval), deadline, cancel_grace, sleep, clock
+            ),
+        )
+    finally:
+        if own:
+            await adapter.aclose()
+
+
+@dataclass(slots=True)
+class _Polling:
+    backoff: Backoff
+    deadline: float | None
+    cancel_grace: float
+    sleep: Callable[[float], Awaitable[Any]]
+    clock: Callable[[], float]
+
+
+class _Run:
+    def __init__(self, api: BatchApi, adapter: HttpAdapter, model_id: str, output: Path) -> None:
+        self.api, self.adapter, self.model_id, self.output = api, adapter, model_id, output
+        self.summary = ProviderBatchSummary()
+
+    async def go(self, input_path: Path, batch_id: str | None, polling: _Polling) -> ProviderBatchSummary:
+        requests = list(read_requests(input_path, self.model_id))
+        done = _written_ids(self.output)
+        wire = {self.api.wire_id(cid, i): cid for i, (cid, _) in enumerate(requests)}
+        todo = [(wid, cid, req) for wid, (cid, req) in zip(wire, requests, strict=True) if cid not in done]
+        self.summary.skipped = len(requests) - len(todo)
+        if not todo:
+            return self.summary
+        if batch_id is None:
+            items = [(wid, self.adapter.chat_body(req)) for wid, _, req in todo]
+            state = await self.api.submit(self.adapter, items)
+        else:
+            state = await self._poll_once(batch_id)
+        self.summary.batch_id = state.batch_id
+        state = await self._wait(state, polling)
+        self.summary.status = state.status
+        outcomes = await self._outcomes(state, wire, {cid for _, cid, _ in todo})
+        self._write([(cid, outcomes[cid], req.model) for _, cid, req in todo])
+        return self.summary
+
+    async def _poll_once(self, batch_id: str) -> BatchState:
+        self.summary.polls += 1
+        return await self.api.poll(self.adapter, batch_id)
+
+    async def _wait(self, state: BatchState, polling: _Polling) -> BatchState:
+        """Poll until the batch ends; cancel it at the deadline and give it ``cancel_grace`` to end."""
+        deadline = None if polling.deadline is None else polling.clock() + polling.deadline
+        cancelled_at: float | None = None
+        polls = 0
+        while not state.ended:
+            polls += 1
+            wait = polling.backoff.ceiling(polls)
+            now = polling.clock()
+            if deadline is not None and cancelled_at is None and now + wait > deadline:
+                await polling.sleep(max(0.0, deadline - now))
+                state = await self.api.cancel(self.adapter, state.batch_id)
+                cancelled_at = polling.clock()
+                continue
+            if cancelled_at is not None:
+                left = cancelled_at + polling.cancel_grace - now
+                if left <= 0:
+                    raise APITimeoutError(
+                        f"the {self.api.name} batch {state.batch_id} was cancelled at the deadline but had "
+                        f"not ended {polling.cancel_grace:g}s later; run again with "
+                        f"batch_id={state.batch_id!r}",
+                        provider=self.adapter.provider_name,
+                        model=self.model_id,
+                    )
+                wait = min(wait, left)
+            await polling.sleep(wait)
+            state = await self._poll_retrying(state.batch_id, polling)
+        return state
+
+    async def _poll_retrying(self, batch_id: str, polling: _Polling) -> BatchState:
+        """One poll; a retryable error is retried after its backoff (at least its Retry-After), up to
+        ``MAX_POLL_ERRORS`` in a row."""
+        errors = 0
+        while True:
+            try:
+                return await self._poll_once(batch_id)
+            except ProviderError as exc:
+                errors += 1
+                if not exc.retryable or errors >= MAX_POLL_ERRORS:
+                    raise
+                await polling.sleep(polling.backoff.delay(errors, exc.retry_after))
+
+    async def _outcomes(
+        self, state: BatchState, by_wire: dict[str, str], wanted: set[str]
+    ) -> dict[str, Outcome]:
+        outcomes: dict[str, Outcome] = {}
+        unreadable: list[str] = []
+        for source, number, raw in await self.api.results(self.adapter, state):
+            where = f"line {number} of {source}"
+            try:
+                wire_id, outcome = self.api.read_line(self.adapter, raw, where, state.batch_id)
+            except ResponseParseError as exc:
+                found = _CUSTOM_ID.search(raw)
+                wire_id = found.group(1).decode("utf-8", "replace") if found else ""
+                if by_wire.get(wire_id) not in wanted:
+                    unreadable.append(where)
+                    continue
+                outcome = exc
+            custom_id = by_wire.get(wire_id)
+            if custom_id in wanted and custom_id not in outcomes:
+                outcomes[custom_id] = outcome
+        for custom_id in wanted - outcomes.keys():
+            if state.unfinished == "expired":
+                outcomes[custom_id] = expired_error(self.api.name, state.batch_id, None)
+            elif state.unfinished == "cancelled":
+                outcomes[custom_id] = cancelled_error(self.api.name, state.batch_id, None)
+            else:
+                outcomes[custom_id] = missing_error(self.api.name, state.batch_id, None, unreadable)
+        return outcomes
+
+    def _write(self, rows: list[tuple[str, Outcome, str]]) -> None:
+        """One ``os.write`` per record on an O_APPEND descriptor: a crash leaves whole lines only."""
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            for custom_id, outcome, model in rows:
+                record = record_for(custom_id, outcome, model)
+                os.write(fd, orjson.dumps(record) + b"\n")
+                key = "ok" if record["status"] == "ok" else record["error"]["kind"]
+                self.summary.outcomes[key] = self.summary.outcomes.get(key, 0) + 1
+                self.summary.written += 1
+        finally:
+            os.close(fd)
+
+
+def _written_ids(output: Path) -> set[str]:
+    """custom_ids already in the output (whole lines only: a torn last line is not counted)."""
+    if not output.exists():
+        return set()
+    ids: set[str] = set()
+    with output.open("rb") as lines:
+        for raw in lines:
+            if not raw.endswith(b"\n"):
+                continue
+            try:
+                record = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(record, dict) and isinstance(record.get("custom_id"), str):
+                ids.add(record["custom_id"])
+    return ids
