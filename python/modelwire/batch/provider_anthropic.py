@@ -20,13 +20,26 @@ from modelwire.batch.provider_common import (
     expired_error,
     unreadable_line,
 )
-from modelwire.exceptions import ResponseParseError
+from modelwire.exceptions import ProviderError, ResponseParseError
 from modelwire.providers import HttpAdapter
 
 __all__ = ["ANTHROPIC_BATCH", "AnthropicBatchApi"]
 
 _CUSTOM_ID: Final = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _JSON: Final = {"content-type": "application/json"}
+# The HTTP status of each Anthropic error type (an errored result carries the type, not the status).
+_STATUS: Final = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
 
 
 def _root(adapter: HttpAdapter) -> str:
@@ -81,14 +94,22 @@ class AnthropicBatchApi:
             except ResponseParseError as exc:
                 return custom_id, unreadable_line(provider, where, raw, exc.message)
         if kind == "errored":
-            return custom_id, adapter.dialect.read_stream_error(
-                result.get("error"), provider=provider, model=None
-            )
+            return custom_id, _errored(adapter, result.get("error"))
         if kind == "expired":
             return custom_id, expired_error(provider, batch_id, None)
         if kind == "canceled":
             return custom_id, cancelled_error(provider, batch_id, None)
         raise unreadable_line(provider, where, raw, f"unknown result type {kind!r}")
+
+
+def _errored(adapter: HttpAdapter, error: Any) -> ProviderError:
+    """An errored result's error body, read as the Messages API's answer with that error's status."""
+    inner = error.get("error") if isinstance(error, dict) else None
+    status = _STATUS.get(str(inner.get("type"))) if isinstance(inner, dict) else None
+    if status is None:
+        return adapter.dialect.read_stream_error(error, provider=adapter.provider_name, model=None)
+    body = orjson.dumps(error)
+    return adapter.dialect.read_error(status, {}, body, provider=adapter.provider_name, model=None)
 
 
 def _state(adapter: HttpAdapter, body: bytes) -> BatchState:
