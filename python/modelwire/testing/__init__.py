@@ -14,6 +14,9 @@ A real HTTP/1.1 server on asyncio streams that speaks the OpenAI-compatible API
   headers are required (401 in each provider's shape when missing).
 - ``server.enqueue(route, *faults, model=None)`` queues scripted ``Fault``s for the next requests of a
   route (factories in ``modelwire.testing.faults``); ``server.replay(recording)`` serves a corpus exchange.
+- OpenAI Files + Batches (``/v1/files``, ``/v1/batches``) and Anthropic Message Batches
+  (``/v1/messages/batches``) answer each request line with its synchronous route's handler;
+  ``server.script_batches(BatchScript(...))`` scripts progress over polls, failing lines and expiry.
 - ``server.set_rate_limit(k)`` answers 429 with Retry-After above k requests per second.
 - ``server.requests`` / ``server.last_request`` / ``server.counters()`` observe; ``clear()`` forgets the
   log and counters, ``reset()`` also drops queued faults and restores the starting settings.
