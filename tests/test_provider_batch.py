@@ -71,18 +71,10 @@ def _run(
     **options: Any,
 ) -> ProviderBatchSummary:
     fake = fake or _FakeTime()
+    options = {"sleep": fake.sleep, "clock": fake.clock, "poll_interval": 0.5, **options}
+    base = _base(server, provider)
     return asyncio.run(
-        arun_provider_batch(
-            src,
-            out,
-            MODELS[provider],
-            api_base=_base(server, provider),
-            api_key="sk-test",
-            sleep=fake.sleep,
-            clock=fake.clock,
-            poll_interval=0.5,
-            **options,
-        )
+        arun_provider_batch(src, out, MODELS[provider], api_base=base, api_key="sk-test", **options)
     )
 
 
@@ -314,3 +306,31 @@ def test_a_poll_that_keeps_failing_gives_up_with_its_typed_error(
         len(fake.waits) == MAX_POLL_ERRORS
     )  # the poll interval, then a backoff after each failure but the last
     assert not (tmp_path / "out.jsonl").exists()
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_a_run_that_stops_while_polling_is_picked_up_without_a_second_batch(
+    local_server: LocalProviderServer, tmp_path: Path, provider: str
+) -> None:
+    from modelwire.batch.provider_run import pending_path
+
+    src, out = _write_input(tmp_path / "in.jsonl", ["a", "b", "c"]), tmp_path / "out.jsonl"
+    local_server.script_batches(BatchScript(polls=3))
+
+    async def crash(seconds: float) -> None:
+        raise _Stop
+
+    with pytest.raises(_Stop):
+        _run(local_server, provider, src, out, sleep=crash)
+    assert pending_path(out).exists()
+    assert not out.exists()
+    summary = _run(local_server, provider, src, out)
+    created = [r for r in local_server.requests if r.method == "POST" and r.path.endswith("batches")]
+    assert len(created) == 1  # the second run polled the first run's batch
+    assert summary.outcomes == {"ok": 3}
+    assert sorted(_records(out)) == ["a", "b", "c"]
+    assert not pending_path(out).exists()

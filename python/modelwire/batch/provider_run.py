@@ -7,6 +7,9 @@ each result line with the adapter's parsers, write.
   failures can be fed back in.
 - Polls wait ``poll_interval`` seconds, doubling up to ``max_poll_interval``; a poll answered with a
   retryable error waits at least its Retry-After (``policy.backoff``). A poll that fails otherwise raises.
+- The submitted batch's id is kept beside the output (``pending_path``) until its results are written: a
+  run that stops while polling is picked up by the next one, which polls that batch instead of paying for
+  a second.
 - ``deadline`` (seconds): when the next wait would pass it, the batch is cancelled and its partial results
   written; if the provider has not ended it ``cancel_grace`` seconds later, ``APITimeoutError`` names the
   batch so a later run can pick it up with ``batch_id=``.
@@ -47,7 +50,13 @@ from modelwire.exceptions import (
 from modelwire.policy.backoff import Backoff
 from modelwire.providers import AnthropicClient, HttpAdapter, OpenAICompatibleClient, client_from_spec
 
-__all__ = ["ProviderBatchSummary", "arun_provider_batch", "batch_api_for", "run_provider_batch"]
+__all__ = [
+    "ProviderBatchSummary",
+    "arun_provider_batch",
+    "batch_api_for",
+    "pending_path",
+    "run_provider_batch",
+]
 
 MAX_POLL_ERRORS = 10  # retryable errors in a row on one poll before the run gives up (the batch runs on)
 _CUSTOM_ID = re.compile(rb'"custom_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
@@ -151,9 +160,13 @@ class _Run:
         self.summary.skipped = len(requests) - len(todo)
         if not todo:
             return self.summary
+        pending = pending_path(self.output)
+        if batch_id is None:
+            batch_id = _pending_batch(pending, self.api.name)
         if batch_id is None:
             items = [(wid, self.adapter.chat_body(req)) for wid, _, req in todo]
             state = await self.api.submit(self.adapter, items)
+            _atomic_write(pending, orjson.dumps({"provider": self.api.name, "batch_id": state.batch_id}))
         else:
             state = await self._poll_once(batch_id)
         self.summary.batch_id = state.batch_id
@@ -161,6 +174,7 @@ class _Run:
         self.summary.status = state.status
         outcomes = await self._outcomes(state, wire, {cid for _, cid, _ in todo})
         self._write([(cid, outcomes[cid], req.model) for _, cid, req in todo])
+        pending.unlink(missing_ok=True)
         return self.summary
 
     async def _poll_once(self, batch_id: str) -> BatchState:
@@ -250,6 +264,30 @@ class _Run:
                 self.summary.written += 1
         finally:
             os.close(fd)
+
+
+def pending_path(output: Path) -> Path:
+    """Where a run keeps the id of the batch it submitted until its results are written: a run that
+    stops (crash, Ctrl-C, a poll error) is picked up by the next run instead of submitting again."""
+    return output.with_name(output.name + ".provider-batch.json")
+
+
+def _pending_batch(pending: Path, api: str) -> str | None:
+    try:
+        data = orjson.loads(pending.read_bytes())
+    except (FileNotFoundError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("provider") != api or not isinstance(data.get("batch_id"), str):
+        return None
+    batch_id: str = data["batch_id"]
+    return batch_id
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_bytes(data)
+    os.replace(partial, path)
 
 
 def _written_ids(output: Path) -> set[str]:
