@@ -33,6 +33,7 @@ __all__ = [
     "ContextWindowExceededError",
     "ErrorKind",
     "InternalServerError",
+    "InvalidBatchItemError",
     "ModelRefusalError",
     "ModelwireError",
     "ModelwireWarning",
@@ -438,6 +439,21 @@ class ToolArgumentsError(ModelwireError, ValueError):
 
 def _rebuild_tool_error(message: str, snippet: str | None, state: dict[str, Any]) -> ToolArgumentsError:
     return ToolArgumentsError(message, snippet=snippet, **state)
+
+
+class InvalidBatchItemError(ModelwireError, ValueError):
+    """One item of a batch (a line of a JSONL file, an element given to ``map``) is not a request. It is
+    reported as that item's result (kind ``invalid_item``), never raised from the batch as a whole."""
+
+    kind: ClassVar[str] = "invalid_item"
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        self.message = redact(message)
+        super().__init__(self.message)
+        self.line = line
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message,), {"line": self.line})
 
 
 class AttemptRecord:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 # Command modules, imported only when the parser is built (``import modelwire.cli`` stays cheap).
-COMMANDS: tuple[str, ...] = ("parse", "demo")
+COMMANDS: tuple[str, ...] = ("parse", "demo", "batch")
 
 
 def build_parser() -> argparse.ArgumentParser:

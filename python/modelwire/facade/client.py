@@ -16,12 +16,14 @@ it never retry. See :mod:`modelwire.facade.options` for what ``**options`` accep
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Callable, Container, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Self
 
 from modelwire.exceptions import ClientClosedError
 from modelwire.facade.calls import REQUEST_FIELDS, Call, chat_call, embedding_call, image_call, refusal_error
 from modelwire.facade.checks import apply_tool_parser, avalidate, validate
+from modelwire.facade.hooks import CallTrace, Hook, Hooks, arun, observed, run
+from modelwire.facade.mapping import MapProgress, MapResult, amap_results, map_results
 from modelwire.facade.options import Settings, build_settings
 from modelwire.facade.params import check_extras, known_fields_provider
 from modelwire.facade.pool import AdapterPool
@@ -62,6 +64,8 @@ class _Life:
 class _BaseClient:
     """What both clients share: settings, the policy, the adapters, usage. Not used directly."""
 
+    _ASYNC = False
+
     def __init__(self, model: Any, **options: Any) -> None:
         self._setup(build_settings(model, options), AdapterPool(), UsageLedger(), _Life())
 
@@ -77,6 +81,7 @@ class _BaseClient:
         self._count_tokens = any(spec.tokens_per_minute for spec in models)
         self._refusals_fall_back = settings.on_refusal == "fallback"
         self._providers = [(spec.name, known_fields_provider(spec)) for spec in models]
+        self._hooks = Hooks.of(settings.hooks, asynchronous=self._ASYNC)
 
     @classmethod
     def _derived(
@@ -123,6 +128,11 @@ class _BaseClient:
         return self._policy
 
     @property
+    def hooks(self) -> tuple[Hook, ...]:
+        """The callables every event of every call goes to (``modelwire.events``)."""
+        return self._settings.hooks
+
+    @property
     def usage(self) -> dict[str, Usage]:
         """Usage so far, per model that answered (``ModelSpec.name``); a snapshot, shared with the copies
         ``with_options`` made."""
@@ -152,7 +162,10 @@ class _BaseClient:
         if adapter is None:
             adapter = self._pool.adapter(ctx.spec, self._settings.adapter_overrides, self._life)
             self._adapters[ctx.model_index] = adapter
-        return adapter
+        return observed(adapter, ctx)
+
+    def _trace(self, call: Call, *, stream: bool = False) -> CallTrace | None:
+        return None if self._hooks is None else CallTrace(self._hooks, call, self.models, stream=stream)
 
     def _request(self, call: Call, ctx: AttemptContext) -> Any:
         return call.request(self._model_ids[ctx.model_index], ctx)
@@ -212,7 +225,7 @@ class Client(_BaseClient):
                 validate(validator, response, ctx.spec.name)
             return response
 
-        return self._policy.call(attempt, tokens=call.tokens)
+        return run(self._policy, attempt, call, self._trace(call))
 
     def stream(self, messages: str | Iterable[Any], **params: Any) -> Stream:
         """A streamed chat completion (same arguments as :meth:`complete`): a context manager and an
@@ -230,7 +243,7 @@ class Client(_BaseClient):
             self._settle(ctx, response.usage)
             return response
 
-        return self._policy.call(attempt, tokens=call.tokens)
+        return run(self._policy, attempt, call, self._trace(call))
 
     def generate_image(self, prompt: str, **params: Any) -> ImageGenerationResponse:
         """Images for ``prompt``. ``params``: ``n``, ``size``, ``quality``, ``response_format``,
@@ -243,7 +256,24 @@ class Client(_BaseClient):
             self._settle(ctx, response.usage)
             return response
 
-        return self._policy.call(attempt, tokens=call.tokens)
+        return run(self._policy, attempt, call, self._trace(call))
+
+    def map(
+        self,
+        requests: Iterable[Any],
+        *,
+        concurrency: int = 16,
+        ordered: bool = False,
+        skip: Container[str] = frozenset(),
+        on_progress: Callable[[MapProgress], object] | None = None,
+    ) -> Iterator[MapResult]:
+        """Send every request (a prompt string, a request dict, an OpenAI batch-file line), ``concurrency``
+        at a time on worker threads, yielding one :class:`MapResult` per request as each completes (in
+        input order with ``ordered=True``); a failure is a result with ``error`` set. ``skip``: ids
+        already answered. See :mod:`modelwire.facade.mapping`."""
+        return map_results(
+            self, requests, concurrency=concurrency, ordered=ordered, skip=skip, on_progress=on_progress
+        )
 
     def close(self) -> None:
         """Close the client for good, with its ``with_options`` copies: later calls raise
@@ -265,6 +295,8 @@ class AsyncClient(_BaseClient):
     """The asyncio client: the same methods as :class:`Client`, awaited. Close it (``await aclose()`` or
     ``async with``) before its event loop ends."""
 
+    _ASYNC = True
+
     async def complete(self, messages: str | Iterable[Any], **params: Any) -> ChatCompletionResponse:
         """As :meth:`Client.complete`."""
         call = self._chat(messages, params)
@@ -278,7 +310,7 @@ class AsyncClient(_BaseClient):
                 await avalidate(validator, response, ctx.spec.name)
             return response
 
-        return await self._policy.acall(attempt, tokens=call.tokens)
+        return await arun(self._policy, attempt, call, self._trace(call))
 
     def stream(self, messages: str | Iterable[Any], **params: Any) -> AsyncStream:
         """As :meth:`Client.stream`: ``async with client.stream(...) as s`` (or ``s = await
@@ -294,7 +326,7 @@ class AsyncClient(_BaseClient):
             self._settle(ctx, response.usage)
             return response
 
-        return await self._policy.acall(attempt, tokens=call.tokens)
+        return await arun(self._policy, attempt, call, self._trace(call))
 
     async def generate_image(self, prompt: str, **params: Any) -> ImageGenerationResponse:
         """As :meth:`Client.generate_image`."""
@@ -305,13 +337,29 @@ class AsyncClient(_BaseClient):
             self._settle(ctx, response.usage)
             return response
 
-        return await self._policy.acall(attempt, tokens=call.tokens)
+        return await arun(self._policy, attempt, call, self._trace(call))
+
+    def amap(
+        self,
+        requests: Iterable[Any],
+        *,
+        concurrency: int = 16,
+        ordered: bool = False,
+        skip: Container[str] = frozenset(),
+        on_progress: Callable[[MapProgress], object] | None = None,
+    ) -> AsyncIterator[MapResult]:
+        """As :meth:`Client.map`, on this event loop: ``async for result in client.amap(requests)``."""
+        return amap_results(
+            self, requests, concurrency=concurrency, ordered=ordered, skip=skip, on_progress=on_progress
+        )
 
     async def aclose(self) -> None:
         """Close the client for good (as :meth:`Client.close`): its connection pools and this event loop's
         Redis connections (shared limits). Every one is closed even when one fails; failures are raised
         afterwards."""
         self._life.closed = True
+        if self._hooks is not None:
+            await self._hooks.drain()
         errors = await self._pool.aclose(self._life)
         limiters = self._policy.limiters
         if limiters is not None:

@@ -15,7 +15,8 @@ Options are split by what they configure:
   process-wide ones, ``False``: none); ``on_refusal`` says what a refusal does (``"fallback"``: raise
   ``ModelRefusalError``, which moves the chain on; ``"return"``: return the refusing response);
   ``drop_params=True`` makes every adapter drop the parameters its provider cannot take (with a warning
-  naming them) instead of raising ``UnsupportedParamsError``.
+  naming them) instead of raising ``UnsupportedParamsError``; ``hooks`` (a list of callables) receive every
+  event of every call (:mod:`modelwire.facade.hooks`; ``with_options(hooks=...)`` replaces the list).
 
 Anything else is a ``TypeError`` naming it: a misspelt option is never sent to a provider.
 """
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from modelwire.config import LLMConfig, ModelSpec
+from modelwire.facade.hooks import Hook, check_hooks
 from modelwire.policy import Limiters
 
 __all__ = ["ADAPTER_OPTIONS", "Settings", "build_settings", "is_base_url"]
@@ -35,7 +37,7 @@ ADAPTER_OPTIONS: Final = ("http_client", "async_http_client", "transport", "asyn
 _SPEC_ALIASES: Final = frozenset({"rpm", "tpm", "max_parallel_requests"})
 _SPEC_FIELDS: Final = frozenset(ModelSpec.model_fields) | _SPEC_ALIASES
 _CHAIN_FIELDS: Final = frozenset(LLMConfig.model_fields) - {"models"}
-_FACADE_OPTIONS: Final = frozenset({*ADAPTER_OPTIONS, "limiters", "on_refusal", "drop_params"})
+_FACADE_OPTIONS: Final = frozenset({*ADAPTER_OPTIONS, "limiters", "on_refusal", "drop_params", "hooks"})
 _REFUSAL_MODES: Final = ("fallback", "return")
 
 OnRefusal = Literal["fallback", "return"]
@@ -51,6 +53,7 @@ class Settings:
     on_refusal: OnRefusal
     model: Any
     options: Mapping[str, Any] = field(default_factory=dict)
+    hooks: tuple[Hook, ...] = ()
 
 
 def is_base_url(model: object) -> bool:
@@ -128,4 +131,5 @@ def build_settings(model: Any, options: Mapping[str, Any]) -> Settings:
         on_refusal=on_refusal,
         model=model,
         options=dict(options),
+        hooks=check_hooks(options.get("hooks")),
     )

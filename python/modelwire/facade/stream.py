@@ -21,6 +21,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, Self
 
 from modelwire.exceptions import ProviderError, UnsupportedCapabilityError
+from modelwire.facade.hooks import CallTrace, arun, run, stream_settled
 from modelwire.policy import Outcome, is_overload
 from modelwire.types import ChatCompletionResponse
 from modelwire.types.stream import StreamEvent
@@ -39,6 +40,9 @@ def _failure_outcome(error: BaseException) -> Outcome:
     return Outcome.OVERLOAD if isinstance(cause, ProviderError) and is_overload(cause) else Outcome.FAILURE
 
 
+_CLOSED = RuntimeError("closed")  # what settles a stream its caller closed
+
+
 class _StreamBase:
     """The bookkeeping both streams share: which attempt serves it, its held permit, settling once."""
 
@@ -50,6 +54,7 @@ class _StreamBase:
         self._ctx: AttemptContext | None = None
         self._permit: Permit | None = None
         self._settled = False
+        self._trace: CallTrace | None = None
 
     def _adapter_stream(self, ctx: AttemptContext, method: str) -> Any:
         adapter = self._client._adapter(ctx)
@@ -64,6 +69,8 @@ class _StreamBase:
     def _served(self, ctx: AttemptContext) -> None:
         self._ctx = ctx
         self._permit = ctx.hold()
+        if self._trace is not None:
+            self._trace.first_event()
 
     def _settlement(self, response: ChatCompletionResponse | None) -> tuple[Outcome, int | None]:
         """Count a completed stream's usage; the outcome and tokens to release the permit with."""
@@ -119,7 +126,8 @@ class Stream(_StreamBase):
     def open(self) -> Self:
         """Send the request (through the policy) and wait for the first event. Idempotent."""
         if self._inner is None:
-            self._inner = self._client._policy.call(self._attempt, tokens=self._call.tokens)
+            self._trace = self._client._trace(self._call, stream=True)
+            self._inner = run(self._client._policy, self._attempt, self._call, self._trace)
         return self
 
     def _settle(self, response: ChatCompletionResponse | None, error: BaseException | None = None) -> None:
@@ -127,6 +135,7 @@ class Stream(_StreamBase):
             return
         self._settled = True
         outcome, tokens = self._settlement(response) if error is None else (_failure_outcome(error), None)
+        stream_settled(self._trace, self._ctx, response, error, self.events_delivered, _CLOSED)
         if self._permit is not None:
             self._permit.release(outcome, tokens_used=tokens)
 
@@ -164,7 +173,7 @@ class Stream(_StreamBase):
         """Close the HTTP response and give the admission slot back. Nothing is sent after this."""
         if self._inner is not None:
             self._inner.close()
-        self._settle(None, RuntimeError("closed"))
+        self._settle(None, _CLOSED)
 
     def __enter__(self) -> Self:
         return self.open()
@@ -193,7 +202,8 @@ class AsyncStream(_StreamBase):
     async def open(self) -> Self:
         """Send the request (through the policy) and wait for the first event. Idempotent."""
         if self._inner is None:
-            self._inner = await self._client._policy.acall(self._attempt, tokens=self._call.tokens)
+            self._trace = self._client._trace(self._call, stream=True)
+            self._inner = await arun(self._client._policy, self._attempt, self._call, self._trace)
         return self
 
     def __await__(self) -> Generator[Any, None, Self]:
@@ -206,6 +216,7 @@ class AsyncStream(_StreamBase):
             return
         self._settled = True
         outcome, tokens = self._settlement(response) if error is None else (_failure_outcome(error), None)
+        stream_settled(self._trace, self._ctx, response, error, self.events_delivered, _CLOSED)
         if self._permit is not None:
             await self._permit.arelease(outcome, tokens_used=tokens)
 
@@ -243,7 +254,7 @@ class AsyncStream(_StreamBase):
         """Close the HTTP response and give the admission slot back. Nothing is sent after this."""
         if self._inner is not None:
             await self._inner.aclose()
-        await self._settle(None, RuntimeError("closed"))
+        await self._settle(None, _CLOSED)
 
     async def __aenter__(self) -> Self:
         return await self.open()

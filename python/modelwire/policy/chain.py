@@ -2,7 +2,9 @@
 wait before it, when to give up. The sync and async drivers (:mod:`modelwire.policy.runner`) only sleep,
 await and admit around it, so both behave identically by construction.
 
-Each decision is logged once, at INFO, on ``modelwire.policy``, as one line without a traceback.
+Each decision is logged once, at INFO, on ``modelwire.policy``, as one line without a traceback, and, when
+the call has an ``emit`` (its hooks), sent as an event: ``AttemptFailed``, then ``RetryDecided`` or
+``FallbackTaken`` (:mod:`modelwire.events`).
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
 from modelwire._redact import redact, truncate
+from modelwire.events import AttemptFailed, FallbackTaken, RetryDecided
 from modelwire.exceptions import AllModelsExhaustedError, AttemptRecord, ProviderError
 from modelwire.policy.backoff import Backoff
 from modelwire.policy.classify import Action, action_for
 
 if TYPE_CHECKING:
     from modelwire.config import ModelSpec
+    from modelwire.events import Emit
     from modelwire.policy.limiter import Permit
 
 __all__ = ["AttemptContext", "ChainRun"]
@@ -31,11 +35,12 @@ class AttemptContext:
     ``timeout`` is the per-request timeout to use (the model's, shortened to the chain's remaining time).
     ``record_tokens(n)`` reports the tokens the call used, to settle the tokens/min budget. A stream keeps
     its admission slot past the attempt by calling ``hold()`` before it returns; it then releases the
-    returned permit when it ends (``permit.release()`` or ``await permit.arelease()``).
+    returned permit when it ends (``permit.release()`` or ``await permit.arelease()``). ``emit`` (``None``
+    when the call has no hooks) sends the call's events, each with ``call_id``.
     """
 
-    __slots__ = ("_clock", "_held", "attempt", "attempts", "deadline", "model_index", "number", "permit",
-                 "spec", "started", "tokens_used")  # fmt: skip
+    __slots__ = ("_clock", "_held", "attempt", "attempts", "call_id", "deadline", "emit", "model_index",
+                 "number", "permit", "spec", "started", "tokens_used")  # fmt: skip
 
     def __init__(
         self,
@@ -46,6 +51,8 @@ class AttemptContext:
         number: int,
         deadline: float | None,
         clock: Callable[[], float],
+        emit: Emit | None = None,
+        call_id: int = 0,
     ) -> None:
         self.spec = spec
         self.model_index = model_index
@@ -58,6 +65,8 @@ class AttemptContext:
         self.permit: Permit | None = None
         self.tokens_used: int | None = None
         self._held = False
+        self.emit = emit
+        self.call_id = call_id
 
     def remaining(self) -> float | None:
         return None if self.deadline is None else max(0.0, self.deadline - self._clock())
@@ -98,9 +107,18 @@ class ChainRun:
     """One call's walk through the chain. ``next_attempt`` -> (attempt) -> ``failed`` or ``succeeded``."""
 
     def __init__(
-        self, models: list[ModelSpec], *, backoff: Backoff, deadline: float | None, clock: Callable[[], float]
+        self,
+        models: list[ModelSpec],
+        *,
+        backoff: Backoff,
+        deadline: float | None,
+        clock: Callable[[], float],
+        emit: Emit | None = None,
+        call_id: int = 0,
     ):
         self.models = models
+        self.emit = emit
+        self.call_id = call_id
         self.backoff = backoff
         self.clock = clock
         self.started = clock()
@@ -126,6 +144,8 @@ class ChainRun:
                     number=len(self.records) + 1,
                     deadline=self.deadline_at,
                     clock=self.clock,
+                    emit=self.emit,
+                    call_id=self.call_id,
                 )
             self._stopped = f"the deadline of {self.deadline:g}s was reached"
         raise self._exhausted()
@@ -148,6 +168,19 @@ class ChainRun:
                 retry_after=error.retry_after,
             )
         )
+        if self.emit is not None:
+            self.emit(
+                AttemptFailed(
+                    call_id=self.call_id,
+                    model=ctx.spec.name,
+                    attempt=ctx.attempt,
+                    number=ctx.number,
+                    kind=error.kind,
+                    status_code=error.status_code,
+                    elapsed=now - ctx.started,
+                    error=error,
+                )
+            )
         head = f"{ctx.spec.name} attempt {ctx.attempt}/{ctx.attempts} failed ({_describe(error)})"
         action = action_for(error)
         if action is Action.RAISE:
@@ -167,6 +200,18 @@ class ChainRun:
                 why = f"a {delay:.2f}s wait would pass the deadline"
                 return self._next_model(head, error, why, stop=f"the deadline of {self.deadline:g}s was near")
             self._log(head, f"retrying in {delay:.2f}s")
+            if self.emit is not None:
+                self.emit(
+                    RetryDecided(
+                        call_id=self.call_id,
+                        model=ctx.spec.name,
+                        attempt=ctx.attempt,
+                        kind=error.kind,
+                        wait=delay,
+                        retry_after=error.retry_after,
+                        error=error,
+                    )
+                )
             return delay
         why = "retries used up" if action is Action.RETRY else "another model may succeed"
         return self._next_model(head, error, why)
@@ -194,7 +239,19 @@ class ChainRun:
         self._index += 1
         self._attempt = 0
         if self._index < len(self.models):
-            self._log(head, f"{why}; moving on to {self.models[self._index].name}")
+            to_model = self.models[self._index].name
+            self._log(head, f"{why}; moving on to {to_model}")
+            if self.emit is not None:
+                self.emit(
+                    FallbackTaken(
+                        call_id=self.call_id,
+                        from_model=self.models[self._index - 1].name,
+                        to_model=to_model,
+                        kind=error.kind,
+                        reason=why,
+                        error=error,
+                    )
+                )
             return 0.0
         if raise_if_last:
             self._log(head, f"{why}; raising it at once, with its retry_after")

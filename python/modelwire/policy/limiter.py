@@ -63,9 +63,10 @@ class Outcome(Enum):
 
 
 class Permit:
-    """One admitted request. Release it exactly once (further calls do nothing)."""
+    """One admitted request. Release it exactly once (further calls do nothing). ``waited``: the seconds
+    its caller was kept waiting for it (0.0 when it was admitted at once)."""
 
-    __slots__ = ("_buckets", "_lease", "_limiter", "_released", "epoch", "generation", "tokens")
+    __slots__ = ("_buckets", "_lease", "_limiter", "_released", "epoch", "generation", "tokens", "waited")
 
     def __init__(self, limiter: ModelLimiter, generation: int, tokens: int, buckets: bool) -> None:
         self._limiter = limiter
@@ -75,6 +76,7 @@ class Permit:
         self._buckets = buckets
         self._lease: str | None = None
         self._released = False
+        self.waited = 0.0
 
     def _settle_local(
         self, outcome: Outcome, retry_after: float | None, tokens_used: int | None, requests_limit: int | None
@@ -348,7 +350,7 @@ class ModelLimiter:
         waiter = _Waiter(None)
         with self._lock:
             self._waiters.append(waiter)
-        admitted = False
+        admitted = slept = False
         try:
             while True:
                 permit, wait, use_shared = self._head_try(waiter, tokens)
@@ -367,12 +369,15 @@ class ModelLimiter:
                 if permit is not None:
                     admitted = True
                     self._admitted(waiter)
+                    if slept:
+                        permit.waited = self.clock() - (deadline - timeout)
                     return permit
                 remaining = deadline - self.clock()
                 if remaining <= 0:
                     raise self._timeout(timeout)
                 event = waiter.event
                 assert isinstance(event, threading.Event)
+                slept = True
                 event.wait(min(wait, remaining))
         finally:
             if not admitted:
@@ -387,7 +392,7 @@ class ModelLimiter:
         waiter = _Waiter(asyncio.get_running_loop())
         with self._lock:
             self._waiters.append(waiter)
-        admitted = False
+        admitted = slept = False
         try:
             while True:
                 permit, wait, use_shared = self._head_try(waiter, tokens)
@@ -406,12 +411,15 @@ class ModelLimiter:
                 if permit is not None:
                     admitted = True
                     self._admitted(waiter)
+                    if slept:
+                        permit.waited = self.clock() - (deadline - timeout)
                     return permit
                 remaining = deadline - self.clock()
                 if remaining <= 0:
                     raise self._timeout(timeout)
                 event = waiter.event
                 assert isinstance(event, asyncio.Event)
+                slept = True
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(event.wait(), min(wait, remaining))
         finally:

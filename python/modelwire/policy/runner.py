@@ -8,6 +8,9 @@ over by then). Adapters never retry by themselves; this is the only place that d
     policy = RetryPolicy(config)
     response = policy.call(lambda ctx: adapter_for(ctx.spec).completion(request_for(ctx)), tokens=estimate)
     response = await policy.acall(async_attempt, tokens=estimate)
+
+``emit`` (a call's hooks, :mod:`modelwire.events`) receives ``AdmissionWaited`` when the limiter kept an
+attempt waiting, and through the chain the failures and decisions; ``call_id`` stamps them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Literal, TypeVar
 
+from modelwire.events import AdmissionWaited
 from modelwire.exceptions import AdmissionTimeoutError, APITimeoutError, ProviderError
 from modelwire.policy.backoff import Backoff
 from modelwire.policy.chain import AttemptContext, ChainRun
@@ -27,6 +31,7 @@ from modelwire.policy.registry import Limiters, default_limiters
 
 if TYPE_CHECKING:
     from modelwire.config import LLMConfig
+    from modelwire.events import Emit
     from modelwire.policy.limiter import ModelLimiter
 
 __all__ = ["RetryPolicy"]
@@ -36,6 +41,20 @@ T = TypeVar("T")
 
 def _outcome(error: ProviderError) -> Outcome:
     return Outcome.OVERLOAD if is_overload(error) else Outcome.FAILURE
+
+
+def _admission(ctx: AttemptContext, seconds: float, *, admitted: bool = True) -> None:
+    """Tell the call's hooks that admission kept this attempt waiting (or timed out)."""
+    if ctx.emit is not None and (seconds > 0 or not admitted):
+        ctx.emit(
+            AdmissionWaited(
+                call_id=ctx.call_id,
+                model=ctx.spec.name,
+                attempt=ctx.attempt,
+                seconds=seconds,
+                admitted=admitted,
+            )
+        )
 
 
 class RetryPolicy:
@@ -71,10 +90,17 @@ class RetryPolicy:
             rng=rng or random.Random(),
         )
 
-    def start(self, deadline: float | None = None) -> ChainRun:
+    def start(self, deadline: float | None = None, emit: Emit | None = None, call_id: int = 0) -> ChainRun:
         """A new walk through the chain; ``deadline`` (seconds) overrides the config's for this call."""
         bound = self.config.deadline if deadline is None else deadline
-        return ChainRun(list(self.config.models), backoff=self.backoff, deadline=bound, clock=self.clock)
+        return ChainRun(
+            list(self.config.models),
+            backoff=self.backoff,
+            deadline=bound,
+            clock=self.clock,
+            emit=emit,
+            call_id=call_id,
+        )
 
     def limiter_for(self, ctx: AttemptContext) -> ModelLimiter | None:
         if self.limiters is None:
@@ -97,19 +123,29 @@ class RetryPolicy:
     # -- sync --------------------------------------------------------------------------------------------
 
     def call(
-        self, attempt: Callable[[AttemptContext], T], *, tokens: int = 0, deadline: float | None = None
+        self,
+        attempt: Callable[[AttemptContext], T],
+        *,
+        tokens: int = 0,
+        deadline: float | None = None,
+        emit: Emit | None = None,
+        call_id: int = 0,
     ) -> T:
         """Run ``attempt`` until it succeeds, or raise (the request's own error, or
         ``AllModelsExhaustedError`` with one record per attempt). ``tokens``: the call's estimated
-        tokens, for a tokens/min limit; ``deadline``: seconds for this call instead of the config's."""
-        run = self.start(deadline)
+        tokens, for a tokens/min limit; ``deadline``: seconds for this call instead of the config's;
+        ``emit``, ``call_id``: the call's hooks (see the module docstring)."""
+        run = self.start(deadline, emit, call_id)
         while True:
             ctx = run.next_attempt()
             limiter = self.limiter_for(ctx)
             try:
                 if limiter is not None:
-                    ctx.permit = limiter.acquire(tokens=tokens, timeout=self._admission_timeout(run))
+                    timeout = self._admission_timeout(run)
+                    ctx.permit = limiter.acquire(tokens=tokens, timeout=timeout)
+                    _admission(ctx, ctx.permit.waited)
             except AdmissionTimeoutError as error:
+                _admission(ctx, timeout, admitted=False)
                 self._pause(run.failed(ctx, error))
                 continue
             try:
@@ -142,16 +178,21 @@ class RetryPolicy:
         *,
         tokens: int = 0,
         deadline: float | None = None,
+        emit: Emit | None = None,
+        call_id: int = 0,
     ) -> T:
         """As :meth:`call`, awaiting; the chain's deadline also cancels an attempt that outlives it."""
-        run = self.start(deadline)
+        run = self.start(deadline, emit, call_id)
         while True:
             ctx = run.next_attempt()
             limiter = self.limiter_for(ctx)
             try:
                 if limiter is not None:
-                    ctx.permit = await limiter.aacquire(tokens=tokens, timeout=self._admission_timeout(run))
+                    timeout = self._admission_timeout(run)
+                    ctx.permit = await limiter.aacquire(tokens=tokens, timeout=timeout)
+                    _admission(ctx, ctx.permit.waited)
             except AdmissionTimeoutError as error:
+                _admission(ctx, timeout, admitted=False)
                 await self._apause(run.failed(ctx, error))
                 continue
             try:
