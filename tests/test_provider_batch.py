@@ -87,9 +87,9 @@ def test_every_custom_id_is_answered_once_with_typed_errors_and_usage(
     summary = _run(local_server, provider, _write_input(tmp_path / "in.jsonl", ids), tmp_path / "out.jsonl")
     records = _records(tmp_path / "out.jsonl")
     assert sorted(records) == sorted(ids)
-    assert summary.written == 8
+    assert summary.progress.done == 8
     assert summary.status in ("completed", "ended")
-    assert summary.outcomes == {"ok": 6, "internal_server": 1, "context_window_exceeded": 1}
+    assert (summary.ok, dict(summary.kinds)) == (6, {"internal_server": 1, "context_window_exceeded": 1})
     assert records["r2"]["error"]["kind"] == "internal_server"
     assert records["r2"]["error"]["type"] == "InternalServerError"
     assert records["r5"]["error"]["kind"] == "context_window_exceeded"
@@ -154,14 +154,14 @@ def test_an_expired_batch_writes_the_finished_and_the_rest_as_expired_errors_tha
         error = records[custom_id]["error"]
         assert (error["kind"], error["type"]) == ("timeout", "APITimeoutError")
         assert "expired before this request ran" in error["message"]
-    # The failures fed back in run again; the output is resumed: done ids are not sent twice.
-    failed = [json.loads(line) for line in src.read_text().splitlines()]
-    rerun = tmp_path / "rerun.jsonl"
-    rerun.write_text("".join(json.dumps(line) + "\n" for line in failed if line["custom_id"] in expired))
+    # The failures file is a valid input: fed back in, the expired requests (and the overloaded one) run.
+    failures = [json.loads(line) for line in (tmp_path / "out.failures.jsonl").read_text().splitlines()]
+    assert sorted(f["custom_id"] for f in failures) == ["e1", *expired]
+    assert {f["modelwire_error"]["kind"] for f in failures} == {"timeout", "overloaded"}
     local_server.clear()
-    again = _run(local_server, provider, rerun, tmp_path / "rerun-out.jsonl")
-    assert again.outcomes == {"ok": 3}
-    assert sorted(_records(tmp_path / "rerun-out.jsonl")) == expired
+    again = _run(local_server, provider, tmp_path / "out.failures.jsonl", tmp_path / "rerun.jsonl")
+    assert (again.ok, again.failed) == (4, 0)
+    assert sorted(_records(tmp_path / "rerun.jsonl")) == ["e1", *expired]
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
@@ -206,7 +206,7 @@ def test_polls_back_off_and_honor_retry_after(local_server: LocalProviderServer,
             api_key="sk-test", sleep=sleep, clock=fake.clock, poll_interval=0.5, max_poll_interval=2.0,
         )
     )  # fmt: skip
-    assert summary.outcomes == {"ok": 2}
+    assert (summary.ok, summary.failed) == (2, 0)
     # Poll waits double from poll_interval up to max_poll_interval; the 429 wait is at least its Retry-After.
     assert fake.waits[2] >= 7.0  # after the 429 (Retry-After: 7)
     assert fake.waits[3] <= 1.0  # after the 503: jittered backoff, second retry
@@ -244,7 +244,7 @@ def test_a_rerun_skips_ids_already_written_and_sends_nothing(
     )
     local_server.clear()
     summary = run_provider_batch(src, out, MODELS["anthropic"], api_base=local_server.url, api_key="k")
-    assert (summary.skipped, summary.written, summary.batch_id) == (2, 0, None)
+    assert (summary.progress.skipped, summary.progress.done, summary.batch_id) == (2, 0, None)
     assert local_server.requests == []
     assert sorted(_records(out)) == ["a", "b"]
 
@@ -273,39 +273,24 @@ def test_a_non_retryable_poll_error_is_raised_typed(
         )  # fmt: skip
 
 
-def test_an_input_line_without_a_request_names_the_line(tmp_path: Path) -> None:
-    src = tmp_path / "in.jsonl"
-    src.write_text('{"custom_id": "a", "prompt": "hi"}\n{"custom_id": "b", "max_tokens": 3}\n')
-    with pytest.raises(ValueError, match=r"in\.jsonl:2: a request needs 'messages' or a 'prompt'"):
-        run_provider_batch(
-            src, tmp_path / "out.jsonl", MODELS["openai"], api_base="http://127.0.0.1:9/v1", api_key="k"
-        )
-
-
-def test_a_poll_that_keeps_failing_gives_up_with_its_typed_error(
+def test_lines_that_are_not_chat_requests_are_written_as_invalid_items_and_not_sent(
     local_server: LocalProviderServer, tmp_path: Path
 ) -> None:
-    from modelwire.batch.provider_run import MAX_POLL_ERRORS
-    from modelwire.exceptions import OverloadedError
-
-    fake = _FakeTime()
-
-    async def sleep(seconds: float) -> None:
-        if not fake.waits:  # the batch is created: every poll from now on is refused
-            local_server.enqueue(Route.BATCHES, *[faults.preset("overloaded")] * MAX_POLL_ERRORS)
-        await fake.sleep(seconds)
-
-    with pytest.raises(OverloadedError):
-        asyncio.run(
-            arun_provider_batch(
-                _write_input(tmp_path / "in.jsonl", ["a"]), tmp_path / "out.jsonl", MODELS["openai"],
-                api_base=local_server.openai_base_url, api_key="sk-test", sleep=sleep, clock=fake.clock,
-            )
-        )  # fmt: skip
-    assert (
-        len(fake.waits) == MAX_POLL_ERRORS
-    )  # the poll interval, then a backoff after each failure but the last
-    assert not (tmp_path / "out.jsonl").exists()
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        '{"custom_id": "a", "prompt": "hi"}\n{"custom_id": "b", "max_tokens": 3}\n'
+        '{"custom_id": "c", "input": "embed me"}\nnot json\n{"custom_id": "a", "prompt": "again"}\n'
+    )
+    summary = _run(local_server, "openai", src, tmp_path / "out.jsonl")
+    records = _records(tmp_path / "out.jsonl")
+    assert records["a"]["status"] == "ok"
+    assert {k: records[k]["error"]["kind"] for k in ("b", "c", "line-4")} == dict.fromkeys(
+        ("b", "c", "line-4"), "invalid_item"
+    )
+    assert "chat requests only" in records["c"]["error"]["message"]
+    assert summary.progress.duplicates == 1
+    upload = next(r for r in local_server.requests if r.path == "/v1/files")
+    assert upload.body.count(b'"custom_id"') == 1  # only "a" went to the provider
 
 
 class _Stop(Exception):
@@ -331,6 +316,52 @@ def test_a_run_that_stops_while_polling_is_picked_up_without_a_second_batch(
     summary = _run(local_server, provider, src, out)
     created = [r for r in local_server.requests if r.method == "POST" and r.path.endswith("batches")]
     assert len(created) == 1  # the second run polled the first run's batch
-    assert summary.outcomes == {"ok": 3}
+    assert (summary.ok, summary.failed) == (3, 0)
     assert sorted(_records(out)) == ["a", "b", "c"]
     assert not pending_path(out).exists()
+
+
+def test_a_poll_that_keeps_failing_gives_up_with_its_typed_error(
+    local_server: LocalProviderServer, tmp_path: Path
+) -> None:
+    from modelwire.batch.provider_run import MAX_POLL_ERRORS, pending_path
+    from modelwire.exceptions import OverloadedError
+
+    fake = _FakeTime()
+
+    async def sleep(seconds: float) -> None:
+        if not fake.waits:  # the batch is created: every poll from now on is refused
+            local_server.enqueue(Route.BATCHES, *[faults.preset("overloaded")] * MAX_POLL_ERRORS)
+        await fake.sleep(seconds)
+
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(OverloadedError):
+        _run(local_server, "openai", _write_input(tmp_path / "in.jsonl", ["a"]), out, sleep=sleep)
+    assert (
+        len(fake.waits) == MAX_POLL_ERRORS
+    )  # the poll interval, then a backoff after each failure but the last
+    assert not out.exists()
+    assert pending_path(out).exists()  # the next run polls this batch instead of submitting another
+
+
+def test_the_cli_runs_a_provider_batch_with_its_summary_and_failures_file(
+    local_server: LocalProviderServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from modelwire.cli import main
+
+    monkeypatch.setenv("MW_PROVBATCH_KEY", "sk-ant-test")
+    local_server.script_batches(BatchScript(polls=1, expire_after=2))
+    src, out = _write_input(tmp_path / "in.jsonl", ["a", "b", "c"]), tmp_path / "out.jsonl"
+    argv = [
+        "batch", str(src), "-o", str(out), "--model", MODELS["anthropic"], "--api-base", local_server.url,
+        "--api-key-env", "MW_PROVBATCH_KEY", "--provider-batch", "--poll-interval", "0.001",
+    ]  # fmt: skip
+    assert main(argv) == 1  # answered, with a failure
+    assert sorted(_records(out)) == ["a", "b", "c"]
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert (summary["ok"], summary["failed"], summary["errors_by_kind"]) == (2, 1, {"timeout": 1})
+    assert summary["provider_batch"]["status"] == "ended"
+    failures = (tmp_path / "out.failures.jsonl").read_text().splitlines()
+    assert [json.loads(line)["custom_id"] for line in failures] == ["c"]
+    assert "provider batch msgbatch_" in capsys.readouterr().err
+    assert main([*argv[:-3], "--shard", "0/2", "--provider-batch"]) == 2  # live-call options are refused

@@ -2,9 +2,10 @@
 request (the batch output line contract): submit, poll with backoff until the batch ends, download, read
 each result line with the adapter's parsers, write.
 
-- Every input ``custom_id`` gets exactly one output line. Ids already in the output are skipped (a re-run
-  resumes); requests the batch never ran (expired, cancelled) are written as errors that say so, and the
-  failures can be fed back in.
+- Input, resumption, output and failures lines are the batch runner's (``batch.files``, ``batch.lines``):
+  every input ``custom_id`` gets exactly one output line; ids already in the output are skipped; requests
+  the batch never ran (expired, cancelled) are written as errors that say so, and go to the failures
+  file, which can be fed back in.
 - Polls wait ``poll_interval`` seconds, doubling up to ``max_poll_interval``; a poll answered with a
   retryable error waits at least its Retry-After (``policy.backoff``). A poll that fails otherwise raises.
 - The submitted batch's id is kept beside the output (``pending_path``) until its results are written: a
@@ -22,12 +23,14 @@ import os
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from modelwire.batch.files import LineWriter, prune_failures, read_items, scan_output
+from modelwire.batch.lines import error_info, failure_line, output_line
 from modelwire.batch.provider_anthropic import ANTHROPIC_BATCH
 from modelwire.batch.provider_common import (
     BatchApi,
@@ -36,19 +39,24 @@ from modelwire.batch.provider_common import (
     cancelled_error,
     expired_error,
     missing_error,
-    read_requests,
-    record_for,
 )
 from modelwire.batch.provider_openai import OPENAI_BATCH
+from modelwire.batch.runner import default_failures_path
+from modelwire.batch.summary import BatchSummary
 from modelwire.config import ModelSpec
 from modelwire.exceptions import (
     APITimeoutError,
+    InvalidBatchItemError,
     ProviderError,
     ResponseParseError,
     UnsupportedCapabilityError,
 )
+from modelwire.facade.calls import chat_call
+from modelwire.facade.map_items import MapItem
+from modelwire.facade.mapping import MapResult
 from modelwire.policy.backoff import Backoff
 from modelwire.providers import AnthropicClient, HttpAdapter, OpenAICompatibleClient, client_from_spec
+from modelwire.types import ChatCompletionRequest
 
 __all__ = [
     "ProviderBatchSummary",
@@ -62,17 +70,26 @@ MAX_POLL_ERRORS = 10  # retryable errors in a row on one poll before the run giv
 _CUSTOM_ID = re.compile(rb'"custom_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
-@dataclass(slots=True)
-class ProviderBatchSummary:
-    """What a run did: the provider's batch id and final status (None when nothing was left to send),
-    lines written, by outcome (``ok`` or the error kind), ids skipped as already in the output, polls."""
+class ProviderBatchSummary(BatchSummary):
+    """A :class:`~modelwire.batch.summary.BatchSummary` (counts by outcome and error kind, tokens, cost,
+    what was written) plus the provider's batch: its id and final status (None when nothing was left to
+    send) and the polls made."""
 
-    batch_id: str | None = None
-    status: str | None = None
-    written: int = 0
-    outcomes: dict[str, int] = field(default_factory=dict)
-    skipped: int = 0
-    polls: int = 0
+    def __init__(self, output: Path, failures: Path) -> None:
+        super().__init__(output, failures)
+        self.batch_id: str | None = None
+        self.status: str | None = None
+        self.polls = 0
+
+    def to_json(self) -> dict[str, Any]:
+        batch = {"batch_id": self.batch_id, "status": self.status, "polls": self.polls}
+        return {**super().to_json(), "provider_batch": batch}
+
+    def render(self) -> str:
+        if self.batch_id is None:
+            return super().render()
+        head = f"provider batch {self.batch_id}: {self.status} after {self.polls} polls"
+        return head + "\n" + super().render()
 
 
 def batch_api_for(adapter: HttpAdapter) -> BatchApi:
@@ -104,6 +121,7 @@ async def arun_provider_batch(
     api_base: str | None = None,
     api_key: str | None = None,
     adapter: HttpAdapter | None = None,
+    failures_path: str | Path | None = None,
     batch_id: str | None = None,
     poll_interval: float = 5.0,
     max_poll_interval: float = 60.0,
@@ -114,7 +132,8 @@ async def arun_provider_batch(
 ) -> ProviderBatchSummary:
     """Run ``input_path`` (JSONL requests) through ``model``'s provider Batch API into ``output_path``.
     ``model``: ``"openai/gpt-4.1-mini"``, ``"anthropic/claude-..."`` or a ``ModelSpec``; ``api_base`` /
-    ``api_key`` as in a spec; ``adapter``: an adapter to use instead (left open). ``batch_id``: attach to a
+    ``api_key`` as in a spec; ``adapter``: an adapter to use instead (left open); ``failures_path``: the
+    failures file (default ``OUTPUT.failures.jsonl``, a valid input file). ``batch_id``: attach to a
     batch already submitted (by an earlier run that stopped) instead of submitting. ``sleep`` / ``clock``:
     the waiting seams (tests drive them)."""
     spec = (
@@ -125,7 +144,9 @@ async def arun_provider_batch(
     own = adapter is None
     adapter = adapter if adapter is not None else client_from_spec(spec, max_response_bytes=None)
     try:
-        run = _Run(batch_api_for(adapter), adapter, spec.model_id, Path(output_path))
+        output = Path(output_path)
+        failures = Path(failures_path) if failures_path is not None else default_failures_path(output)
+        run = _Run(batch_api_for(adapter), adapter, spec.model_id, output, failures)
         return await run.go(
             Path(input_path),
             batch_id,
@@ -148,34 +169,64 @@ class _Polling:
 
 
 class _Run:
-    def __init__(self, api: BatchApi, adapter: HttpAdapter, model_id: str, output: Path) -> None:
-        self.api, self.adapter, self.model_id, self.output = api, adapter, model_id, output
-        self.summary = ProviderBatchSummary()
+    def __init__(
+        self, api: BatchApi, adapter: HttpAdapter, model_id: str, output: Path, failures: Path
+    ) -> None:
+        self.api, self.adapter, self.model_id = api, adapter, model_id
+        self.output, self.failures = output, failures
+        self.summary = ProviderBatchSummary(output, failures)
 
     async def go(self, input_path: Path, batch_id: str | None, polling: _Polling) -> ProviderBatchSummary:
-        requests = list(read_requests(input_path, self.model_id))
-        done = _written_ids(self.output)
-        wire = {self.api.wire_id(cid, i): cid for i, (cid, _) in enumerate(requests)}
-        todo = [(wid, cid, req) for wid, (cid, req) in zip(wire, requests, strict=True) if cid not in done]
-        self.summary.skipped = len(requests) - len(todo)
-        if not todo:
-            return self.summary
+        started = time.monotonic()
+        if not input_path.is_file():
+            raise FileNotFoundError(f"input file {input_path} does not exist")
+        previous = scan_output(self.output)
+        prune_failures(self.failures, previous.done.__contains__)
+        self.summary.already_done, self.summary.torn_bytes = len(previous.done), previous.torn_bytes
+        todo, refused = self._read(input_path, previous.done)
+        self._write(refused)
         pending = pending_path(self.output)
-        if batch_id is None:
-            batch_id = _pending_batch(pending, self.api.name)
-        if batch_id is None:
-            items = [(wid, self.adapter.chat_body(req)) for wid, _, req in todo]
-            state = await self.api.submit(self.adapter, items)
-            _atomic_write(pending, orjson.dumps({"provider": self.api.name, "batch_id": state.batch_id}))
-        else:
-            state = await self._poll_once(batch_id)
-        self.summary.batch_id = state.batch_id
-        state = await self._wait(state, polling)
-        self.summary.status = state.status
-        outcomes = await self._outcomes(state, wire, {cid for _, cid, _ in todo})
-        self._write([(cid, outcomes[cid], req.model) for _, cid, req in todo])
-        pending.unlink(missing_ok=True)
+        if todo:
+            if batch_id is None:
+                batch_id = _pending_batch(pending, self.api.name)
+            if batch_id is None:
+                items = [(wire_id, self.adapter.chat_body(request)) for wire_id, _, request in todo]
+                state = await self.api.submit(self.adapter, items)
+                _atomic_write(pending, orjson.dumps({"provider": self.api.name, "batch_id": state.batch_id}))
+            else:
+                state = await self._poll_once(batch_id)
+            self.summary.batch_id = state.batch_id
+            state = await self._wait(state, polling)
+            self.summary.status = state.status
+            outcomes = await self._outcomes(state, {w: r.custom_id for w, r, _ in todo})
+            self._write([_result(r, outcomes[r.custom_id], q.model) for _, r, q in todo])
+            pending.unlink(missing_ok=True)
+        self.summary.wall_seconds = time.monotonic() - started
         return self.summary
+
+    def _read(
+        self, input_path: Path, done: set[str]
+    ) -> tuple[list[tuple[str, MapResult, ChatCompletionRequest]], list[MapResult]]:
+        """The requests to send (wire id, their result-to-be, request) and the items refused at once."""
+        progress = self.summary.progress
+        todo: list[tuple[str, MapResult, ChatCompletionRequest]] = []
+        refused: list[MapResult] = []
+        seen: set[str] = set()
+        for index, item in enumerate(read_items(input_path)):
+            if item.custom_id in done:
+                progress.skipped += 1
+                continue
+            if item.custom_id in seen:
+                progress.duplicates += 1
+                continue
+            seen.add(item.custom_id)
+            try:
+                request = _request(item, self.model_id)
+            except InvalidBatchItemError as exc:
+                refused.append(MapResult(item, index, error=exc))
+                continue
+            todo.append((self.api.wire_id(item.custom_id, index), MapResult(item, index), request))
+        return todo, refused
 
     async def _poll_once(self, batch_id: str) -> BatchState:
         self.summary.polls += 1
@@ -223,9 +274,9 @@ class _Run:
                     raise
                 await polling.sleep(polling.backoff.delay(errors, exc.retry_after))
 
-    async def _outcomes(
-        self, state: BatchState, by_wire: dict[str, str], wanted: set[str]
-    ) -> dict[str, Outcome]:
+    async def _outcomes(self, state: BatchState, by_wire: dict[str, str]) -> dict[str, Outcome]:
+        """custom_id -> outcome for every request sent (those without a result line included)."""
+        wanted = set(by_wire.values())
         outcomes: dict[str, Outcome] = {}
         unreadable: list[str] = []
         for source, number, raw in await self.api.results(self.adapter, state):
@@ -251,19 +302,45 @@ class _Run:
                 outcomes[custom_id] = missing_error(self.api.name, state.batch_id, None, unreadable)
         return outcomes
 
-    def _write(self, rows: list[tuple[str, Outcome, str]]) -> None:
-        """One ``os.write`` per record on an O_APPEND descriptor: a crash leaves whole lines only."""
-        self.output.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    def _write(self, results: list[MapResult]) -> None:
+        """Each result as the batch runner writes it: a failure to the failures file first, then its
+        output line (one ``write`` each, so a crash leaves whole lines only)."""
+        if not results:
+            return
+        output, failures = LineWriter(self.output), LineWriter(self.failures)
+        progress = self.summary.progress
         try:
-            for custom_id, outcome, model in rows:
-                record = record_for(custom_id, outcome, model)
-                os.write(fd, orjson.dumps(record) + b"\n")
-                key = "ok" if record["status"] == "ok" else record["error"]["kind"]
-                self.summary.outcomes[key] = self.summary.outcomes.get(key, 0) + 1
-                self.summary.written += 1
+            for result in results:
+                if result.error is not None:
+                    self.summary.kinds[error_info(result.error)["kind"]] += 1
+                    failures.write(failure_line(result))
+                output.write(output_line(result))
+                progress.in_flight += 1
+                progress.record(result)
         finally:
-            os.close(fd)
+            output.close()
+            failures.close()
+
+
+def _request(item: MapItem, model_id: str) -> ChatCompletionRequest:
+    """The chat request of an input item (refused when it is not one)."""
+    if item.error is not None:
+        raise item.error
+    if item.operation != "chat":
+        raise InvalidBatchItemError("provider batches take chat requests only (this line is embeddings)")
+    try:
+        call = chat_call(item.payload, item.params, count_tokens=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidBatchItemError(str(exc)) from None
+    return ChatCompletionRequest(model=model_id, timeout=call.timeout, **call.fields)
+
+
+def _result(pending: MapResult, outcome: Outcome, model: str) -> MapResult:
+    if isinstance(outcome, ProviderError):
+        if outcome.model is None:
+            outcome.model = model
+        return MapResult(pending.item, pending.index, error=outcome)
+    return MapResult(pending.item, pending.index, response=outcome)
 
 
 def pending_path(output: Path) -> Path:
@@ -288,21 +365,3 @@ def _atomic_write(path: Path, data: bytes) -> None:
     partial = path.with_name(path.name + ".tmp")
     partial.write_bytes(data)
     os.replace(partial, path)
-
-
-def _written_ids(output: Path) -> set[str]:
-    """custom_ids already in the output (whole lines only: a torn last line is not counted)."""
-    if not output.exists():
-        return set()
-    ids: set[str] = set()
-    with output.open("rb") as lines:
-        for raw in lines:
-            if not raw.endswith(b"\n"):
-                continue
-            try:
-                record = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(record, dict) and isinstance(record.get("custom_id"), str):
-                ids.add(record["custom_id"])
-    return ids
