@@ -168,3 +168,26 @@ def test_shard_out_of_range(text: str) -> None:
 def test_shard_syntax(text: str) -> None:
     with pytest.raises(ValueError, match="expected i/n"):
         parse_shard(text)
+
+
+def test_embeddings_and_openai_lines_in_the_output(local_server: LocalProviderServer, tmp_path: Path) -> None:
+    source = write_input(
+        tmp_path / "in.jsonl",
+        [
+            {"custom_id": "e", "input": ["a", "b"]},
+            {
+                "custom_id": "c",
+                "method": "POST",
+                "url": "/v1/chat/completions",
+                "body": {"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hi"}]},
+            },
+        ],
+    )
+    output = tmp_path / "out.jsonl"
+    run(local_server, source, output)
+    lines = {line["custom_id"]: line for line in read_lines(output)}
+    embedding = lines["e"]["response"]
+    assert embedding["count"] == 2
+    assert [len(vector) for vector in embedding["embeddings"]] == [32, 32]
+    assert lines["e"]["usage"]["input_tokens"] == 2
+    assert lines["c"]["response"]["choices"][0]["message"]["content"] == "echo: hi"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, Final
 
 import orjson
@@ -43,6 +44,11 @@ def _default(value: Any) -> Any:
         return to_dict()
     if isinstance(value, tuple | set | frozenset):
         return list(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    slots = getattr(type(value), "__slots__", None)
+    if slots:  # a plain slotted value class (a Cost from another price source, ...): its public fields
+        return {name: getattr(value, name, None) for name in slots if not name.startswith("_")}
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 

@@ -180,5 +180,5 @@ async def run_batch(
 async def _tick(display: ProgressDisplay, progress: MapProgress) -> None:
     """Redraws the progress when nothing completes for a while (everything waiting on a rate limit)."""
     while True:
-        await asyncio.sleep(display.interval)
+        await asyncio.sleep(max(display.interval, 0.05))
         display.update(progress)

@@ -115,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
     if args.concurrency < 1:
         print("modelwire batch: --concurrency must be at least 1", file=sys.stderr)
         return 2
+    if not args.progress_interval > 0:
+        print("modelwire batch: --progress-interval must be a positive number of seconds", file=sys.stderr)
+        return 2
     try:
         model = _load_config(args.config) if args.config is not None else args.model
         return asyncio.run(_run(args, model))
