@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from modelwire.cli import batch_provider
+
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 NAME = "batch"
@@ -49,6 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--progress-interval", type=float, default=10.0, help="seconds between progress lines when not a TTY"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress, only the summary")
+    batch_provider.add_arguments(parser)
 
 
 def _load_config(path: Path) -> Any:
@@ -104,6 +107,8 @@ async def _run(args: argparse.Namespace, model: Any) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.provider_batch:
+        return batch_provider.run(args)
     if (args.model is None) == (args.config is None):
         print("modelwire batch: give exactly one of --model and --config", file=sys.stderr)
         return 2

@@ -18,7 +18,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what __getattr__ loads, for type checkers (keep in sync with _LAZY)
-    from modelwire.providers._base import HttpAdapter, PreparedRequest
+    from modelwire.providers._base import HttpAdapter, PreparedRequest, RawResponse
     from modelwire.providers.anthropic import ANTHROPIC, AnthropicClient
     from modelwire.providers.azure import AzureOpenAIClient
     from modelwire.providers.bedrock import BEDROCK, BedrockClient
@@ -61,6 +61,7 @@ _LAZY: dict[str, str] = {
     "PROVIDERS": "modelwire.providers.catalog",
     "PreparedRequest": "modelwire.providers._base",
     "ProviderInfo": "modelwire.providers.catalog",
+    "RawResponse": "modelwire.providers._base",
     "Signer": "modelwire.providers.dialect",
     "StreamRoute": "modelwire.providers.dialect",
     "VERTEX": "modelwire.providers.gemini",
@@ -93,6 +94,7 @@ __all__ = [
     "OutgoingRequest",
     "PreparedRequest",
     "ProviderInfo",
+    "RawResponse",
     "Signer",
     "StreamRoute",
     "VertexClient",

@@ -50,7 +50,7 @@ from modelwire.types import (
 if TYPE_CHECKING:
     from modelwire.config import ModelSpec
 
-__all__ = ["HttpAdapter", "PreparedRequest", "resolve_api_key", "spec_options"]
+__all__ = ["HttpAdapter", "PreparedRequest", "RawResponse", "resolve_api_key", "spec_options"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -71,6 +71,16 @@ class PreparedRequest:
     timeout: float | None
     model: str
     params: Mapping[str, str] | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RawResponse:
+    """A 2xx answer of an endpoint outside the dialect's operations (``request_raw``): status, headers
+    (lower-cased names), body bytes."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    body: bytes
 
 
 def spec_options(spec: ModelSpec) -> dict[str, Any]:
@@ -221,6 +231,64 @@ class HttpAdapter:
     async def agenerate_image(self, request: ImageGenerationRequest) -> ImageGenerationResponse:
         op = self._need(self.dialect.images, "images", request.model)
         return await self._acall(self._prepare("images", request), op.parse)
+
+    # --- the same API's other endpoints (provider batch jobs, files) ------------------------------------
+
+    def chat_body(self, request: ChatCompletionRequest) -> bytes:
+        """The JSON body ``completion(request)`` sends (defaults applied, translated once): what one line
+        of a provider batch carries."""
+        return self._prepare("chat", request).body
+
+    def request_raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> RawResponse:
+        """``method path`` (relative to the base URL) with this adapter's key, headers and transport; a
+        non-2xx answer raises the dialect's typed error, a failure to send the transport's."""
+        transport = self._sync(None)
+        self._refuse_signed(path)
+        try:
+            response = transport.request(method, path, content=content, headers=headers)
+        except self._failures(transport) as exc:
+            raise self._transport_error(exc, None) from exc
+        return self._raw(response)
+
+    async def arequest_raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> RawResponse:
+        """The async twin of :meth:`request_raw`."""
+        transport = self._async(None)
+        self._refuse_signed(path)
+        try:
+            response = await transport.request(method, path, content=content, headers=headers)
+        except self._failures(transport) as exc:
+            raise self._transport_error(exc, None) from exc
+        return self._raw(response)
+
+    def _refuse_signed(self, path: str) -> None:
+        if self.dialect.sign is not None or self.dialect.asign is not None:
+            raise UnsupportedCapabilityError(
+                f"{self.dialect.api} signs its requests; {path} cannot be sent raw",
+                provider=self.provider_name,
+            )
+
+    def _raw(self, response: Any) -> RawResponse:
+        body = response.content
+        if not 200 <= response.status_code < 300:
+            raise self.dialect.read_error(
+                response.status_code, response.headers, body, provider=self.provider_name, model=None
+            )
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        return RawResponse(response.status_code, headers, body)
 
     # --- building a request ----------------------------------------------------------------------------
 

@@ -15,17 +15,22 @@ A real HTTP/1.1 server on asyncio streams that speaks the OpenAI-compatible API
 - ``server.enqueue(route, *faults, model=None)`` queues scripted ``Fault``s for the next requests of a
   route (factories in ``modelwire.testing.faults``); ``server.replay(recording)`` serves a corpus exchange.
 - ``modelwire.testing.answers`` scripts whole answers in each dialect (a given text, tool call or refusal).
+- OpenAI Files + Batches (``/v1/files``, ``/v1/batches``) and Anthropic Message Batches
+  (``/v1/messages/batches``) answer each request line with its synchronous route's handler;
+  ``server.script_batches(BatchScript(...))`` scripts progress over polls, failing lines and expiry.
 - ``server.set_rate_limit(k)`` answers 429 with Retry-After above k requests per second.
 - ``server.requests`` / ``server.last_request`` / ``server.counters()`` observe; ``clear()`` forgets the
   log and counters, ``reset()`` also drops queued faults and restores the starting settings.
 """
 
 from modelwire.testing import answers, faults
+from modelwire.testing.batch_jobs import BatchScript
 from modelwire.testing.faults import Fault, FaultAction
 from modelwire.testing.records import Counters, Provider, RateLimit, RecordedRequest, Route, ServerConfig
 from modelwire.testing.server import LocalProviderServer
 
 __all__ = [
+    "BatchScript",
     "Counters",
     "Fault",
     "FaultAction",

@@ -14,6 +14,8 @@ from modelwire.testing import (  # noqa: F401
     control,
     provider_errors,
     routes_anthropic,
+    routes_batches_anthropic,
+    routes_batches_openai,
     routes_bedrock,
     routes_gemini,
     routes_openai,
@@ -22,7 +24,7 @@ from modelwire.testing.delivery import deliver
 from modelwire.testing.dialects import dialect_of
 from modelwire.testing.faults import Fault, FaultAction
 from modelwire.testing.http11 import ProtocolError, Request, read_request, response_head
-from modelwire.testing.records import RecordedRequest, decode_json
+from modelwire.testing.records import RecordedRequest, Route, decode_json
 from modelwire.testing.routing import (
     Answer,
     Call,
@@ -36,6 +38,17 @@ from modelwire.testing.routing import (
 from modelwire.testing.state import ServerState
 
 __all__ = ["App"]
+
+# The provider batch APIs (files, batches): GET routes too, bodies that are not JSON objects.
+_BATCH_APIS = {
+    Route.FILES: routes_batches_openai,
+    Route.BATCHES: routes_batches_openai,
+    Route.MESSAGE_BATCHES: routes_batches_anthropic,
+}
+
+
+def _batch_match(path: str) -> RouteMatch | None:
+    return routes_batches_openai.match(path) or routes_batches_anthropic.match(path)
 
 
 class App:
@@ -103,14 +116,14 @@ class App:
         if request.path.startswith("/_mw/"):
             answer = control.handle(request, self.control)
             return await self._deliver(reader, writer, answer, None, request)
-        found = match(request.path)
+        found = match(request.path) or _batch_match(request.path)
         body = decode_json(request.body)
         seq = self.state.next_seq()
         call = None if found is None else Call(request, found, body, f"req_{seq:024x}", self.base_url, config)
         model = call.model if call is not None else ""
         if config.record_requests:
             self._record(request, seq, connection, body, found, model)
-        if call is None or request.method != "POST":
+        if call is None or (request.method != "POST" and call.match.route not in _BATCH_APIS):
             answer = self._unknown(request, found)
             self.state.count("unknown", model, answer.status, limited=False)
             return await self._deliver(reader, writer, answer, None, request)
@@ -187,6 +200,9 @@ class App:
         wait = self.state.admit(api_key(call.request, call.provider) or "")
         if wait is not None:
             return _rate_limited(call, wait, self.state), True
+        batch_api = _BATCH_APIS.get(call.match.route)
+        if batch_api is not None:
+            return batch_api.answer(call, self.state.batches), False
         if not isinstance(call.body, dict):
             message = (
                 "We could not parse the JSON body of your request. The API expects a JSON object, but what "

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 from modelwire.testing import echo
+from modelwire.testing.batch_jobs import BatchScript
 from modelwire.testing.faults import Fault
 from modelwire.testing.http11 import Request
 from modelwire.testing.records import Counters, RecordedRequest, ServerConfig
@@ -37,6 +38,7 @@ class Control(Protocol):
     def clear(self) -> None: ...
     def reset(self) -> None: ...
     def cpu_seconds(self) -> float: ...
+    def script_batches(self, scripts: Iterable[BatchScript]) -> None: ...
 
 
 class LocalControl:
@@ -71,6 +73,9 @@ class LocalControl:
 
     def cpu_seconds(self) -> float:
         return time.process_time()
+
+    def script_batches(self, scripts: Iterable[BatchScript]) -> None:
+        self._state.batches.script(scripts)
 
 
 def handle(request: Request, control: LocalControl) -> Answer:
@@ -111,6 +116,9 @@ def _dispatch(
         return {"ok": True}
     if endpoint == ("POST", "/_mw/configure"):
         return control.configure(ServerConfig.changes_from_json(body)).to_json()
+    if endpoint == ("POST", "/_mw/batch_scripts"):
+        control.script_batches(BatchScript.from_json(s) for s in body["scripts"])
+        return {"ok": True}
     if endpoint == ("POST", "/_mw/clear"):
         control.clear()
         return {"ok": True}
@@ -174,3 +182,6 @@ class HttpControl:
 
     def cpu_seconds(self) -> float:
         return float(self._call("GET", "/_mw/cpu")["cpu_seconds"])
+
+    def script_batches(self, scripts: Iterable[BatchScript]) -> None:
+        self._call("POST", "/_mw/batch_scripts", {"scripts": [s.to_json() for s in scripts]})

@@ -25,6 +25,9 @@ class Route(StrEnum):
     EMBED_CONTENT = "embed_content"  # embedContent, batchEmbedContents, Vertex predict
     RESPONSES = "responses"
     CONVERSE = "converse"  # Bedrock Converse and ConverseStream (one queue: the path says which)
+    FILES = "files"  # OpenAI Files: upload, retrieve, content
+    BATCHES = "batches"  # OpenAI Batch API: create, retrieve (poll), cancel
+    MESSAGE_BATCHES = "message_batches"  # Anthropic Message Batches: create, retrieve, results, cancel
 
 
 class Provider(StrEnum):

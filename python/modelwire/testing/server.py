@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from modelwire.testing.app import App
+from modelwire.testing.batch_jobs import BatchScript
 from modelwire.testing.control import Control, HttpControl
 from modelwire.testing.faults import Fault, load_recording, replay
 from modelwire.testing.http11 import MAX_HEAD_BYTES
@@ -252,6 +253,11 @@ class LocalProviderServer:
         fault = replay(data, event_delay=event_delay, status=status)
         self.enqueue(route, fault, model=model)
         return fault
+
+    def script_batches(self, *scripts: BatchScript) -> None:
+        """Queue how the next provider batches (OpenAI ``/v1/batches``, Anthropic Message Batches) behave,
+        one script per batch created, in order; later ones get ``BatchScript()`` (see ``batch_jobs``)."""
+        self._ctl.script_batches(scripts)
 
     def pending(self, route: Route | str | None = None) -> int:
         """Scripted responses not consumed yet (for ``route``, or all)."""

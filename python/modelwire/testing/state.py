@@ -11,6 +11,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable
 
+from modelwire.testing.batch_jobs import BatchStore
 from modelwire.testing.faults import Fault
 from modelwire.testing.records import Counters, RateLimit, RecordedRequest, ServerConfig
 
@@ -46,6 +47,7 @@ class ServerState:
         self._limiter = None if config.rate_limit is None else TokenBuckets(config.rate_limit)
         self._seq = 0
         self._connections = 0
+        self.batches = BatchStore()  # provider batch jobs and files (its own lock)
         self._reset_counters()
 
     def _reset_counters(self) -> None:
@@ -147,6 +149,7 @@ class ServerState:
             self._log.clear()
             self._reset_counters()
             self._queues.clear()
+            self.batches.reset()
             self.config = self._initial
             limit = self._initial.rate_limit
             self._limiter = None if limit is None else TokenBuckets(limit)

@@ -1,0 +1,100 @@
+"""What both provider batch clients share: the state of a batch, the outcome of one result line, and the
+errors of requests a batch did not answer.
+
+An outcome is a canonical ``ChatCompletionResponse`` or a typed ``ProviderError``: result lines are read
+by the adapter's own parser and error readers, so a provider batch's answers are the objects a direct call
+gives. A request the batch never ran (it expired or was cancelled first) becomes an error that says so
+and can be run again; a result line that cannot be read becomes a ``ResponseParseError`` naming the line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from modelwire.exceptions import APIError, APITimeoutError, ProviderError, ResponseParseError
+from modelwire.providers import HttpAdapter
+from modelwire.types import ChatCompletionResponse
+
+__all__ = [
+    "BatchApi",
+    "BatchState",
+    "Outcome",
+    "cancelled_error",
+    "expired_error",
+    "missing_error",
+    "unreadable_line",
+]
+
+Outcome = ChatCompletionResponse | ProviderError
+
+
+@dataclass(frozen=True, slots=True)
+class BatchState:
+    """One poll's view of a batch. ``status``: the provider's own word; ``ended``: processing is over and
+    results can be fetched; ``unfinished``: what a request with no result was (``expired``, ``cancelled``
+    or None when every request should have one); ``counts``: the provider's request counts."""
+
+    batch_id: str
+    status: str
+    ended: bool
+    unfinished: str | None = None
+    counts: Mapping[str, int] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+class BatchApi(Protocol):
+    """A provider's batch API over one adapter. ``submit`` gets (wire custom_id, chat body bytes) pairs."""
+
+    name: str
+
+    async def submit(self, adapter: HttpAdapter, items: list[tuple[str, bytes]]) -> BatchState: ...
+    async def poll(self, adapter: HttpAdapter, batch_id: str) -> BatchState: ...
+    async def cancel(self, adapter: HttpAdapter, batch_id: str) -> BatchState: ...
+    async def results(self, adapter: HttpAdapter, state: BatchState) -> list[tuple[str, int, bytes]]: ...
+    def read_line(
+        self, adapter: HttpAdapter, raw: bytes, where: str, batch_id: str
+    ) -> tuple[str, Outcome]: ...
+    def wire_id(self, custom_id: str, index: int) -> str: ...
+
+
+# --- errors for requests without an answer ----------------------------------------------------------
+
+
+def expired_error(api: str, batch_id: str, model: str | None) -> ProviderError:
+    return APITimeoutError(
+        f"the {api} batch {batch_id} expired before this request ran; run it again",
+        provider=api,
+        model=model,
+        provider_code="batch_expired",
+        should_retry=True,
+    )
+
+
+def cancelled_error(api: str, batch_id: str, model: str | None) -> ProviderError:
+    return APIError(
+        f"the {api} batch {batch_id} was cancelled before this request ran; run it again",
+        provider=api,
+        model=model,
+        provider_code="batch_cancelled",
+        should_retry=True,
+    )
+
+
+def missing_error(api: str, batch_id: str, model: str | None, unreadable: list[str]) -> ProviderError:
+    why = f" (unreadable result lines: {', '.join(unreadable)})" if unreadable else ""
+    return ResponseParseError(
+        f"the {api} batch {batch_id} ended without a result for this request{why}",
+        provider=api,
+        model=model,
+    )
+
+
+def unreadable_line(api: str, where: str, raw: bytes, problem: str) -> ResponseParseError:
+    text = raw.decode("utf-8", "replace")
+    return ResponseParseError(
+        f"{where} of the {api} batch results cannot be read: {problem}",
+        provider=api,
+        snippet=(text[:120], text[120:240]),
+    )
