@@ -10,6 +10,8 @@ cache reads and 5-minute writes), the median time per call of:
   response;
 - **price_of**: ``modelwire.facade.pricing.price_of`` of that response, every call with counts never priced
   before (the input count moves by one each call, so the result cache never answers);
+- **before**: what ``price_of`` did before the model was resolved once (commit fad39cd): ``calc_price``,
+  then each cache part as ``calc_price`` of a ``ModelPrice`` built with every other price zero;
 - **calc_price**: ``genai_prices.calc_price`` alone of the same usage (the total only, no cache parts).
 
 Rounds are shuffled and each contender runs ~10 ms a round; ratios are taken inside a round (this machine
@@ -25,6 +27,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import genai_prices
@@ -75,9 +78,28 @@ def _contenders(
         counts["input_tokens"] = base_input + next(counter)
         return genai_prices.calc_price(genai_prices.Usage(**counts), model, provider_id=provider)
 
+    def before() -> object:
+        counts = usage_for_genai_prices(usage)
+        counts["input_tokens"] = base_input + next(counter)
+        result = genai_prices.calc_price(genai_prices.Usage(**counts), model, provider_id=provider)
+        for kind, count in (("_read", "cache_read_tokens"), ("_write", "cache_write_tokens")):
+            if counts.get(count):
+                _old_part(result.model_price, counts, kind)
+        return result
+
     assert priced() is not None
     return {"orjson.loads": lambda: orjson.loads(body), "parse": lambda: parse(body), "price_of": priced,
-            "calc_price": calc}  # fmt: skip
+            "before": before, "calc_price": calc}  # fmt: skip
+
+
+def _old_part(model_price: object, counts: dict[str, int], kind: str) -> Decimal:
+    prices = {
+        key: value if key.startswith("cache_") and kind in key else Decimal(0)
+        for key, value in vars(model_price).items()
+        if value is not None and not key.startswith("_")
+    }
+    usage = genai_prices.Usage(**counts)
+    return Decimal(genai_prices.types.ModelPrice(**prices).calc_price(usage)["total_price"])
 
 
 def _per_call(fn: Callable[[], object]) -> float:
@@ -105,12 +127,13 @@ def main() -> None:
                 times[name].append(seconds)
                 ratios[name].append(seconds / round_times["orjson.loads"])
         print(f"\n{case}  ({rounds} rounds)")
-        print(f"  {'contender':<14} {'per call':>10} {'x orjson':>9} {'x parse':>8}")
+        print(f"  {'contender':<14} {'per call':>10} {'x orjson':>9} {'x parse':>8} {'x before':>9}")
         parse_median = statistics.median(times["parse"])
         for name in contenders:
             median = statistics.median(times[name])
+            before = statistics.median(a / b for a, b in zip(times[name], times["before"], strict=True))
             print(f"  {name:<14} {median * 1e6:>8.1f}us {statistics.median(ratios[name]):>8.1f}x "
-                  f"{median / parse_median:>7.1f}x")  # fmt: skip
+                  f"{median / parse_median:>7.1f}x {before:>8.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":
