@@ -14,6 +14,7 @@ import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+from modelwire.facade.price_models import priced_model
 from modelwire.types import Cost, Usage
 
 if TYPE_CHECKING:
@@ -133,22 +134,17 @@ def _genai_cost(genai: Any, usage: Usage, ref: str, provider: str) -> Cost | Non
 def _genai_cost_of(
     genai: Any, key: tuple[tuple[str, int], ...], ref: str, provider: str, minute: int
 ) -> Cost | None:
-    """genai-prices' price of these counts at the current time (cached: its arithmetic costs 0.1-1 ms a
-    call, and a workload repeats its usages)."""
+    """genai-prices' price of these counts at the current time (cached: a new usage costs 0.2-0.6 ms to
+    price, and a workload repeats its usages)."""
+    model = priced_model(genai, provider, ref)
+    if model is None:
+        return None  # genai-prices does not know this model
     counts = dict(key)
     try:
-        calc = genai.calc_price(genai.Usage(**counts), ref, provider_id=provider)
-    except LookupError:
-        return None  # genai-prices does not know this model
+        calc, cache_read, cache_write = model.price(genai, counts)
     except ValueError as exc:  # usage it cannot decompose (parts larger than their total)
         logger.debug("modelwire: genai-prices cannot price %s for %s: %s", counts, ref, exc)
         return None
-    cache_read = cache_write = Decimal(0)
-    # The cache parts, by genai-prices' own arithmetic: the same usage under only the cache prices.
-    if counts.get("cache_read_tokens"):
-        cache_read = _part(genai, calc.model_price, counts, "_read")
-    if counts.get("cache_write_tokens"):
-        cache_write = _part(genai, calc.model_price, counts, "_write")
     version = str(genai.__version__)
     if calc.auto_update_timestamp is not None:
         version += f" (prices updated {calc.auto_update_timestamp.isoformat()})"
@@ -161,19 +157,6 @@ def _genai_cost_of(
         source="genai-prices",
         version=version,
     )
-
-
-def _part(genai: Any, model_price: Any, counts: dict[str, int], kind: str) -> Decimal:
-    """The price of ``counts`` under the cache prices of ``kind`` (``_read`` / ``_write``), every other
-    price set to zero: the same units are priced, so genai-prices splits the usage exactly as in the total."""
-    from genai_prices.types import ModelPrice as GenaiModelPrice  # type: ignore[import-not-found, unused-ignore]
-
-    prices = {
-        key: value if key.startswith("cache_") and kind in key else Decimal(0)
-        for key, value in vars(model_price).items()
-        if value is not None and not key.startswith("_")
-    }
-    return Decimal(GenaiModelPrice(**prices).calc_price(genai.Usage(**counts))["total_price"])
 
 
 def user_cost(price: ModelPrice, usage: Usage) -> Cost:
