@@ -45,7 +45,8 @@ impl Format for Messages {
     ) -> Result<Flow, ParseError> {
         let mut r = open(data, number)?;
         let syntax = |e| syntax_error(number, &e, data);
-        let read = read_event(&mut r).map_err(syntax)?;
+        let mut read = EventRead::default();
+        read_event(&mut r, &mut read).map_err(syntax)?;
         r.finish().map_err(syntax)?;
         let mut skipped = Vec::new();
         let flow = self.fold(state, read, &mut skipped, emit);

@@ -87,16 +87,23 @@ pub(super) struct EventRead<'a> {
     pub(super) usage: Option<Box<LaxUsage<'a>>>,
 }
 
-pub(super) fn read_event<'a>(r: &mut Reader<'a>) -> Syn<EventRead<'a>> {
+impl Default for EventRead<'_> {
+    fn default() -> Self {
+        Self {
+            kind: Ok(None),
+            index: None,
+            block: None,
+            delta: Ok(None),
+            message: Ok(None),
+            usage: None,
+        }
+    }
+}
+
+/// Reads an event into `read` (a default one): filled in place, since returning it by value copied
+/// it again at every `?` and `map_err` on the way out.
+pub(super) fn read_event<'a>(r: &mut Reader<'a>, read: &mut EventRead<'a>) -> Syn<()> {
     let root = Path::ROOT;
-    let mut read = EventRead {
-        kind: Ok(None),
-        index: None,
-        block: None,
-        delta: Ok(None),
-        message: Ok(None),
-        usage: None,
-    };
     r.object(|r, key| {
         match &*key {
             "type" => read.kind = opt_str(r, &root.key("type"))?,
@@ -112,8 +119,7 @@ pub(super) fn read_event<'a>(r: &mut Reader<'a>) -> Syn<EventRead<'a>> {
             _ => r.skip()?,
         }
         Ok(())
-    })?;
-    Ok(read)
+    })
 }
 
 fn read_delta<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<DeltaRead<'a>>>> {
