@@ -19,7 +19,7 @@ use pyo3::types::PyString;
 
 use crate::values;
 
-/// Slots in the cache (a power of two); with the bound on key length, at most ~100 KB held.
+/// Slots in the cache (a power of two); with the bound on key length, at most ~150 KB held.
 const SLOTS: usize = 1024;
 /// Longer keys are rarely repeated names; they are made afresh and not kept.
 const MAX_KEY: usize = 64;
