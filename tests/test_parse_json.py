@@ -26,6 +26,8 @@ VALUES = [
     b'tru', b'true', b'nul', b'null', b'falsey', b'[1 2]', b'{"a" 1}', b'{1: 2}', b'{"a":1 "b":2}',
     b'"abc', b'[' * 1024 + b']' * 1024, b'[' * 1023 + b']' * 1023, b'{"a":' * 1023 + b'1' + b'}' * 1023,
     b'{"a":' * 1024 + b'1' + b'}' * 1024, b'\x0c1', b'\xa01', b'"\xe2\x80\xa8"', b"'a'", b'[]]', b'{}}',
+    # Around the length under which a skipped float without exponent is known finite (300 characters).
+    b'9' * 298 + b'.5', b'-' + b'9' * 297 + b'.5', b'9' * 309 + b'.0', b'9' * 400 + b'.0', b'9' * 299,
 ]  # fmt: skip
 
 

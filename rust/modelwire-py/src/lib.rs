@@ -8,6 +8,7 @@ mod classes;
 mod convert;
 mod errors;
 mod eventstream;
+mod keys;
 mod sse;
 mod stream;
 mod values;

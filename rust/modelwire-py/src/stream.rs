@@ -261,8 +261,8 @@ impl<'a, 'py: 'a> Builder<'a, 'py> {
         };
         let dict = PyDict::new(py);
         for (key, items) in [
-            ("content", &logprobs.content),
-            ("refusal", &logprobs.refusal),
+            (pyo3::intern!(py, "content"), &logprobs.content),
+            (pyo3::intern!(py, "refusal"), &logprobs.refusal),
         ] {
             let value = match items {
                 None => none(py),

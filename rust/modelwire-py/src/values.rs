@@ -6,6 +6,8 @@ use modelwire_core::json::{Kind, Number, Reader, SyntaxError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyNone, PyString};
 
+use crate::keys::Keys;
+
 pub enum BuildError {
     Syntax(SyntaxError),
     Python(PyErr),
@@ -54,18 +56,29 @@ pub fn int<'py>(py: Python<'py>, value: i128) -> PyResult<Bound<'py, PyAny>> {
 
 /// The value at the reader as Python objects (recursion is bounded by the reader's depth limit).
 pub fn build<'py>(py: Python<'py>, r: &mut Reader<'_>) -> Result<Bound<'py, PyAny>, BuildError> {
+    build_with(py, r, &mut Keys::new())
+}
+
+fn build_with<'py>(
+    py: Python<'py>,
+    r: &mut Reader<'_>,
+    keys: &mut Keys,
+) -> Result<Bound<'py, PyAny>, BuildError> {
     Ok(match r.kind()? {
         Kind::Object => {
             let dict = PyDict::new(py);
             r.object(|r, key| -> Result<(), BuildError> {
-                let value = build(py, r)?;
-                Ok(dict.set_item(string(py, &key)?, value)?)
+                let key = keys.key(py, &key)?;
+                let value = build_with(py, r, keys)?;
+                Ok(dict.set_item(key, value)?)
             })?;
             dict.into_any()
         }
         Kind::Array => {
             let list = PyList::empty(py);
-            r.array(|r, _| -> Result<(), BuildError> { Ok(list.append(build(py, r)?)?) })?;
+            r.array(|r, _| -> Result<(), BuildError> {
+                Ok(list.append(build_with(py, r, keys)?)?)
+            })?;
             list.into_any()
         }
         Kind::String => string(py, &r.string()?)?.into_any(),

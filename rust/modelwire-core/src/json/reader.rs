@@ -567,11 +567,13 @@ impl<'a> Reader<'a> {
         self.colon()
     }
 
-    /// A number only needs its value checked when it could overflow a double.
+    /// A number only needs its value checked when it could overflow a double: one with an exponent,
+    /// or with more than 308 digits before its point (the largest double is 1.8e308). Skipped floats
+    /// (logprobs, scores) are so left unconverted, as skipped integers are.
     fn skip_number(&mut self) -> Syn<()> {
         let start = self.pos;
         let (text, integer) = self.number_text()?;
-        if integer && text.len() <= 20 {
+        if text.len() <= 300 && !text.bytes().any(|b| b == b'e' || b == b'E') {
             return Ok(());
         }
         match number::classify(text, integer) {

@@ -44,7 +44,8 @@ impl Format for Messages {
     ) -> Result<Flow, ParseError> {
         let mut r = open(data, number)?;
         let syntax = |e| syntax_error(number, &e, data);
-        let read = read_event(&mut r).map_err(syntax)?;
+        let mut read = EventRead::default();
+        read_event(&mut r, &mut read).map_err(syntax)?;
         r.finish().map_err(syntax)?;
         let mut skipped = Vec::new();
         let flow = self.fold(state, read, &mut skipped, emit);
@@ -117,6 +118,7 @@ impl Messages {
             }
             Some("message_start") => {
                 if let Some(message) = read.message? {
+                    let message = *message;
                     let path = root.key("message");
                     let id = lax(message.id, &path.key("id"), skipped);
                     let model = lax(message.model, &path.key("model"), skipped);
@@ -141,7 +143,7 @@ impl Messages {
                 let delta = read.delta?.unwrap_or_default();
                 let reason = delta.stop_reason.unwrap_or(Ok(None));
                 let stop = stop(reason, delta.explanation, &root.key("delta"), skipped);
-                let (usage, mut unread) = read.usage;
+                let (usage, mut unread) = read.usage.map_or((None, Vec::new()), |u| *u);
                 skipped.append(&mut unread);
                 self.finish(state, stop, emit)?;
                 self.set_usage(state, usage, emit);

@@ -76,25 +76,35 @@ impl Default for DeltaRead<'_> {
     }
 }
 
+/// One event as read. The members only one event of a stream carries (`message_start`'s message, the
+/// final usage) are boxed: this struct is moved a few times per event, and unboxed they made it nearly
+/// 1 KB, whose copies cost a tenth of folding the small text deltas that make up most of a stream.
 pub(super) struct EventRead<'a> {
     pub(super) kind: Text<'a>,
     pub(super) index: Option<Checked<Option<i128>>>,
     pub(super) block: Option<Checked<Option<Block<'a>>>>,
     pub(super) delta: Checked<Option<DeltaRead<'a>>>,
-    pub(super) message: Checked<Option<MessageRead<'a>>>,
-    pub(super) usage: LaxUsage<'a>,
+    pub(super) message: Checked<Option<Box<MessageRead<'a>>>>,
+    pub(super) usage: Option<Box<LaxUsage<'a>>>,
 }
 
-pub(super) fn read_event<'a>(r: &mut Reader<'a>) -> Syn<EventRead<'a>> {
+impl Default for EventRead<'_> {
+    fn default() -> Self {
+        Self {
+            kind: Ok(None),
+            index: None,
+            block: None,
+            delta: Ok(None),
+            message: Ok(None),
+            usage: None,
+        }
+    }
+}
+
+/// Reads an event into `read` (a default one): filled in place, since returning it by value copied
+/// it again at every `?` and `map_err` on the way out.
+pub(super) fn read_event<'a>(r: &mut Reader<'a>, read: &mut EventRead<'a>) -> Syn<()> {
     let root = Path::ROOT;
-    let mut read = EventRead {
-        kind: Ok(None),
-        index: None,
-        block: None,
-        delta: Ok(None),
-        message: Ok(None),
-        usage: (None, Vec::new()),
-    };
     r.object(|r, key| {
         match &*key {
             "type" => read.kind = opt_str(r, &root.key("type"))?,
@@ -103,13 +113,14 @@ pub(super) fn read_event<'a>(r: &mut Reader<'a>) -> Syn<EventRead<'a>> {
                 read.block = Some(read_block(r, &root.key("content_block"))?.map(Some))
             }
             "delta" => read.delta = read_delta(r, &root.key("delta"))?,
-            "message" => read.message = read_message(r, &root.key("message"))?,
-            "usage" => read.usage = read_usage(r, &root.key("usage"))?,
+            "message" => {
+                read.message = read_message(r, &root.key("message"))?.map(|m| m.map(Box::new))
+            }
+            "usage" => read.usage = Some(Box::new(read_usage(r, &root.key("usage"))?)),
             _ => r.skip()?,
         }
         Ok(())
-    })?;
-    Ok(read)
+    })
 }
 
 fn read_delta<'a>(r: &mut Reader<'a>, path: &Path<'_>) -> Syn<Checked<Option<DeltaRead<'a>>>> {
