@@ -298,6 +298,7 @@ def test_with_options_replaces_the_hooks(local_server: LocalProviderServer) -> N
         copy = client.with_options(hooks=[second.append])
         assert copy.hooks == (second.append,)
         assert client.hooks == (first.append,)
+        assert client.with_options(deadline=30).hooks == (first.append,)  # other options keep them
         copy.complete("hi")
         silent = client.with_options(hooks=[])
         silent.complete("hi")

@@ -18,6 +18,7 @@ parsed response. Without hooks none of this is built: a call pays one ``is None`
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import time
@@ -153,6 +154,16 @@ class Hooks:
             await asyncio.wait(mine)
 
 
+@functools.lru_cache(maxsize=64)
+def _server(base_url: str) -> tuple[str | None, int | None]:
+    """(host, port) of a base URL: what telemetry may show of it (never its path, query or userinfo)."""
+    parts = urlsplit(base_url)
+    try:
+        return parts.hostname, parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return parts.hostname, None
+
+
 class CallTrace:
     """One call's events: its id, when it began and when its current attempt's request went out. The
     policy calls it as its ``emit``.
@@ -202,11 +213,7 @@ class CallTrace:
         self.requests += 1
         self.first_event_at = None
         self.provider = adapter.provider_name
-        base = urlsplit(getattr(adapter, "base_url", "") or "")
-        try:
-            port = base.port or {"https": 443, "http": 80}.get(base.scheme)
-        except ValueError:
-            port = None
+        host, port = _server(getattr(adapter, "base_url", "") or "")
         self._emit(
             RequestSent(
                 call_id=self.call_id,
@@ -215,7 +222,7 @@ class CallTrace:
                 operation=self.operation,
                 attempt=ctx.attempt,
                 number=ctx.number,
-                server_address=base.hostname,
+                server_address=host,
                 server_port=port,
                 request=request,
             )
