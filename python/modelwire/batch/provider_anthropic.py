@@ -18,6 +18,8 @@ from modelwire.batch.provider_common import (
     Outcome,
     cancelled_error,
     expired_error,
+    numbered_lines,
+    result_line,
     unreadable_line,
 )
 from modelwire.exceptions import ProviderError, ResponseParseError
@@ -71,22 +73,14 @@ class AnthropicBatchApi:
 
     async def results(self, adapter: HttpAdapter, state: BatchState) -> list[tuple[str, int, bytes]]:
         content = (await adapter.arequest_raw("GET", f"{_root(adapter)}/{state.batch_id}/results")).body
-        return [
-            (f"results of {state.batch_id}", number, raw)
-            for number, raw in enumerate(content.splitlines(), 1)
-            if raw.strip()
-        ]
+        return numbered_lines(f"results of {state.batch_id}", content)
 
     def read_line(self, adapter: HttpAdapter, raw: bytes, where: str, batch_id: str) -> tuple[str, Outcome]:
         provider = adapter.provider_name
-        try:
-            line = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise unreadable_line(provider, where, raw, f"not JSON ({exc})") from None
-        custom_id = line.get("custom_id") if isinstance(line, dict) else None
-        result = line.get("result") if isinstance(line, dict) else None
-        if not isinstance(custom_id, str) or not isinstance(result, dict):
-            raise unreadable_line(provider, where, raw, "no custom_id or result")
+        custom_id, line = result_line(provider, where, raw)
+        result = line.get("result")
+        if not isinstance(result, dict):
+            raise unreadable_line(provider, where, raw, "no result")
         kind = result.get("type")
         if kind == "succeeded":
             try:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 from modelwire.exceptions import APIError, APITimeoutError, ProviderError, ResponseParseError
 from modelwire.providers import HttpAdapter
 from modelwire.types import ChatCompletionResponse
@@ -24,6 +26,8 @@ __all__ = [
     "cancelled_error",
     "expired_error",
     "missing_error",
+    "numbered_lines",
+    "result_line",
     "unreadable_line",
 ]
 
@@ -98,3 +102,21 @@ def unreadable_line(api: str, where: str, raw: bytes, problem: str) -> ResponseP
         provider=api,
         snippet=(text[:120], text[120:240]),
     )
+
+
+def numbered_lines(label: str, content: bytes) -> list[tuple[str, int, bytes]]:
+    """The non-blank lines of a results file as (label, line number from 1, line)."""
+    return [(label, number, raw) for number, raw in enumerate(content.splitlines(), 1) if raw.strip()]
+
+
+def result_line(api: str, where: str, raw: bytes) -> tuple[str, dict[str, Any]]:
+    """One results line as (its custom_id, the line's object); a line that is not a JSON object naming a
+    custom_id cannot be read."""
+    try:
+        line = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise unreadable_line(api, where, raw, f"not JSON ({exc})") from None
+    custom_id = line.get("custom_id") if isinstance(line, dict) else None
+    if not isinstance(custom_id, str):
+        raise unreadable_line(api, where, raw, "no custom_id")
+    return custom_id, line
