@@ -16,11 +16,10 @@ import orjson
 from modelwire.batch.provider_common import (
     BatchState,
     Outcome,
-    cancelled_error,
-    expired_error,
     numbered_lines,
     result_line,
     unreadable_line,
+    unrun_error,
 )
 from modelwire.exceptions import ProviderError, ResponseParseError
 from modelwire.providers import HttpAdapter
@@ -90,9 +89,9 @@ class AnthropicBatchApi:
         if kind == "errored":
             return custom_id, _errored(adapter, result.get("error"))
         if kind == "expired":
-            return custom_id, expired_error(provider, batch_id, None)
+            return custom_id, unrun_error(provider, batch_id, "expired")
         if kind == "canceled":
-            return custom_id, cancelled_error(provider, batch_id, None)
+            return custom_id, unrun_error(provider, batch_id, "cancelled")
         raise unreadable_line(provider, where, raw, f"unknown result type {kind!r}")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import orjson
 
@@ -23,12 +23,11 @@ __all__ = [
     "BatchApi",
     "BatchState",
     "Outcome",
-    "cancelled_error",
-    "expired_error",
     "missing_error",
     "numbered_lines",
     "result_line",
     "unreadable_line",
+    "unrun_error",
 ]
 
 Outcome = ChatCompletionResponse | ProviderError
@@ -66,22 +65,14 @@ class BatchApi(Protocol):
 # --- errors for requests without an answer ----------------------------------------------------------
 
 
-def expired_error(api: str, batch_id: str, model: str | None) -> ProviderError:
-    return APITimeoutError(
-        f"the {api} batch {batch_id} expired before this request ran; run it again",
+def unrun_error(api: str, batch_id: str, why: Literal["expired", "cancelled"]) -> ProviderError:
+    """A request the batch never ran because it expired (a timeout) or was cancelled first; run it again."""
+    kind = APITimeoutError if why == "expired" else APIError
+    said = "expired" if why == "expired" else "was cancelled"
+    return kind(
+        f"the {api} batch {batch_id} {said} before this request ran; run it again",
         provider=api,
-        model=model,
-        provider_code="batch_expired",
-        should_retry=True,
-    )
-
-
-def cancelled_error(api: str, batch_id: str, model: str | None) -> ProviderError:
-    return APIError(
-        f"the {api} batch {batch_id} was cancelled before this request ran; run it again",
-        provider=api,
-        model=model,
-        provider_code="batch_cancelled",
+        provider_code=f"batch_{why}",
         should_retry=True,
     )
 

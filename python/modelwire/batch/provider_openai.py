@@ -13,11 +13,10 @@ import orjson
 from modelwire.batch.provider_common import (
     BatchState,
     Outcome,
-    cancelled_error,
-    expired_error,
     numbered_lines,
     result_line,
     unreadable_line,
+    unrun_error,
 )
 from modelwire.exceptions import APIError, ResponseParseError
 from modelwire.providers import HttpAdapter
@@ -94,9 +93,9 @@ class OpenAIBatchApi:
         if isinstance(error, dict):
             code = error.get("code")
             if code == "batch_expired":
-                return custom_id, expired_error(provider, batch_id, None)
+                return custom_id, unrun_error(provider, batch_id, "expired")
             if code == "batch_cancelled":
-                return custom_id, cancelled_error(provider, batch_id, None)
+                return custom_id, unrun_error(provider, batch_id, "cancelled")
             message = str(error.get("message") or code or "the batch reported an error for this request")
             return custom_id, APIError(message, provider=provider, provider_code=str(code or "") or None)
         raise unreadable_line(provider, where, raw, "neither a response nor an error")
