@@ -24,9 +24,10 @@ import argparse
 import json
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
-from enum import Enum
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -34,36 +35,18 @@ from openai import omit
 from openai._models import construct_type
 from openai.lib._parsing._completions import parse_chat_completion as sdk_parse
 from openai.types.chat import ChatCompletion
-from pydantic import BaseModel
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from modelwire.config import ModelSpec
 from modelwire.facade.structured import structured_call
 from modelwire.parsing import pure
 from modelwire.policy.chain import AttemptContext
+from structured_support import Person
 
 try:
     from modelwire import _core as rust
 except ImportError:
     rust = None
-
-
-class Colour(Enum):
-    RED = "red"
-    BLUE = "blue"
-
-
-class Address(BaseModel):
-    city: str
-    zip: str | None = None
-
-
-class Person(BaseModel):
-    name: str
-    age: int
-    colour: Colour
-    address: Address
-    nickname: str | None = None
-    tags: list[str] = []
 
 
 ANSWER = {

@@ -36,6 +36,22 @@ def lines_in(path: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
+def interrupted_batch(
+    server: LocalProviderServer, tmp_path: Path, latency: float, prompts: int, *, written: int
+) -> tuple[Path, Path, subprocess.Popen[str]]:
+    """A batch of ``prompts`` prompts against a server answering after ``latency`` seconds, sent SIGINT once
+    ``written`` lines are in its output: (source, output, the process)."""
+    server.configure(latency=latency, record_requests=False)
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"".join(orjson.dumps({"prompt": f"p {i}"}) + b"\n" for i in range(prompts)))
+    output = tmp_path / "out.jsonl"
+    process = subprocess.Popen(command(server, source, output), env=env(), stderr=subprocess.PIPE, text=True)
+    while lines_in(output) < written:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGINT)
+    return source, output, process
+
+
 def test_sigkill_at_random_points_then_resume(local_server: LocalProviderServer, tmp_path: Path) -> None:
     local_server.configure(latency=0.01, record_requests=False)
     n = 1500
@@ -74,16 +90,7 @@ def test_sigkill_at_random_points_then_resume(local_server: LocalProviderServer,
 def test_interrupt_stops_admitting_and_says_what_was_written(
     local_server: LocalProviderServer, tmp_path: Path
 ) -> None:
-    local_server.configure(latency=0.02, record_requests=False)
-    source = tmp_path / "in.jsonl"
-    source.write_bytes(b"".join(orjson.dumps({"prompt": f"p {i}"}) + b"\n" for i in range(2000)))
-    output = tmp_path / "out.jsonl"
-    process = subprocess.Popen(
-        command(local_server, source, output), env=env(), stderr=subprocess.PIPE, text=True
-    )
-    while lines_in(output) < 20:
-        time.sleep(0.005)
-    process.send_signal(signal.SIGINT)
+    _, output, process = interrupted_batch(local_server, tmp_path, 0.02, 2000, written=20)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "admitting no more requests" in stderr
@@ -100,16 +107,7 @@ def test_interrupt_stops_admitting_and_says_what_was_written(
 def test_a_second_interrupt_cancels_what_is_in_flight(
     local_server: LocalProviderServer, tmp_path: Path
 ) -> None:
-    local_server.configure(latency=0.3, record_requests=False)
-    source = tmp_path / "in.jsonl"
-    source.write_bytes(b"".join(orjson.dumps({"prompt": f"p {i}"}) + b"\n" for i in range(40)))
-    output = tmp_path / "out.jsonl"
-    process = subprocess.Popen(
-        command(local_server, source, output), env=env(), stderr=subprocess.PIPE, text=True
-    )
-    while lines_in(output) < 1:
-        time.sleep(0.005)
-    process.send_signal(signal.SIGINT)
+    source, output, process = interrupted_batch(local_server, tmp_path, 0.3, 40, written=1)
     time.sleep(0.1)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)

@@ -4,9 +4,27 @@ reaches the head (O(1) to leave, however long the queue), order is kept, and the
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from modelwire.exceptions import AdmissionTimeoutError
 from modelwire.policy import ModelLimiter
+
+
+def waiter(limiter: ModelLimiter, order: list[str]) -> Callable[[str, float], Awaitable[None]]:
+    """A waiter that records in ``order`` that it was admitted (or timed out), holds its permit for one
+    turn of the loop and releases it."""
+
+    async def wait(name: str, timeout: float) -> None:
+        try:
+            permit = await limiter.aacquire(timeout=timeout)
+        except AdmissionTimeoutError:
+            order.append(f"{name} timed out")
+            return
+        order.append(name)
+        await asyncio.sleep(0)
+        permit.release()
+
+    return wait
 
 
 def test_waiters_that_leave_mid_queue_are_skipped_in_order() -> None:
@@ -15,15 +33,7 @@ def test_waiters_that_leave_mid_queue_are_skipped_in_order() -> None:
         held = await limiter.aacquire(timeout=1)
         order: list[str] = []
 
-        async def wait(name: str, timeout: float) -> None:
-            try:
-                permit = await limiter.aacquire(timeout=timeout)
-            except AdmissionTimeoutError:
-                order.append(f"{name} timed out")
-                return
-            order.append(name)
-            await asyncio.sleep(0)
-            permit.release()
+        wait = waiter(limiter, order)
 
         tasks = {}
         for name, timeout in (("a", 5.0), ("b", 0.05), ("c", 5.0), ("d", 5.0), ("e", 5.0)):
@@ -50,14 +60,7 @@ def test_the_head_leaving_wakes_the_next_live_waiter() -> None:
         held = await limiter.aacquire(timeout=1)
         order: list[str] = []
 
-        async def wait(name: str, timeout: float) -> None:
-            try:
-                permit = await limiter.aacquire(timeout=timeout)
-            except AdmissionTimeoutError:
-                order.append(f"{name} timed out")
-                return
-            order.append(name)
-            permit.release()
+        wait = waiter(limiter, order)
 
         first = asyncio.create_task(wait("head", 0.1))
         await asyncio.sleep(0)

@@ -16,9 +16,10 @@ import orjson
 from modelwire.batch.provider_common import (
     BatchState,
     Outcome,
-    cancelled_error,
-    expired_error,
+    numbered_lines,
+    result_line,
     unreadable_line,
+    unrun_error,
 )
 from modelwire.exceptions import ProviderError, ResponseParseError
 from modelwire.providers import HttpAdapter
@@ -71,22 +72,14 @@ class AnthropicBatchApi:
 
     async def results(self, adapter: HttpAdapter, state: BatchState) -> list[tuple[str, int, bytes]]:
         content = (await adapter.arequest_raw("GET", f"{_root(adapter)}/{state.batch_id}/results")).body
-        return [
-            (f"results of {state.batch_id}", number, raw)
-            for number, raw in enumerate(content.splitlines(), 1)
-            if raw.strip()
-        ]
+        return numbered_lines(f"results of {state.batch_id}", content)
 
     def read_line(self, adapter: HttpAdapter, raw: bytes, where: str, batch_id: str) -> tuple[str, Outcome]:
         provider = adapter.provider_name
-        try:
-            line = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise unreadable_line(provider, where, raw, f"not JSON ({exc})") from None
-        custom_id = line.get("custom_id") if isinstance(line, dict) else None
-        result = line.get("result") if isinstance(line, dict) else None
-        if not isinstance(custom_id, str) or not isinstance(result, dict):
-            raise unreadable_line(provider, where, raw, "no custom_id or result")
+        custom_id, line = result_line(provider, where, raw)
+        result = line.get("result")
+        if not isinstance(result, dict):
+            raise unreadable_line(provider, where, raw, "no result")
         kind = result.get("type")
         if kind == "succeeded":
             try:
@@ -96,9 +89,9 @@ class AnthropicBatchApi:
         if kind == "errored":
             return custom_id, _errored(adapter, result.get("error"))
         if kind == "expired":
-            return custom_id, expired_error(provider, batch_id, None)
+            return custom_id, unrun_error(provider, batch_id, "expired")
         if kind == "canceled":
-            return custom_id, cancelled_error(provider, batch_id, None)
+            return custom_id, unrun_error(provider, batch_id, "cancelled")
         raise unreadable_line(provider, where, raw, f"unknown result type {kind!r}")
 
 

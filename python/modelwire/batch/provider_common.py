@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+import orjson
 
 from modelwire.exceptions import APIError, APITimeoutError, ProviderError, ResponseParseError
 from modelwire.providers import HttpAdapter
@@ -21,10 +23,11 @@ __all__ = [
     "BatchApi",
     "BatchState",
     "Outcome",
-    "cancelled_error",
-    "expired_error",
     "missing_error",
+    "numbered_lines",
+    "result_line",
     "unreadable_line",
+    "unrun_error",
 ]
 
 Outcome = ChatCompletionResponse | ProviderError
@@ -62,22 +65,14 @@ class BatchApi(Protocol):
 # --- errors for requests without an answer ----------------------------------------------------------
 
 
-def expired_error(api: str, batch_id: str, model: str | None) -> ProviderError:
-    return APITimeoutError(
-        f"the {api} batch {batch_id} expired before this request ran; run it again",
+def unrun_error(api: str, batch_id: str, why: Literal["expired", "cancelled"]) -> ProviderError:
+    """A request the batch never ran because it expired (a timeout) or was cancelled first; run it again."""
+    kind = APITimeoutError if why == "expired" else APIError
+    said = "expired" if why == "expired" else "was cancelled"
+    return kind(
+        f"the {api} batch {batch_id} {said} before this request ran; run it again",
         provider=api,
-        model=model,
-        provider_code="batch_expired",
-        should_retry=True,
-    )
-
-
-def cancelled_error(api: str, batch_id: str, model: str | None) -> ProviderError:
-    return APIError(
-        f"the {api} batch {batch_id} was cancelled before this request ran; run it again",
-        provider=api,
-        model=model,
-        provider_code="batch_cancelled",
+        provider_code=f"batch_{why}",
         should_retry=True,
     )
 
@@ -98,3 +93,21 @@ def unreadable_line(api: str, where: str, raw: bytes, problem: str) -> ResponseP
         provider=api,
         snippet=(text[:120], text[120:240]),
     )
+
+
+def numbered_lines(label: str, content: bytes) -> list[tuple[str, int, bytes]]:
+    """The non-blank lines of a results file as (label, line number from 1, line)."""
+    return [(label, number, raw) for number, raw in enumerate(content.splitlines(), 1) if raw.strip()]
+
+
+def result_line(api: str, where: str, raw: bytes) -> tuple[str, dict[str, Any]]:
+    """One results line as (its custom_id, the line's object); a line that is not a JSON object naming a
+    custom_id cannot be read."""
+    try:
+        line = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise unreadable_line(api, where, raw, f"not JSON ({exc})") from None
+    custom_id = line.get("custom_id") if isinstance(line, dict) else None
+    if not isinstance(custom_id, str):
+        raise unreadable_line(api, where, raw, "no custom_id")
+    return custom_id, line

@@ -13,9 +13,10 @@ import orjson
 from modelwire.batch.provider_common import (
     BatchState,
     Outcome,
-    cancelled_error,
-    expired_error,
+    numbered_lines,
+    result_line,
     unreadable_line,
+    unrun_error,
 )
 from modelwire.exceptions import APIError, ResponseParseError
 from modelwire.providers import HttpAdapter
@@ -73,23 +74,13 @@ class OpenAIBatchApi:
             if not isinstance(file_id, str):
                 continue
             content = (await adapter.arequest_raw("GET", f"/files/{file_id}/content")).body
-            lines.extend(
-                (f"file {file_id}", number, raw)
-                for number, raw in enumerate(content.splitlines(), 1)
-                if raw.strip()
-            )
+            lines.extend(numbered_lines(f"file {file_id}", content))
         return lines
 
     def read_line(self, adapter: HttpAdapter, raw: bytes, where: str, batch_id: str) -> tuple[str, Outcome]:
         """(custom_id, outcome) of one output or error file line."""
         provider = adapter.provider_name
-        try:
-            line = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise unreadable_line(provider, where, raw, f"not JSON ({exc})") from None
-        custom_id = line.get("custom_id") if isinstance(line, dict) else None
-        if not isinstance(custom_id, str):
-            raise unreadable_line(provider, where, raw, "no custom_id")
+        custom_id, line = result_line(provider, where, raw)
         response, error = line.get("response"), line.get("error")
         if isinstance(response, dict) and isinstance(response.get("status_code"), int):
             body = orjson.dumps(response.get("body"))
@@ -102,9 +93,9 @@ class OpenAIBatchApi:
         if isinstance(error, dict):
             code = error.get("code")
             if code == "batch_expired":
-                return custom_id, expired_error(provider, batch_id, None)
+                return custom_id, unrun_error(provider, batch_id, "expired")
             if code == "batch_cancelled":
-                return custom_id, cancelled_error(provider, batch_id, None)
+                return custom_id, unrun_error(provider, batch_id, "cancelled")
             message = str(error.get("message") or code or "the batch reported an error for this request")
             return custom_id, APIError(message, provider=provider, provider_code=str(code or "") or None)
         raise unreadable_line(provider, where, raw, "neither a response nor an error")

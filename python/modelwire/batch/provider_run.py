@@ -36,9 +36,8 @@ from modelwire.batch.provider_common import (
     BatchApi,
     BatchState,
     Outcome,
-    cancelled_error,
-    expired_error,
     missing_error,
+    unrun_error,
 )
 from modelwire.batch.provider_openai import OPENAI_BATCH
 from modelwire.batch.runner import default_failures_path
@@ -295,9 +294,9 @@ class _Run:
                 outcomes[custom_id] = outcome
         for custom_id in wanted - outcomes.keys():
             if state.unfinished == "expired":
-                outcomes[custom_id] = expired_error(self.api.name, state.batch_id, None)
+                outcomes[custom_id] = unrun_error(self.api.name, state.batch_id, "expired")
             elif state.unfinished == "cancelled":
-                outcomes[custom_id] = cancelled_error(self.api.name, state.batch_id, None)
+                outcomes[custom_id] = unrun_error(self.api.name, state.batch_id, "cancelled")
             else:
                 outcomes[custom_id] = missing_error(self.api.name, state.batch_id, None, unreadable)
         return outcomes

@@ -49,23 +49,8 @@ GENAI_PRICES_PROVIDERS: Final = {
 
 # Our Usage field -> genai-prices usage key, where the names differ (the others are the same).
 _RENAMED: Final = {"reasoning_tokens": "output_reasoning_tokens"}
-_COUNTS: Final = (
-    "input_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_5m_tokens",
-    "cache_write_1h_tokens",
-    "input_audio_tokens",
-    "output_audio_tokens",
-    "input_image_tokens",
-    "output_image_tokens",
-    "input_video_tokens",
-    "cache_audio_read_tokens",
-    "cache_image_read_tokens",
-    "cache_video_read_tokens",
-)
+# Every token count Usage declares is a genai-prices usage key, except the total (the sum of the others).
+_COUNTS: Final = tuple(n for n in Usage.__slots__ if n.endswith("_tokens") and n != "total_tokens")
 _MILLION: Final = Decimal(1_000_000)
 
 _genai: Any = None  # the genai_prices module once imported; False when it is not installed

@@ -52,39 +52,33 @@ def parse_usage(
     total_tokens = lax_int(raw, "total_tokens", path, skipped)
     if total_tokens is None and input_tokens is not None and output_tokens is not None:
         total_tokens = input_tokens + output_tokens
+
+    def prompt_part(key: str) -> int | None:  # Chat Completions' details object, else the Responses API's
+        return _first(
+            lax_int(prompt_details, key, pd_path, skipped), lax_int(input_details, key, id_path, skipped)
+        )
+
+    def completion_part(key: str) -> int | None:
+        return _first(
+            lax_int(completion_details, key, cd_path, skipped),
+            lax_int(output_details, key, od_path, skipped),
+        )
+
     reasoning_tokens = _first(
-        lax_int(raw, "reasoning_tokens", path, skipped),
-        lax_int(completion_details, "reasoning_tokens", cd_path, skipped),
-        lax_int(output_details, "reasoning_tokens", od_path, skipped),
+        lax_int(raw, "reasoning_tokens", path, skipped), completion_part("reasoning_tokens")
     )
     cache_read = _first(
-        lax_int(prompt_details, "cached_tokens", pd_path, skipped),
-        lax_int(input_details, "cached_tokens", id_path, skipped),
+        prompt_part("cached_tokens"),
         lax_int(raw, "prompt_cache_hit_tokens", path, skipped),
         lax_int(raw, "cached_tokens", path, skipped),
         lax_int(raw, "num_cached_tokens", path, skipped),
     )
-    cache_write = _first(
-        lax_int(prompt_details, "cache_write_tokens", pd_path, skipped),
-        lax_int(input_details, "cache_write_tokens", id_path, skipped),
-    )
+    cache_write = prompt_part("cache_write_tokens")
     # Parts priced apart: audio and image tokens, in whichever details object this API reports them.
-    input_audio = _first(
-        lax_int(prompt_details, "audio_tokens", pd_path, skipped),
-        lax_int(input_details, "audio_tokens", id_path, skipped),
-    )
-    output_audio = _first(
-        lax_int(completion_details, "audio_tokens", cd_path, skipped),
-        lax_int(output_details, "audio_tokens", od_path, skipped),
-    )
-    input_image = _first(
-        lax_int(prompt_details, "image_tokens", pd_path, skipped),
-        lax_int(input_details, "image_tokens", id_path, skipped),
-    )
-    output_image = _first(
-        lax_int(completion_details, "image_tokens", cd_path, skipped),
-        lax_int(output_details, "image_tokens", od_path, skipped),
-    )
+    input_audio = prompt_part("audio_tokens")
+    output_audio = completion_part("audio_tokens")
+    input_image = prompt_part("image_tokens")
+    output_image = completion_part("image_tokens")
     return Usage(
         input_tokens,
         output_tokens,
