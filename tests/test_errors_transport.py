@@ -13,6 +13,7 @@ import ssl
 import struct
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -246,8 +247,9 @@ CLIENTS = [
 ]
 
 
-@pytest.mark.parametrize(("library", "call"), CLIENTS)
-@pytest.mark.parametrize(
+# Each misbehaving server, the kind its failure is, and the exception names it may surface as: shared with
+# test_transport_aiohttp, which hits the same servers through the aiohttp transport.
+REAL_FAILURES = pytest.mark.parametrize(
     ("behaviour", "kind", "names"),
     [
         (drop_after_headers, K.API_CONNECTION, DROPPED),
@@ -257,6 +259,40 @@ CLIENTS = [
         (reset, K.API_CONNECTION, DROPPED),
     ],
 )
+
+
+@contextmanager
+def refused_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that is bound but never listening: connecting to it is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        yield probe.getsockname()[1]
+
+
+@contextmanager
+def unanswered_port() -> Iterator[int]:
+    """A port on 127.0.0.1 whose listener has a full accept queue: it drops new SYNs, so a connect never
+    completes."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
+    try:
+        yield port
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+
+
+@pytest.mark.parametrize(("library", "call"), CLIENTS)
+@REAL_FAILURES
 def test_real_failures(
     serve: Any, library: Any, call: Any, behaviour: Any, kind: ErrorKind, names: set[str]
 ) -> None:
@@ -273,9 +309,7 @@ def test_real_failures(
 
 @pytest.mark.parametrize(("library", "call"), CLIENTS)
 def test_real_connection_refused(library: Any, call: Any) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # bound, never listening: connecting is refused
+    with refused_port() as port:
         exc = call(library, f"http://127.0.0.1:{port}/")
     assert type(exc).__name__ == "ConnectError"
     error = from_transport_error(exc, provider="vllm")
@@ -285,23 +319,8 @@ def test_real_connection_refused(library: Any, call: Any) -> None:
 
 @pytest.mark.parametrize(("library", "call"), CLIENTS)
 def test_real_connect_timeout(library: Any, call: Any) -> None:
-    # A listener whose accept queue is full drops new SYNs, so the connect never completes.
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(3):
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(("127.0.0.1", port))
-        fillers.append(filler)
-    try:
+    with unanswered_port() as port:
         exc = call(library, f"http://127.0.0.1:{port}/")
-    finally:
-        for filler in fillers:
-            filler.close()
-        listener.close()
     assert type(exc).__name__ == "ConnectTimeout"
     assert from_transport_error(exc, provider="p").kind is K.TIMEOUT
 

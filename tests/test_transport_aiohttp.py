@@ -27,15 +27,13 @@ from modelwire.testing import LocalProviderServer
 from modelwire.transport import AsyncTransport, async_transport
 from modelwire.transport.over_aiohttp import AiohttpTransport
 from test_errors_transport import (
-    DROPPED,
+    REAL_FAILURES,
     _read_head,
-    drop_after_headers,
-    drop_before_response,
     headers_then_stall,
-    never_answer,
     never_read,
-    reset,
+    refused_port,
     serve,
+    unanswered_port,
 )
 from tls_server import TlsServer, have_openssl
 
@@ -73,16 +71,7 @@ def _fail(
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["request", "stream"])
-@pytest.mark.parametrize(
-    ("behaviour", "kind", "names"),
-    [
-        (drop_after_headers, K.API_CONNECTION, DROPPED),
-        (drop_before_response, K.API_CONNECTION, DROPPED),
-        (never_answer, K.TIMEOUT, {"ReadTimeout"}),
-        (headers_then_stall, K.TIMEOUT, {"ReadTimeout"}),
-        (reset, K.API_CONNECTION, DROPPED),
-    ],
-)
+@REAL_FAILURES
 def test_real_failures_are_classified_as_httpxs(
     serve: Any, stream: bool, behaviour: Behaviour, kind: ErrorKind, names: set[str]
 ) -> None:
@@ -97,9 +86,7 @@ def test_real_failures_are_classified_as_httpxs(
 
 
 def test_connection_refused() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # bound, never listening: connecting is refused
+    with refused_port() as port:
         exc = _fail(f"http://127.0.0.1:{port}/v1")
     assert type(exc).__name__ == "ConnectError"
     error = from_transport_error(exc, provider="vllm")
@@ -108,23 +95,8 @@ def test_connection_refused() -> None:
 
 
 def test_connect_timeout() -> None:
-    # A listener whose accept queue is full drops new SYNs, so the connect never completes.
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(3):
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(("127.0.0.1", port))
-        fillers.append(filler)
-    try:
+    with unanswered_port() as port:
         exc = _fail(f"http://127.0.0.1:{port}/")
-    finally:
-        for filler in fillers:
-            filler.close()
-        listener.close()
     assert type(exc).__name__ == "ConnectTimeout"
     assert from_transport_error(exc, provider="p").kind is K.TIMEOUT
 
@@ -278,6 +250,21 @@ def test_an_unknown_choice_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- proxies and TLS --------------------------------------------------------------------------------------
 
 
+def _post_status(base_url: str, **options: Any) -> int | httpx.ConnectError:
+    """POST ``chat/completions`` through a fresh aiohttp transport: its status, or the ConnectError."""
+
+    async def go() -> int | httpx.ConnectError:
+        transport = AiohttpTransport(base_url, timeout=TIMEOUTS, **options)
+        try:
+            return (await transport.request("POST", "chat/completions", content=b"{}")).status_code
+        except httpx.ConnectError as exc:
+            return exc
+        finally:
+            await transport.aclose()
+
+    return asyncio.run(go())
+
+
 def _proxy_answer(seen: list[bytes]) -> Behaviour:
     def answer(conn: socket.socket, stop: threading.Event) -> None:
         data = conn.recv(65536)
@@ -298,20 +285,12 @@ def test_the_proxy_environment_is_honoured(
     proxy = serve(_proxy_answer(seen))
     monkeypatch.setenv(variable, proxy.url.split("/v1")[0])
 
-    async def go(trust_env: bool) -> Any:
-        transport = AiohttpTransport("http://provider.invalid/v1", timeout=TIMEOUTS, trust_env=trust_env)
-        try:
-            return (await transport.request("POST", "chat/completions", content=b"{}")).status_code
-        except httpx.ConnectError as exc:
-            return exc
-        finally:
-            await transport.aclose()
-
-    assert asyncio.run(go(True)) == 204
+    provider = "http://provider.invalid/v1"
+    assert _post_status(provider, trust_env=True) == 204
     assert seen == [b"POST http://provider.invalid/v1/chat/completions HTTP/1.1"]
-    assert isinstance(asyncio.run(go(False)), httpx.ConnectError)  # straight to a host that does not exist
+    assert isinstance(_post_status(provider, trust_env=False), httpx.ConnectError)  # straight to no host
     monkeypatch.setenv("NO_PROXY", "provider.invalid")
-    assert isinstance(asyncio.run(go(True)), httpx.ConnectError)
+    assert isinstance(_post_status(provider, trust_env=True), httpx.ConnectError)
     assert len(seen) == 1
 
 
@@ -319,25 +298,15 @@ def test_the_proxy_environment_is_honoured(
 def test_tls_verification_and_a_custom_ca_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tls = TlsServer(tmp_path)
     try:
-
-        async def go() -> Any:
-            transport = AiohttpTransport(tls.url, timeout=TIMEOUTS)
-            try:
-                return (await transport.request("POST", "chat/completions", content=b"{}")).status_code
-            except httpx.ConnectError as exc:
-                return exc
-            finally:
-                await transport.aclose()
-
         monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-        refused = asyncio.run(go())
+        refused = _post_status(tls.url)
         assert isinstance(refused, httpx.ConnectError)
         error = from_transport_error(refused, provider="openai")
         assert isinstance(error, APIConnectionError)
         assert error.retryable is False  # a certificate failure is not retried
         assert "CERTIFICATE_VERIFY_FAILED" in error.message
         monkeypatch.setenv("SSL_CERT_FILE", str(tls.cert))  # the bundle httpx would trust, trusted here too
-        assert asyncio.run(go()) == 500
+        assert _post_status(tls.url) == 500
     finally:
         tls.stop()
 

@@ -32,7 +32,7 @@ import time
 import warnings
 import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from types import ModuleType
 from typing import Any
 
@@ -371,8 +371,8 @@ class AsyncTransport(_TransportBase):
             async with asyncio.timeout(timeouts.total):
                 await self._acquire(timeouts)
                 try:
-                    args = self._send_args(path, content, headers, params, timeouts)
-                    async with self.client.stream(method, **args) as response:
+                    sent = await self._send(method, path, content, headers, params, timeouts, streamed=False)
+                    async with sent as response:
                         await aread_body(response, max_bytes=self.max_response_bytes)
                         return response
                 finally:
@@ -394,12 +394,31 @@ class AsyncTransport(_TransportBase):
         timeouts = self.timeouts.with_total(timeout)
         await self._acquire(timeouts)
         try:
-            async with self.client.stream(
-                method, **self._send_args(path, content, headers, params, timeouts)
-            ) as response:
+            opened = await self._send(method, path, content, headers, params, timeouts, streamed=True)
+            async with opened as response:
                 yield response
         finally:
             self._slots.release()
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        params: Mapping[str, str] | None,
+        timeouts: Timeouts,
+        *,
+        streamed: bool,
+    ) -> AbstractAsyncContextManager[Any]:
+        """Send the request: its response (``streamed``: to be read by the caller) as a context manager whose
+        leaving releases the connection. The one step a transport over another library
+        (``transport.over_aiohttp``) does its own way; the slots, the whole-response timeout and the body
+        limit around it stay here."""
+        sending: AbstractAsyncContextManager[Any] = self.client.stream(
+            method, **self._send_args(path, content, headers, params, timeouts)
+        )
+        return sending
 
     async def aread(self, response: Any) -> bytes:
         """The async twin of :meth:`SyncTransport.read`."""

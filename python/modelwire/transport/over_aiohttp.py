@@ -30,8 +30,7 @@ import io
 import ssl
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from typing import Any
 
 import aiohttp
@@ -40,7 +39,6 @@ from yarl import URL
 
 from modelwire._constants import DEFAULT_KEEPALIVE_EXPIRY, DEFAULT_MAX_RESPONSE_BYTES
 from modelwire.transport.aiohttp_errors import CLIENT_ERRORS, as_httpx_error
-from modelwire.transport.body import aread_body
 from modelwire.transport.http import _JOINED_MAX, _LIVE, AsyncTransport, _TransportBase
 from modelwire.transport.timeouts import Timeouts, TimeoutSpec
 
@@ -52,7 +50,8 @@ _LARGE_BODY = 1 << 20  # aiohttp's own threshold for a bytes body it would rathe
 class AiohttpResponse:
     """An aiohttp response as the transport seam hands it out: ``status_code``, ``headers`` (case-insensitive
     ``get``), ``content`` once read, ``aiter_raw()`` / ``aiter_bytes()`` (both decoded: aiohttp
-    decompresses), and ``request`` (built only when an error needs to name the host)."""
+    decompresses), and ``request`` (built only when an error needs to name the host). Leaving it (``async
+    with``) gives the connection back when the body was read to its end, else closes it."""
 
     __slots__ = ("_content", "_method", "_raw", "_url", "headers", "status_code")
 
@@ -87,8 +86,10 @@ class AiohttpResponse:
 
     aiter_bytes = aiter_raw
 
-    def _finish(self) -> None:
-        """Give the connection back when the body was read to its end, else close it."""
+    async def __aenter__(self) -> AiohttpResponse:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
         raw = self._raw
         if raw.content.is_eof():
             raw.release()
@@ -189,91 +190,45 @@ class AiohttpTransport(AsyncTransport):
         headers: Mapping[str, str] | None,
         params: Mapping[str, str] | None,
         timeouts: Timeouts,
+        *,
+        streamed: bool,
     ) -> AiohttpResponse:
-        url, proxy = self._url_of(path)
-        if params:
-            url = url.update_query(params)
+        origin, proxy = self._url_of(path)
+        url = origin.update_query(params) if params else origin
         timeout = self._client_timeout if timeouts is self.timeouts else self._aiohttp_timeout(timeouts)
         session = self.client if self.client is not None and not self.client.closed else self._session()
         data: bytes | io.BytesIO | None = content
         if content is not None and len(content) > _LARGE_BODY:
             data = io.BytesIO(content)  # sent in pieces with its length declared, as aiohttp advises
+        sending = session.request(
+            method, url, data=data, headers=headers, timeout=timeout, allow_redirects=False, proxy=proxy
+        )
+        if not streamed:  # bounded by the whole-response timeout the caller holds
+            return await _answer(sending, method, url)
+        started = time.monotonic()
         try:
-            raw = await session.request(
-                method,
-                url,
-                data=data,
-                headers=headers,
-                timeout=timeout,
-                allow_redirects=False,
-                proxy=proxy,
-            )
-        except CLIENT_ERRORS as exc:
-            raise as_httpx_error(exc, method, url) from exc
-        return AiohttpResponse(raw, method, url)
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        content: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> AiohttpResponse:
-        timeouts = self.timeouts.with_total(timeout)
-        try:
-            async with asyncio.timeout(timeouts.total):
-                await self._acquire(timeouts)
-                try:
-                    response = await self._send(method, path, content, headers, params, timeouts)
-                    try:
-                        await aread_body(response, max_bytes=self.max_response_bytes)
-                    finally:
-                        response._finish()
-                    return response
-                finally:
-                    self._slots.release()
-        except TimeoutError:  # the cancel scope above: the whole response took too long
-            raise httpx.ReadTimeout(f"the response took longer than {timeouts.total:g}s") from None
-
-    @asynccontextmanager
-    async def stream(
-        self,
-        method: str,
-        path: str,
-        *,
-        content: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> AsyncIterator[AiohttpResponse]:
-        timeouts = self.timeouts.with_total(timeout)
-        await self._acquire(timeouts)
-        try:
-            opening = _opening_budget(timeouts)
-            started = time.monotonic()
-            try:
-                async with asyncio.timeout(opening):
-                    response = await self._send(method, path, content, headers, params, timeouts)
-            except TimeoutError:
-                waited = time.monotonic() - started
-                raise httpx.WriteTimeout(
-                    f"sending the request and waiting for the response head took {waited:.3g}s "
-                    "(more than connect + write + read)",
-                    request=httpx.Request(method, str(self._url_of(path)[0])),
-                ) from None
-            try:
-                yield response
-            finally:
-                response._finish()
-        finally:
-            self._slots.release()
+            async with asyncio.timeout(_opening_budget(timeouts)):
+                return await _answer(sending, method, url)
+        except TimeoutError:
+            waited = time.monotonic() - started
+            raise httpx.WriteTimeout(
+                f"sending the request and waiting for the response head took {waited:.3g}s "
+                "(more than connect + write + read)",
+                request=httpx.Request(method, str(origin)),
+            ) from None
 
     async def aclose(self) -> None:
         if self.client is not None:
             await self.client.close()
+
+
+async def _answer(sending: Awaitable[aiohttp.ClientResponse], method: str, url: URL) -> AiohttpResponse:
+    """The response head ``sending`` waits for, any failure raised as the httpx exception for it."""
+    try:
+        raw = await sending
+    except CLIENT_ERRORS as exc:
+        raise as_httpx_error(exc, method, url) from exc
+    return AiohttpResponse(raw, method, url)
 
 
 def _opening_budget(timeouts: Timeouts) -> float | None:
