@@ -215,13 +215,10 @@ class CallTrace:
         self.provider = adapter.provider_name
         host, port = _server(getattr(adapter, "base_url", "") or "")
         self._emit(
-            RequestSent(
-                call_id=self.call_id,
-                model=ctx.spec.name,
+            RequestSent.of(
+                ctx,
                 provider=self.provider,
                 operation=self.operation,
-                attempt=ctx.attempt,
-                number=ctx.number,
                 server_address=host,
                 server_port=port,
                 request=request,
@@ -245,13 +242,10 @@ class CallTrace:
         ctx, response, latency, ttft = self._held
         self._held = None
         self._emit(
-            ResponseReceived(
-                call_id=self.call_id,
-                model=ctx.spec.name,
+            ResponseReceived.of(
+                ctx,
                 provider=self.provider,
                 operation=self.operation,
-                attempt=ctx.attempt,
-                number=ctx.number,
                 latency=latency,
                 time_to_first_token=ttft,
                 usage=getattr(response, "usage", None),
@@ -261,16 +255,7 @@ class CallTrace:
         )
 
     def interrupted(self, ctx: AttemptContext, error: BaseException, events_delivered: int) -> None:
-        self(
-            StreamInterrupted(
-                call_id=self.call_id,
-                model=ctx.spec.name,
-                attempt=ctx.attempt,
-                number=ctx.number,
-                events_delivered=events_delivered,
-                error=error,
-            )
-        )
+        self(StreamInterrupted.of(ctx, events_delivered=events_delivered, error=error))
 
     def ended(self, error: BaseException | None) -> None:
         self(
