@@ -234,16 +234,7 @@ class CallTrace:
         self.first_event_at = None
         self.provider = adapter.provider_name
         host, port = _server(getattr(adapter, "base_url", "") or "")
-        self._emit(
-            RequestSent.of(
-                ctx,
-                provider=self.provider,
-                operation=self.operation,
-                server_address=host,
-                server_port=port,
-                request=request,
-            )
-        )
+        self._exchanged(RequestSent, ctx, server_address=host, server_port=port, request=request)
         self.sent_at = time.monotonic()
 
     def first_event(self) -> None:
@@ -261,18 +252,19 @@ class CallTrace:
         assert self._held is not None
         ctx, response, latency, ttft = self._held
         self._held = None
-        self._emit(
-            ResponseReceived.of(
-                ctx,
-                provider=self.provider,
-                operation=self.operation,
-                latency=latency,
-                time_to_first_token=ttft,
-                usage=getattr(response, "usage", None),
-                cost=getattr(response, "cost", None),
-                response=response,
-            )
+        self._exchanged(
+            ResponseReceived,
+            ctx,
+            latency=latency,
+            time_to_first_token=ttft,
+            usage=getattr(response, "usage", None),
+            cost=getattr(response, "cost", None),
+            response=response,
         )
+
+    def _exchanged(self, kind: type[Event], ctx: AttemptContext, **values: Any) -> None:
+        """Send a request's or a response's event: the attempt's fields, the call's provider and operation."""
+        self._emit(kind.of(ctx, provider=self.provider, operation=self.operation, **values))
 
     def interrupted(self, ctx: AttemptContext, error: BaseException, events_delivered: int) -> None:
         self(StreamInterrupted.of(ctx, events_delivered=events_delivered, error=error))
