@@ -5,6 +5,7 @@ first token, an interrupted stream), and that a hook that raises never breaks th
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import subprocess
 import sys
@@ -353,3 +354,46 @@ def test_a_response_is_reported_once_the_facade_is_done_with_it_and_before_its_r
         "RequestSent", "validated", "ResponseReceived",
         "CallEnded",
     ]  # fmt: skip
+
+
+def test_a_stream_dropped_without_being_closed_still_ends_its_call(local_server: LocalProviderServer) -> None:
+    events: list[Event] = []
+    with Client(openai_model(local_server, "model-a"), hooks=[events.append], limiters=False) as client:
+        stream = client.stream(LONG)
+        next(stream)
+        assert kinds(events) == ["CallStarted", "RequestSent"]
+        del stream  # neither read to its end nor closed
+        gc.collect()
+        assert kinds(events) == ["CallStarted", "RequestSent", "CallEnded"]
+    ended = events[-1]
+    assert isinstance(ended, CallEnded)
+    assert (ended.error, ended.attempts) == (None, 1)  # as a stream its caller closed
+
+
+def test_aclose_stops_waiting_for_a_stuck_async_hook_with_a_warning(
+    local_server: LocalProviderServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("modelwire.facade.hooks.HOOKS_DRAIN_TIMEOUT", 0.05)
+    cancelled: list[str] = []
+
+    async def stuck(event: Event) -> None:
+        try:
+            await asyncio.Event().wait()  # an exporter that never answers
+        except asyncio.CancelledError:
+            cancelled.append(type(event).__name__)
+            raise
+
+    async def run() -> None:
+        client = AsyncClient(openai_model(local_server, "model-a"), hooks=[stuck], limiters=False)
+        await client.complete("hi")
+        await asyncio.wait_for(client.aclose(), 30)  # the guard only turns a hang into a failure
+        await asyncio.sleep(0)  # the cancelled run unwinds
+
+    asyncio.run(run())
+    assert cancelled == ["CallStarted"]  # the first run was stuck; the ones queued behind it never began
+    warnings = [
+        r.getMessage() for r in caplog.records if r.name == "modelwire.hooks" and r.levelno == logging.WARNING
+    ]
+    assert warnings == [
+        "modelwire: 4 async hook run(s) still running after 0.05s at aclose(); cancelling them"
+    ]

@@ -6,6 +6,7 @@ and no key anywhere in what is exported."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import re
 from collections.abc import Iterator
@@ -282,3 +283,17 @@ def test_streams_record_their_first_token_and_their_interruption(
     assert dict(cut_attempt.attributes or {})["error.type"] == "stream_interrupted"
     assert cut_attempt.status.status_code is StatusCode.ERROR
     assert dict(cut_call.attributes or {})["error.type"] == "stream_interrupted"
+
+
+def test_a_dropped_stream_ends_its_spans(local_server: LocalProviderServer, telemetry: Telemetry) -> None:
+    hooks = telemetry.hooks()
+    with Client(openai_model(local_server, "model-a"), hooks=[hooks], limiters=False) as client:
+        stream = client.stream(" ".join(f"word{i}" for i in range(300)))
+        next(stream)
+        del stream  # dropped mid-way, never closed
+        gc.collect()
+    call, attempt = sorted(telemetry.spans(), key=lambda s: s.kind is SpanKind.CLIENT)
+    assert call.end_time is not None
+    assert attempt.end_time is not None
+    assert call.status.status_code is not StatusCode.ERROR
+    assert hooks._calls == {}  # nothing left open in the table

@@ -31,6 +31,9 @@ DEFAULT_MAX_RESPONSE_BYTES: Final = 256 << 20
 DEFAULT_DEADLINE: Final = 600.0
 # Redis sits next to the workers: a shared-limits call slower than this means it is in trouble, not busy.
 DEFAULT_REDIS_TIMEOUT: Final = 0.5
+# AsyncClient.aclose() waits this long in all for async hooks still running, then cancels them (a warning
+# says how many): a stuck exporter must not hang a shutdown.
+HOOKS_DRAIN_TIMEOUT: Final = 5.0
 
 # Connection pool. Without a configured concurrency the pool allows this many connections; with one,
 # the pool is sized to the concurrency so requests never queue invisibly inside httpx.

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol, Self, TypeAlias
 
 from modelwire.types._record import Record
 
@@ -50,6 +50,24 @@ __all__ = [
 _CALL_IDS: Final = itertools.count(1)
 
 
+class _Model(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class Attempt(Protocol):
+    """What an attempt's event is built from (a ``modelwire.policy.AttemptContext``)."""
+
+    @property
+    def call_id(self) -> int: ...
+    @property
+    def spec(self) -> _Model: ...
+    @property
+    def attempt(self) -> int: ...
+    @property
+    def number(self) -> int: ...
+
+
 def next_call_id() -> int:
     """A new call id (thread-safe: ``itertools.count`` advances atomically)."""
     return next(_CALL_IDS)
@@ -68,6 +86,14 @@ class Event(Record):
         if values:
             raise TypeError(f"{type(self).__name__} has no field(s) {', '.join(sorted(values))}")
 
+    @classmethod
+    def of(cls, ctx: Attempt, **values: Any) -> Self:
+        """This event of the attempt ``ctx``: its ``call_id``, ``model``, ``attempt`` and (where the event
+        has one) ``number``, plus ``values``."""
+        if "number" in cls._fields:
+            values["number"] = ctx.number
+        return cls(call_id=ctx.call_id, model=ctx.spec.name, attempt=ctx.attempt, **values)
+
 
 Emit: TypeAlias = Callable[[Event], None]
 """The seam events go through: the policy and the facade call it with each event of a call."""
@@ -76,8 +102,8 @@ Emit: TypeAlias = Callable[[Event], None]
 class CallStarted(Event):
     """A call began. ``operation``: ``"chat"``, ``"embeddings"`` or ``"images"``; ``models``: the chain."""
 
-    __slots__ = ("models", "operation", "stream")
     _fields = ("call_id", "operation", "models", "stream")
+    __slots__ = _fields[1:]  # Event holds call_id
     operation: str
     models: tuple[str, ...]
     stream: bool
@@ -88,16 +114,6 @@ class RequestSent(Event):
     name; ``request``: the canonical request (``request.model`` is the id the provider knows);
     ``server_address`` / ``server_port``: the host the adapter talks to."""
 
-    __slots__ = (
-        "attempt",
-        "model",
-        "number",
-        "operation",
-        "provider",
-        "request",
-        "server_address",
-        "server_port",
-    )
     _fields = (
         "call_id",
         "model",
@@ -109,6 +125,7 @@ class RequestSent(Event):
         "server_port",
         "request",
     )
+    __slots__ = _fields[1:]  # Event holds call_id
     model: str
     provider: str
     operation: str
@@ -124,18 +141,6 @@ class ResponseReceived(Event):
     to its end); ``time_to_first_token``: for a stream, from the request to its first event (``None``
     otherwise); ``cost``: ``response.cost`` (``None`` when the price is unknown)."""
 
-    __slots__ = (
-        "attempt",
-        "cost",
-        "latency",
-        "model",
-        "number",
-        "operation",
-        "provider",
-        "response",
-        "time_to_first_token",
-        "usage",
-    )
     _fields = (
         "call_id",
         "model",
@@ -149,6 +154,7 @@ class ResponseReceived(Event):
         "cost",
         "response",
     )
+    __slots__ = _fields[1:]  # Event holds call_id
     model: str
     provider: str
     operation: str
@@ -165,8 +171,8 @@ class AttemptFailed(Event):
     """An attempt failed with ``error`` (a ``ProviderError``; ``kind`` is its ``ErrorKind``). ``elapsed``:
     since the attempt began, admission included."""
 
-    __slots__ = ("attempt", "elapsed", "error", "kind", "model", "number", "status_code")
     _fields = ("call_id", "model", "attempt", "number", "kind", "status_code", "elapsed", "error")
+    __slots__ = _fields[1:]  # Event holds call_id
     model: str
     attempt: int
     number: int
@@ -180,8 +186,8 @@ class RetryDecided(Event):
     """The policy retries ``model`` after ``wait`` seconds; ``attempt`` is the one that failed (the retry
     is ``attempt + 1``); ``retry_after``: what the provider asked for, if anything."""
 
-    __slots__ = ("attempt", "error", "kind", "model", "retry_after", "wait")
     _fields = ("call_id", "model", "attempt", "kind", "wait", "retry_after", "error")
+    __slots__ = _fields[1:]  # Event holds call_id
     model: str
     attempt: int
     kind: ErrorKind
@@ -193,8 +199,8 @@ class RetryDecided(Event):
 class FallbackTaken(Event):
     """The policy moves on from ``from_model`` to ``to_model``; ``reason`` says why in words."""
 
-    __slots__ = ("error", "from_model", "kind", "reason", "to_model")
     _fields = ("call_id", "from_model", "to_model", "kind", "reason", "error")
+    __slots__ = _fields[1:]  # Event holds call_id
     from_model: str
     to_model: str
     kind: ErrorKind
@@ -206,8 +212,8 @@ class AdmissionWaited(Event):
     """The limiter of ``model`` kept an attempt waiting ``seconds``; ``admitted`` is False when the wait
     ran out (an ``AttemptFailed`` with the ``AdmissionTimeoutError`` follows)."""
 
-    __slots__ = ("admitted", "attempt", "model", "seconds")
     _fields = ("call_id", "model", "attempt", "seconds", "admitted")
+    __slots__ = _fields[1:]  # Event holds call_id
     model: str
     attempt: int
     seconds: float
@@ -218,8 +224,8 @@ class StreamInterrupted(Event):
     """A stream failed after its first event (nothing is retried then). ``error``: what the caller gets
     (a ``StreamInterruptedError`` with the response so far in ``partial``)."""
 
-    __slots__ = ("attempt", "error", "events_delivered", "model", "number")
     _fields = ("call_id", "model", "attempt", "number", "events_delivered", "error")
+    __slots__ = _fields[1:]  # Event holds call_id
     model: str
     attempt: int
     number: int
@@ -231,8 +237,8 @@ class CallEnded(Event):
     """A call ended: ``model`` answered (``None`` if none did) after ``attempts`` attempts in ``duration``
     seconds; ``error`` is what the caller got (``None`` on success, or a stream closed before its end)."""
 
-    __slots__ = ("attempts", "duration", "error", "model", "operation")
     _fields = ("call_id", "operation", "model", "attempts", "duration", "error")
+    __slots__ = _fields[1:]  # Event holds call_id
     operation: str
     model: str | None
     attempts: int

@@ -272,43 +272,39 @@ class OtelHooks:
         span.set_attribute("modelwire.attempts", event.attempts)
         span.end()
 
-    def _retry(self, event: RetryDecided) -> None:
-        call = self._calls.get(event.call_id)
+    def _note(self, call_id: int, name: str, attributes: dict[str, Any]) -> None:
+        """An event ``name`` on the span of call ``call_id`` (if it still has one)."""
+        call = self._calls.get(call_id)
         if call is not None:
-            attributes = {
-                "modelwire.model": event.model,
-                "modelwire.attempt": event.attempt,
-                "modelwire.wait": event.wait,
-                "error.type": error_type(event.error),
-            }
-            if event.retry_after is not None:
-                attributes["modelwire.retry_after"] = event.retry_after
-            call.span.add_event("modelwire.retry", attributes)
+            call.span.add_event(name, attributes)
+
+    def _retry(self, event: RetryDecided) -> None:
+        attributes = {
+            "modelwire.model": event.model,
+            "modelwire.attempt": event.attempt,
+            "modelwire.wait": event.wait,
+            "error.type": error_type(event.error),
+        }
+        if event.retry_after is not None:
+            attributes["modelwire.retry_after"] = event.retry_after
+        self._note(event.call_id, "modelwire.retry", attributes)
 
     def _fallback(self, event: FallbackTaken) -> None:
-        call = self._calls.get(event.call_id)
-        if call is not None:
-            call.span.add_event(
-                "modelwire.fallback",
-                {
-                    "modelwire.from_model": event.from_model,
-                    "modelwire.to_model": event.to_model,
-                    "modelwire.reason": event.reason,
-                    "error.type": error_type(event.error),
-                },
-            )
+        attributes = {
+            "modelwire.from_model": event.from_model,
+            "modelwire.to_model": event.to_model,
+            "modelwire.reason": event.reason,
+            "error.type": error_type(event.error),
+        }
+        self._note(event.call_id, "modelwire.fallback", attributes)
 
     def _admission(self, event: AdmissionWaited) -> None:
-        call = self._calls.get(event.call_id)
-        if call is not None:
-            call.span.add_event(
-                "modelwire.admission_wait",
-                {
-                    "modelwire.model": event.model,
-                    "modelwire.wait": event.seconds,
-                    "modelwire.admitted": event.admitted,
-                },
-            )
+        attributes = {
+            "modelwire.model": event.model,
+            "modelwire.wait": event.seconds,
+            "modelwire.admitted": event.admitted,
+        }
+        self._note(event.call_id, "modelwire.admission_wait", attributes)
 
     # -- attempt spans ------------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ A hook is a callable taking one event. It is called inline, in the order the eve
 quick (append to a list, bump a counter, start a span). On an ``AsyncClient`` a hook may be ``async``: it is
 called inline too, and the coroutine it returns is scheduled as a task on the running loop, so the call
 never waits for it; each async hook still sees its events in order (its next run waits for its previous
-one), and ``aclose()`` waits for the ones still running. A sync ``Client`` refuses an async hook.
+one), and ``aclose()`` waits for the ones still running (at most ``HOOKS_DRAIN_TIMEOUT``, 5 s, then
+cancels them with a warning). A sync ``Client`` refuses an async hook.
 
 A hook that raises never breaks the call: the first failure of each hook on each event type is logged at
 WARNING (with its traceback) on ``modelwire.hooks``, later ones at DEBUG.
@@ -26,6 +27,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from modelwire._constants import HOOKS_DRAIN_TIMEOUT
 from modelwire.events import (
     CallEnded,
     CallStarted,
@@ -141,17 +143,35 @@ class Hooks:
         previous: asyncio.Task[None] | None,
     ) -> None:
         if previous is not None:
-            await asyncio.wait((previous,))  # one hook sees its events in order
+            try:
+                await asyncio.wait((previous,))  # one hook sees its events in order
+            except asyncio.CancelledError:
+                if inspect.iscoroutine(result):
+                    result.close()  # cancelled (by drain) before it began
+                raise
         try:
             await result
         except Exception as exc:
             self._failed(index, hook, event, exc)
 
-    async def drain(self) -> None:
-        """Wait for the async hooks still running on this loop."""
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the async hooks still running on this loop, ``timeout`` seconds in all (default
+        ``HOOKS_DRAIN_TIMEOUT``); those still running then are cancelled, with a warning."""
+        limit = HOOKS_DRAIN_TIMEOUT if timeout is None else timeout
         loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
         while mine := [task for task in self._pending if task.get_loop() is loop]:
-            await asyncio.wait(mine)
+            left = deadline - loop.time()
+            if left <= 0:
+                logger.warning(
+                    "modelwire: %d async hook run(s) still running after %gs at aclose(); cancelling them",
+                    len(mine),
+                    limit,
+                )
+                for task in mine:
+                    task.cancel()
+                return
+            await asyncio.wait(mine, timeout=left)
 
 
 @functools.lru_cache(maxsize=64)
@@ -214,19 +234,7 @@ class CallTrace:
         self.first_event_at = None
         self.provider = adapter.provider_name
         host, port = _server(getattr(adapter, "base_url", "") or "")
-        self._emit(
-            RequestSent(
-                call_id=self.call_id,
-                model=ctx.spec.name,
-                provider=self.provider,
-                operation=self.operation,
-                attempt=ctx.attempt,
-                number=ctx.number,
-                server_address=host,
-                server_port=port,
-                request=request,
-            )
-        )
+        self._exchanged(RequestSent, ctx, server_address=host, server_port=port, request=request)
         self.sent_at = time.monotonic()
 
     def first_event(self) -> None:
@@ -244,33 +252,22 @@ class CallTrace:
         assert self._held is not None
         ctx, response, latency, ttft = self._held
         self._held = None
-        self._emit(
-            ResponseReceived(
-                call_id=self.call_id,
-                model=ctx.spec.name,
-                provider=self.provider,
-                operation=self.operation,
-                attempt=ctx.attempt,
-                number=ctx.number,
-                latency=latency,
-                time_to_first_token=ttft,
-                usage=getattr(response, "usage", None),
-                cost=getattr(response, "cost", None),
-                response=response,
-            )
+        self._exchanged(
+            ResponseReceived,
+            ctx,
+            latency=latency,
+            time_to_first_token=ttft,
+            usage=getattr(response, "usage", None),
+            cost=getattr(response, "cost", None),
+            response=response,
         )
 
+    def _exchanged(self, kind: type[Event], ctx: AttemptContext, **values: Any) -> None:
+        """Send a request's or a response's event: the attempt's fields, the call's provider and operation."""
+        self._emit(kind.of(ctx, provider=self.provider, operation=self.operation, **values))
+
     def interrupted(self, ctx: AttemptContext, error: BaseException, events_delivered: int) -> None:
-        self(
-            StreamInterrupted(
-                call_id=self.call_id,
-                model=ctx.spec.name,
-                attempt=ctx.attempt,
-                number=ctx.number,
-                events_delivered=events_delivered,
-                error=error,
-            )
-        )
+        self(StreamInterrupted.of(ctx, events_delivered=events_delivered, error=error))
 
     def ended(self, error: BaseException | None) -> None:
         self(

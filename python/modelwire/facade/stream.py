@@ -118,9 +118,14 @@ class _StreamBase:
         return f"<{type(self).__name__} {opened}, {self.events_delivered} events delivered>"
 
     def __del__(self) -> None:
-        # A stream dropped without being closed must not keep its admission slot forever.
+        # A stream dropped without being closed must not keep its admission slot forever, nor leave its
+        # call open for its hooks: it ends as a closed one (``CallEnded`` without an error).
+        if getattr(self, "_settled", True):
+            return
+        with contextlib.suppress(Exception):
+            stream_settled(self._trace, self._ctx, None, _CLOSED, self.events_delivered, _CLOSED)
         permit = getattr(self, "_permit", None)
-        if permit is not None and not getattr(self, "_settled", True):
+        if permit is not None:
             with contextlib.suppress(Exception):
                 permit.release(Outcome.FAILURE)
 

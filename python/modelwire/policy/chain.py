@@ -185,11 +185,8 @@ class ChainRun:
         )
         if self.emit is not None:
             self.emit(
-                AttemptFailed(
-                    call_id=self.call_id,
-                    model=ctx.spec.name,
-                    attempt=ctx.attempt,
-                    number=ctx.number,
+                AttemptFailed.of(
+                    ctx,
                     kind=error.kind,
                     status_code=error.status_code,
                     elapsed=now - ctx.started,
@@ -217,14 +214,8 @@ class ChainRun:
             self._log(head, "retrying in %.2fs", delay)
             if self.emit is not None:
                 self.emit(
-                    RetryDecided(
-                        call_id=self.call_id,
-                        model=ctx.spec.name,
-                        attempt=ctx.attempt,
-                        kind=error.kind,
-                        wait=delay,
-                        retry_after=error.retry_after,
-                        error=error,
+                    RetryDecided.of(
+                        ctx, kind=error.kind, wait=delay, retry_after=error.retry_after, error=error
                     )
                 )
             return delay

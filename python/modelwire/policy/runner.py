@@ -46,15 +46,7 @@ def _outcome(error: ProviderError) -> Outcome:
 def _admission(ctx: AttemptContext, seconds: float, *, admitted: bool = True) -> None:
     """Tell the call's hooks that admission kept this attempt waiting (or timed out)."""
     if ctx.emit is not None and (seconds > 0 or not admitted):
-        ctx.emit(
-            AdmissionWaited(
-                call_id=ctx.call_id,
-                model=ctx.spec.name,
-                attempt=ctx.attempt,
-                seconds=seconds,
-                admitted=admitted,
-            )
-        )
+        ctx.emit(AdmissionWaited.of(ctx, seconds=seconds, admitted=admitted))
 
 
 class RetryPolicy:
