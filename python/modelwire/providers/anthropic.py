@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from modelwire._constants import ANTHROPIC_API_VERSION, DEFAULT_MAX_RESPONSE_BYTES
 from modelwire.parsing.anthropic import parse_anthropic_message
 from modelwire.providers._base import HttpAdapter, spec_options
-from modelwire.providers.catalog import PROVIDERS, env_value
+from modelwire.providers.catalog import PROVIDERS
 from modelwire.providers.dialect import Body, Context, Dialect, Operation, StreamRoute
-from modelwire.providers.keys import at_home, key_env_for, resolve_api_key
+from modelwire.providers.keys import home_address_and_key
 from modelwire.request.anthropic import anthropic_body_fields
 from modelwire.transport import TimeoutSpec
 from modelwire.types import ChatCompletionRequest
@@ -80,16 +80,14 @@ class AnthropicClient(HttpAdapter):
         api_key_from_env: bool = True,
     ) -> None:
         name = provider or _INFO.name
-        from_env = env_value(_INFO.base_url_env)[0] if base_url is None else None
-        base = base_url or from_env or _INFO.base_url or ""
-        env = key_env_for(
+        base, key = home_address_and_key(
             _INFO,
-            base,
+            base_url,
+            api_key,
+            provider=name,
             api_key_env=api_key_env,
             api_key_from_env=api_key_from_env,
-            base_url_from_env=from_env is not None,
         )
-        key = resolve_api_key(api_key, provider=name, env=env, required=at_home(_INFO, base))
         dialect = ANTHROPIC
         if base.rstrip("/").endswith("/v1"):
             dialect = ANTHROPIC.rerouted(lambda path: path.removeprefix("/v1"))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from modelwire._constants import DEFAULT_MAX_RESPONSE_BYTES
 from modelwire.parsing.gemini import parse_gemini_content, parse_gemini_embeddings
 from modelwire.providers._base import HttpAdapter, spec_options
-from modelwire.providers.catalog import PROVIDERS, env_value
+from modelwire.providers.catalog import PROVIDERS
 from modelwire.providers.dialect import Body, Context, Dialect, Operation, OutgoingRequest, StreamRoute
 from modelwire.providers.google_auth import (
     GEMINI_API_BASE,
@@ -29,7 +29,7 @@ from modelwire.providers.google_auth import (
     vertex_location,
     vertex_project,
 )
-from modelwire.providers.keys import at_home, key_env_for, resolve_api_key
+from modelwire.providers.keys import home_address_and_key
 from modelwire.request.gemini import gemini_body_fields, gemini_embedding_body
 from modelwire.transport import TimeoutSpec
 from modelwire.types import ChatCompletionRequest, EmbeddingRequest
@@ -110,16 +110,15 @@ class GeminiClient(HttpAdapter):
         api_key_from_env: bool = True,
     ) -> None:
         name = provider or _GEMINI.name
-        from_env = env_value(_GEMINI.base_url_env)[0] if base_url is None else None
-        base = base_url or from_env or _GEMINI.base_url or GEMINI_API_BASE
-        env = key_env_for(
+        base, key = home_address_and_key(
             _GEMINI,
-            base,
+            base_url,
+            api_key,
+            provider=name,
+            default_base=GEMINI_API_BASE,
             api_key_env=api_key_env,
             api_key_from_env=api_key_from_env,
-            base_url_from_env=from_env is not None,
         )
-        key = resolve_api_key(api_key, provider=name, env=env, required=at_home(_GEMINI, base))
         super().__init__(
             dialect=GEMINI,
             provider_name=name,

@@ -24,7 +24,14 @@ from modelwire._redact import register_secret
 from modelwire.exceptions import AuthenticationError
 from modelwire.providers.catalog import ProviderInfo, env_value
 
-__all__ = ["ENV_SWITCH", "env_keys_enabled", "host_of", "key_env_for", "resolve_api_key"]
+__all__ = [
+    "ENV_SWITCH",
+    "env_keys_enabled",
+    "home_address_and_key",
+    "host_of",
+    "key_env_for",
+    "resolve_api_key",
+]
 
 ENV_SWITCH: Final = "MODELWIRE_ENV_KEYS"
 _OFF: Final = frozenset({"0", "false", "no", "off"})
@@ -103,3 +110,28 @@ def resolve_api_key(api_key: Any, *, provider: str, env: tuple[str, ...], requir
         return None
     register_secret(key)
     return key
+
+
+def home_address_and_key(
+    info: ProviderInfo,
+    base_url: str | None,
+    api_key: Any,
+    *,
+    provider: str,
+    default_base: str = "",
+    api_key_env: str | None,
+    api_key_from_env: bool,
+) -> tuple[str, str | None]:
+    """The address and key of a provider with an API of its own (Anthropic, Gemini): ``base_url``, else
+    the provider's base-URL variable, else its default; the key by :func:`key_env_for`, required only at
+    the provider's own host."""
+    from_env = env_value(info.base_url_env)[0] if base_url is None else None
+    base = base_url or from_env or info.base_url or default_base
+    env = key_env_for(
+        info,
+        base,
+        api_key_env=api_key_env,
+        api_key_from_env=api_key_from_env,
+        base_url_from_env=from_env is not None,
+    )
+    return base, resolve_api_key(api_key, provider=provider, env=env, required=at_home(info, base))
