@@ -22,11 +22,8 @@ Contenders:
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +31,12 @@ import orjson
 from botocore.eventstream import EventStreamBuffer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus_files import load
 from eventstream_support import event
 from modelwire.parsing.pure import eventstream as pure_decoder
 from modelwire.parsing.pure import stream_bedrock
+from stream_timing import Contender, loads_floor, measure
 
 try:
     from modelwire import _core as rust
@@ -49,7 +48,6 @@ RECORDED = [
     "bedrock/converse_stream/openinference__TestConverseStream.test_invoke_tool_response_message__i0.json",
     "bedrock/converse_stream/openllmetry__test_nova_converse_stream__i0.json",
 ]
-Contender = Callable[[list[bytes]], object]
 
 
 def synthetic() -> bytes:
@@ -139,31 +137,6 @@ def botocore_decode(loads: bool) -> Contender:
         return out
 
     return run
-
-
-def loads_floor(payloads: list[bytes]) -> Contender:
-    loads = orjson.loads
-
-    def run(_: list[bytes]) -> object:
-        for payload in payloads:
-            loads(payload)
-        return None
-
-    return run
-
-
-def measure(contenders: dict[str, Contender], chunks: list[bytes], rounds: int) -> dict[str, list[int]]:
-    for contender in contenders.values():
-        contender(chunks)  # warm-up
-    samples: dict[str, list[int]] = {name: [] for name in contenders}
-    for _ in range(rounds):
-        order = list(contenders)
-        random.shuffle(order)
-        for name in order:
-            start = time.process_time_ns()
-            contenders[name](chunks)
-            samples[name].append(time.process_time_ns() - start)
-    return samples
 
 
 def main() -> None:

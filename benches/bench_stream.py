@@ -23,11 +23,9 @@ Contenders:
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +33,11 @@ import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus_files import load
 from modelwire.parsing.pure import stream_anthropic, stream_openai
 from modelwire.parsing.pure.sse import SseDecoder
+from stream_timing import Contender, loads_floor, measure
 
 try:
     from modelwire import _core as rust
@@ -52,7 +52,6 @@ STREAMS = [
     ("anthropic", "anthropic/messages_stream_payloads/vercel-ai__anthropic-compaction.1.chunks.json"),
     ("anthropic", "anthropic/messages_stream/pydantic-ai__test_pause_turn_web_search_streaming_vcr__i0.json"),
 ]
-Contender = Callable[[list[bytes]], object]
 
 
 def body_of(format: str, path: str) -> bytes:
@@ -137,31 +136,6 @@ def openai_sdk(accumulate: bool) -> Contender:
         return state.current_completion_snapshot if state is not None else None
 
     return run
-
-
-def loads_floor(payloads: list[bytes]) -> Contender:
-    loads = orjson.loads
-
-    def run(_: list[bytes]) -> object:
-        for payload in payloads:
-            loads(payload)
-        return None
-
-    return run
-
-
-def measure(contenders: dict[str, Contender], chunks: list[bytes], rounds: int) -> dict[str, list[int]]:
-    for contender in contenders.values():
-        contender(chunks)  # warm-up
-    samples: dict[str, list[int]] = {name: [] for name in contenders}
-    for _ in range(rounds):
-        order = list(contenders)
-        random.shuffle(order)
-        for name in order:
-            start = time.process_time_ns()
-            contenders[name](chunks)
-            samples[name].append(time.process_time_ns() - start)
-    return samples
 
 
 def main() -> None:
