@@ -22,6 +22,7 @@ from modelwire.types import (
     EmbeddingRequest,
     ImageGenerationRequest,
 )
+from modelwire.types.chat import REFUSAL_FINISH_REASONS
 
 if TYPE_CHECKING:
     from modelwire.policy import AttemptContext
@@ -168,11 +169,6 @@ def image_call(prompt: str, params: Mapping[str, Any], *, count_tokens: bool) ->
     fields, extras = _split(_IMAGE, params, "generate_image()")
     fields["prompt"] = prompt
     return Call(ImageGenerationRequest, fields, len(prompt) // 4 + 1 if count_tokens else 0, extras)
-
-
-# Finish reasons that mean the model declined: LMI counts "content_filter" (a provider's safety stop) as a
-# refusal too, so that the chain moves on to a model that may answer.
-REFUSAL_FINISH_REASONS: Final = frozenset({"refusal", "content_filter"})
 
 
 def refusal_error(response: ChatCompletionResponse, model: str) -> ModelRefusalError | None:

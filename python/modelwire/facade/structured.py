@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from modelwire.exceptions import StructuredOutputError
 from modelwire.request.schema import anthropic_schema, gemini_schema, strict_schema
+from modelwire.types.chat import REFUSAL_FINISH_REASONS
+from modelwire.types.stream import TextDelta, ToolCallDelta, ToolCallStart
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter, ValidationError
@@ -238,8 +240,6 @@ class Structured:
         """Set ``response.parsed``, or raise ``StructuredOutputError`` (and owe the model a re-ask)."""
         from pydantic import ValidationError
 
-        from modelwire.facade.calls import REFUSAL_FINISH_REASONS  # calls imports this module
-
         if response.finish_reason in REFUSAL_FINISH_REASONS:
             return  # a refusal returned as such (on_refusal="return"): nothing to validate
         mode = self.mode(ctx)
@@ -319,8 +319,6 @@ class PartialReader:
         self._last: Any = None
 
     def feed(self, event: object) -> Any:
-        from modelwire.types.stream import TextDelta, ToolCallDelta, ToolCallStart
-
         piece = None
         if self._mode == "tool":
             if isinstance(event, ToolCallStart) and event.choice == 0 and event.name == STRUCTURED_TOOL:

@@ -18,6 +18,7 @@ from modelwire.types.usage import Usage
 __all__ = [
     "FINISH_REASONS",
     "GENERATED_ID_PREFIX",
+    "REFUSAL_FINISH_REASONS",
     "AssistantMessage",
     "ChatCompletionChoice",
     "ChatCompletionResponse",
@@ -37,6 +38,10 @@ FinishReason = Literal[
 ``"length"`` means the output hit ``max_tokens`` (raise it); ``"context_window_exceeded"`` means the
 prompt and output together filled the model's context window (shorten the prompt).
 """
+
+# Finish reasons that mean the model declined: LMI counts "content_filter" (a provider's safety stop) as a
+# refusal too, so that the chain moves on to a model that may answer.
+REFUSAL_FINISH_REASONS: Final = frozenset({"refusal", "content_filter"})
 FINISH_REASONS: Final[tuple[FinishReason, ...]] = (
     "stop", "length", "context_window_exceeded", "tool_calls", "content_filter", "refusal", "pause", "error",
     "other",
